@@ -1,0 +1,1 @@
+"""Headless command-line interface over the same core as the GUI."""

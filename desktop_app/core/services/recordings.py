@@ -1,0 +1,170 @@
+"""Recordings: import audio into a project, list, update metadata, remove."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from desktop_app.core.audio.importer import ImportedAudio, import_audio, remove_imported
+from desktop_app.core.errors import AudioImportError, EditError, NotFoundError, StorageError
+from desktop_app.core.jobs import JobState, Progress
+from desktop_app.core.project import Project
+from desktop_app.core.services.dto import RecordingInfo
+from desktop_app.core.store.schema import Recording, Segment
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecordingMeta:
+    """User-editable metadata of a recording (``None`` = leave unchanged/unset)."""
+
+    title: str | None = None
+    recorded_on: str | None = None
+    place: str | None = None
+    languages: str | None = None
+    consent: str | None = None
+    notes: str | None = None
+
+    def values(self) -> dict[str, str]:
+        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+
+
+def to_info(r: Recording, counts: dict[str, int] | None = None) -> RecordingInfo:
+    return RecordingInfo(
+        id=r.id,
+        title=r.title,
+        original_filename=r.original_filename,
+        audio_path=r.audio_path,
+        model_audio_path=r.model_audio_path,
+        peaks_path=r.peaks_path,
+        sha256=r.sha256,
+        duration_ms=r.duration_ms,
+        sample_rate=r.sample_rate,
+        channels=r.channels,
+        format=r.format,
+        origin=r.origin,
+        recorded_on=r.recorded_on,
+        place=r.place,
+        languages=r.languages,
+        consent=r.consent,
+        notes=r.notes,
+        created_at=r.created_at,
+        counts=counts or {},
+    )
+
+
+class RecordingService:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def list(self) -> list[RecordingInfo]:
+        with self.project.unit() as s:
+            counts: dict[int, dict[str, int]] = {}
+            for rec_id, status, n in s.execute(
+                select(Segment.recording_id, Segment.status, func.count())
+                .where(Segment.deleted.is_(False))
+                .group_by(Segment.recording_id, Segment.status)
+            ):
+                counts.setdefault(rec_id, {})[status] = n
+            rows = s.scalars(select(Recording).order_by(Recording.id))
+            return [to_info(r, counts.get(r.id)) for r in rows]
+
+    def get(self, recording_id: int) -> RecordingInfo:
+        with self.project.unit() as s:
+            r = s.get(Recording, recording_id)
+            if r is None:
+                raise NotFoundError(f"There is no recording #{recording_id}.")
+            return to_info(r)
+
+    def import_file(
+        self,
+        src: str | Path,
+        meta: RecordingMeta | None = None,
+        state: Progress | None = None,
+        *,
+        origin: str = "imported",
+    ) -> RecordingInfo:
+        """Copy ``src`` into the project, decode it once (16 kHz copy + peaks)
+        and add it. On any failure nothing is left behind: no files, no rows."""
+        src = Path(src)
+        state = state or JobState()
+        meta = meta or RecordingMeta()
+        imported = import_audio(src, self.project.path, state)
+        try:
+            return self._insert(src, imported, meta, origin)
+        except BaseException:
+            remove_imported(imported)
+            raise
+
+    def _insert(
+        self, src: Path, imported: ImportedAudio, meta: RecordingMeta, origin: str
+    ) -> RecordingInfo:
+        try:
+            with self.project.unit() as s:
+                dup = s.scalar(select(Recording).where(Recording.sha256 == imported.sha256))
+                if dup is not None:
+                    raise AudioImportError(
+                        src, f"it is already in the project as '{dup.title}' (same audio content)."
+                    )
+                values = {"title": src.stem, **meta.values()}
+                r = Recording(
+                    original_filename=src.name,
+                    audio_path=self.project.relpath(imported.original_path),
+                    model_audio_path=self.project.relpath(imported.model_audio_path),
+                    peaks_path=self.project.relpath(imported.peaks_path),
+                    sha256=imported.sha256,
+                    duration_ms=round(imported.duration_s * 1000),
+                    sample_rate=imported.sample_rate,
+                    channels=imported.channels,
+                    frames=imported.frames,
+                    format=imported.format,
+                    origin=origin,
+                    **values,
+                )
+                s.add(r)
+                s.flush()
+                return to_info(r)
+        except SQLAlchemyError as exc:
+            log.exception("database write failed while importing %s", src)
+            raise StorageError(
+                f"Cannot add '{src.name}' to the project database: {getattr(exc, 'orig', exc)}. "
+                "Nothing was imported."
+            ) from exc
+
+    def update(self, recording_id: int, meta: RecordingMeta) -> RecordingInfo:
+        values = meta.values()
+        if "title" in values and not values["title"].strip():
+            raise EditError("A recording needs a title.")
+        with self.project.unit() as s:
+            r = s.get(Recording, recording_id)
+            if r is None:
+                raise NotFoundError(f"There is no recording #{recording_id}.")
+            for key, value in values.items():
+                setattr(r, key, value)
+            s.flush()
+            return to_info(r)
+
+    def remove(self, recording_id: int) -> None:
+        """Remove a recording, its segments and its files from the project."""
+        with self.project.unit() as s:
+            r = s.get(Recording, recording_id)
+            if r is None:
+                raise NotFoundError(f"There is no recording #{recording_id}.")
+            paths = [r.audio_path, r.model_audio_path, r.peaks_path]
+            s.delete(r)
+        for rel in paths:
+            p = self.project.abspath(rel)
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+
+    def audio_file(self, recording_id: int, *, for_model: bool = False) -> Path:
+        info = self.get(recording_id)
+        return self.project.abspath(info.model_audio_path if for_model else info.audio_path)

@@ -1,0 +1,194 @@
+"""Revision recording and undo/redo over segments.
+
+Every change of a segment is stored as a :class:`Revision` holding complete
+snapshots of the segment before and after, grouped under an
+:class:`Operation` (one undo step). Undo and redo are operations too, so the
+history is append-only: nothing a user typed is ever lost.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desktop_app.core.errors import EditError, NotFoundError
+from desktop_app.core.services.dto import OpResult, RevisionInfo
+from desktop_app.core.store.schema import Operation, Revision, Segment, Speaker
+
+SNAPSHOT_FIELDS = (
+    "recording_id",
+    "tier_id",
+    "start_ms",
+    "end_ms",
+    "speaker_id",
+    "text",
+    "language",
+    "status",
+    "confidence",
+    "model_version_id",
+    "words",
+    "deleted",
+)
+
+
+def snapshot(seg: Segment) -> dict[str, Any]:
+    return {f: getattr(seg, f) for f in SNAPSHOT_FIELDS}
+
+
+def apply_snapshot(seg: Segment, snap: dict[str, Any]) -> None:
+    for f in SNAPSHOT_FIELDS:
+        if f in snap:
+            setattr(seg, f, snap[f])
+
+
+class Recorder:
+    """Records the changes of one operation inside one session."""
+
+    def __init__(
+        self,
+        session: Session,
+        kind: str,
+        description: str = "",
+        source: str = "user",
+        source_detail: str | None = None,
+        target_op_id: int | None = None,
+    ) -> None:
+        self.session = session
+        self.op = Operation(
+            kind=kind,
+            description=description or kind.replace("_", " "),
+            source=source,
+            source_detail=source_detail,
+            target_op_id=target_op_id,
+        )
+        session.add(self.op)
+        self.touched: list[int] = []
+
+    def create(self, seg: Segment) -> Segment:
+        self.session.add(seg)
+        self.session.flush()
+        self._add(seg, None)
+        return seg
+
+    def change(self, seg: Segment, **fields: Any) -> Segment:
+        """Set ``fields`` on ``seg`` and record the revision (if anything changed)."""
+        before = snapshot(seg)
+        apply_snapshot(seg, fields)
+        if snapshot(seg) != before:
+            self.session.flush()
+            self._add(seg, before)
+        return seg
+
+    def _add(self, seg: Segment, before: dict[str, Any] | None) -> None:
+        self.session.add(
+            Revision(operation=self.op, segment_id=seg.id, before=before, after=snapshot(seg))
+        )
+        if seg.id not in self.touched:
+            self.touched.append(seg.id)
+
+    def result(self) -> OpResult:
+        self.session.flush()
+        return OpResult(operation_id=self.op.id, segment_ids=tuple(self.touched))
+
+
+def _operation(session: Session, operation_id: int) -> Operation:
+    op = session.get(Operation, operation_id)
+    if op is None:
+        raise NotFoundError(f"There is no edit #{operation_id} to undo or redo.")
+    return op
+
+
+def _restore(rec: Recorder, seg_id: int, expected: dict[str, Any], target: dict[str, Any]) -> None:
+    seg = rec.session.get(Segment, seg_id)
+    if seg is None:
+        raise NotFoundError(f"Segment #{seg_id} no longer exists.")
+    if snapshot(seg) != expected:
+        raise EditError(
+            f"Segment #{seg_id} was changed after this edit; undo the later edits first."
+        )
+    rec.change(seg, **target)
+
+
+def undo(session: Session, operation_id: int) -> OpResult:
+    op = _operation(session, operation_id)
+    if op.undone:
+        raise EditError(f"Edit '{op.description}' is already undone.")
+    rec = Recorder(session, "undo", f"Undo {op.description}", "undo", target_op_id=op.id)
+    for rev in reversed(op.revisions):
+        assert rev.after is not None
+        target = rev.before if rev.before is not None else {**rev.after, "deleted": True}
+        _restore(rec, rev.segment_id, rev.after, target)
+    op.undone = True
+    _apply_side_effects(session, op, undo=True)
+    return rec.result()
+
+
+def redo(session: Session, operation_id: int) -> OpResult:
+    op = _operation(session, operation_id)
+    if not op.undone:
+        raise EditError(f"Edit '{op.description}' is not undone; nothing to redo.")
+    rec = Recorder(session, "redo", f"Redo {op.description}", "redo", target_op_id=op.id)
+    for rev in op.revisions:
+        assert rev.after is not None
+        expected = rev.before if rev.before is not None else {**rev.after, "deleted": True}
+        _restore(rec, rev.segment_id, expected, rev.after)
+    op.undone = False
+    _apply_side_effects(session, op, undo=False)
+    return rec.result()
+
+
+def speaker_merge_detail(source: Speaker, target: Speaker) -> str:
+    """What a speaker merge must remember so that undo can bring the speaker back."""
+    return json.dumps({"merged": source.id, "into": target.id, "name": source.name})
+
+
+def merged_name(name: str, target: Speaker, source_id: int) -> str:
+    return f"{name} (merged into {target.name} #{source_id})"
+
+
+def _apply_side_effects(session: Session, op: Operation, *, undo: bool) -> None:
+    """Changes outside segments that some operations make (speaker merges)."""
+    if op.kind != "merge_speakers" or not op.source_detail:
+        return
+    detail = json.loads(op.source_detail)
+    source = session.get(Speaker, detail["merged"])
+    target = session.get(Speaker, detail["into"])
+    if source is None or target is None:
+        return
+    source.merged_into_id = None if undo else target.id
+    source.name = detail["name"] if undo else merged_name(detail["name"], target, source.id)
+
+
+def last_undoable(session: Session) -> int | None:
+    """The newest user-level operation that is not undone (for a CLI ``undo``)."""
+    return session.scalar(
+        select(Operation.id)
+        .where(Operation.kind.not_in(("undo", "redo")), Operation.undone.is_(False))
+        .order_by(Operation.id.desc())
+        .limit(1)
+    )
+
+
+def history(session: Session, segment_id: int) -> list[RevisionInfo]:
+    rows = session.execute(
+        select(Revision, Operation)
+        .join(Operation, Revision.operation_id == Operation.id)
+        .where(Revision.segment_id == segment_id)
+        .order_by(Revision.id)
+    )
+    return [
+        RevisionInfo(
+            id=rev.id,
+            operation_id=op.id,
+            operation_kind=op.kind,
+            source=op.source,
+            source_detail=op.source_detail,
+            before=rev.before,
+            after=rev.after,
+            created_at=rev.created_at,
+        )
+        for rev, op in rows
+    ]

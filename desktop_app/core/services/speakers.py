@@ -1,0 +1,164 @@
+"""Speakers (shared by all recordings of a project) and tiers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from desktop_app.core.errors import EditError, NotFoundError
+from desktop_app.core.project import Project
+from desktop_app.core.services import revisions
+from desktop_app.core.services.dto import OpResult, SpeakerInfo, TierInfo
+from desktop_app.core.store.schema import Segment, Speaker, Tier
+
+SPEAKER_FIELDS = ("name", "gender", "age_band", "dialect", "l1", "notes")
+
+
+def _speaker_info(sp: Speaker, count: int = 0) -> SpeakerInfo:
+    return SpeakerInfo(
+        id=sp.id,
+        name=sp.name,
+        gender=sp.gender,
+        age_band=sp.age_band,
+        dialect=sp.dialect,
+        l1=sp.l1,
+        notes=sp.notes,
+        segment_count=count,
+    )
+
+
+class SpeakerService:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def list(self) -> list[SpeakerInfo]:
+        with self.project.unit() as s:
+            counts = dict(
+                s.execute(
+                    select(Segment.speaker_id, func.count())
+                    .where(Segment.deleted.is_(False), Segment.speaker_id.is_not(None))
+                    .group_by(Segment.speaker_id)
+                ).all()
+            )
+            rows = s.scalars(
+                select(Speaker).where(Speaker.merged_into_id.is_(None)).order_by(Speaker.name)
+            )
+            return [_speaker_info(sp, counts.get(sp.id, 0)) for sp in rows]
+
+    def create(self, name: str, **fields: Any) -> SpeakerInfo:
+        name = name.strip()
+        if not name:
+            raise EditError("A speaker needs a name.")
+        self._check_fields(fields)
+        try:
+            with self.project.unit() as s:
+                sp = Speaker(name=name, **fields)
+                s.add(sp)
+                s.flush()
+                return _speaker_info(sp)
+        except IntegrityError as exc:
+            raise EditError(f"A speaker named '{name}' already exists.") from exc
+
+    def get_or_create(self, name: str) -> SpeakerInfo:
+        with self.project.unit() as s:
+            sp = s.scalar(select(Speaker).where(Speaker.name == name.strip()))
+            if sp is not None:
+                return _speaker_info(sp)
+        return self.create(name)
+
+    def update(self, speaker_id: int, **fields: Any) -> SpeakerInfo:
+        """Change a speaker's name or metadata."""
+        self._check_fields(fields)
+        if "name" in fields and not str(fields["name"]).strip():
+            raise EditError("A speaker needs a name.")
+        try:
+            with self.project.unit() as s:
+                sp = self._speaker(s, speaker_id)
+                for key, value in fields.items():
+                    setattr(sp, key, value.strip() if key == "name" else value)
+                s.flush()
+                return _speaker_info(sp)
+        except IntegrityError as exc:
+            raise EditError(f"A speaker named '{fields.get('name')}' already exists.") from exc
+
+    def rename(self, speaker_id: int, name: str) -> SpeakerInfo:
+        return self.update(speaker_id, name=name)
+
+    def merge(self, source_id: int, target_id: int) -> OpResult:
+        """Move every segment of ``source`` to ``target`` (one undo step) and
+        retire ``source``. The source row is kept, marked as merged."""
+        if source_id == target_id:
+            raise EditError("Cannot merge a speaker into itself.")
+        with self.project.unit() as s:
+            src, dst = self._speaker(s, source_id), self._speaker(s, target_id)
+            rec = revisions.Recorder(
+                s,
+                "merge_speakers",
+                f"Merge {src.name} into {dst.name}",
+                source_detail=revisions.speaker_merge_detail(src, dst),
+            )
+            for seg in s.scalars(select(Segment).where(Segment.speaker_id == src.id)):
+                rec.change(seg, speaker_id=dst.id)
+            src.merged_into_id = dst.id
+            src.name = revisions.merged_name(src.name, dst, src.id)
+            return rec.result()
+
+    @staticmethod
+    def _speaker(s: Session, speaker_id: int) -> Speaker:
+        sp = s.get(Speaker, speaker_id)
+        if sp is None or sp.merged_into_id is not None:
+            raise NotFoundError(f"There is no speaker #{speaker_id}.")
+        return sp
+
+    @staticmethod
+    def _check_fields(fields: dict[str, Any]) -> None:
+        unknown = set(fields) - set(SPEAKER_FIELDS)
+        if unknown:
+            raise EditError(f"Unknown speaker field(s): {', '.join(sorted(unknown))}.")
+
+
+class TierService:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def list(self) -> list[TierInfo]:
+        with self.project.unit() as s:
+            rows = s.scalars(select(Tier).order_by(Tier.position, Tier.id))
+            return [TierInfo(t.id, t.name, t.kind, t.language) for t in rows]
+
+    def create(
+        self, name: str, kind: str = "transcription", language: str | None = None
+    ) -> TierInfo:
+        name = name.strip()
+        if not name:
+            raise EditError("A tier needs a name.")
+        try:
+            with self.project.unit() as s:
+                pos = (s.scalar(select(func.max(Tier.position))) or 0) + 1
+                tier = Tier(name=name, kind=kind, language=language, position=pos)
+                s.add(tier)
+                s.flush()
+                return TierInfo(tier.id, tier.name, tier.kind, tier.language)
+        except IntegrityError as exc:
+            raise EditError(f"A tier named '{name}' already exists.") from exc
+
+    def get_or_create(self, name: str, kind: str = "transcription") -> TierInfo:
+        for tier in self.list():
+            if tier.name == name:
+                return tier
+        return self.create(name, kind)
+
+    def rename(self, tier_id: int, name: str) -> TierInfo:
+        try:
+            with self.project.unit() as s:
+                tier = s.get(Tier, tier_id)
+                if tier is None:
+                    raise NotFoundError(f"There is no tier #{tier_id}.")
+                tier.name = name.strip()
+                s.flush()
+                return TierInfo(tier.id, tier.name, tier.kind, tier.language)
+        except IntegrityError as exc:
+            raise EditError(f"A tier named '{name}' already exists.") from exc

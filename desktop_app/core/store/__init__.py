@@ -1,0 +1,1 @@
+"""Project storage: SQLAlchemy ORM schema, engine set-up and Alembic migrations."""

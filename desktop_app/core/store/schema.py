@@ -1,0 +1,196 @@
+"""ORM schema of a Jazba project database.
+
+Times on the audio are integers in milliseconds. Wall-clock times are UTC.
+Segments are never physically deleted by user operations: ``deleted`` is set,
+so undo can restore them with the same id and history stays complete.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SEGMENT_STATUSES = ("auto", "edited", "approved")
+REVISION_SOURCES = ("user", "model", "import", "undo", "redo", "system")
+JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ProjectMeta(Base):
+    """Key/value facts about the project (name, created, app version)."""
+
+    __tablename__ = "project_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Recording(Base):
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    original_filename: Mapped[str] = mapped_column(String(500))
+    audio_path: Mapped[str] = mapped_column(String(500))  # relative to the project folder
+    model_audio_path: Mapped[str] = mapped_column(String(500))
+    peaks_path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    sample_rate: Mapped[int] = mapped_column(Integer)
+    channels: Mapped[int] = mapped_column(Integer)
+    frames: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(100), default="")
+    origin: Mapped[str] = mapped_column(
+        String(20), default="imported"
+    )  # imported/recorded/recovered
+    recorded_on: Mapped[str | None] = mapped_column(String(32))  # ISO date, free precision
+    place: Mapped[str | None] = mapped_column(String(300))
+    languages: Mapped[str | None] = mapped_column(String(100))  # comma separated tags: kk,ru
+    consent: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    segments: Mapped[list[Segment]] = relationship(
+        back_populates="recording", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Speaker(Base):
+    """A speaker, shared by all recordings of the project."""
+
+    __tablename__ = "speakers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    gender: Mapped[str | None] = mapped_column(String(32))
+    age_band: Mapped[str | None] = mapped_column(String(32))
+    dialect: Mapped[str | None] = mapped_column(String(100))
+    l1: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Tier(Base):
+    """An annotation layer (transcription, translation, comment…), project-wide."""
+
+    __tablename__ = "tiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), default="transcription")
+    language: Mapped[str | None] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ModelVersion(Base):
+    """A model version that produced segments in this project (mirrors the registry)."""
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(300), default="")
+    parent_id: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32), default="asr")
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Segment(Base):
+    __tablename__ = "segments"
+    __table_args__ = (
+        CheckConstraint("end_ms > start_ms", name="ck_segment_positive_length"),
+        CheckConstraint("start_ms >= 0", name="ck_segment_start_nonnegative"),
+        CheckConstraint("status IN ('auto', 'edited', 'approved')", name="ck_segment_status"),
+        Index("ix_segments_recording_start", "recording_id", "start_ms"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"))
+    tier_id: Mapped[int] = mapped_column(ForeignKey("tiers.id"))
+    start_ms: Mapped[int] = mapped_column(Integer)
+    end_ms: Mapped[int] = mapped_column(Integer)
+    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(16))  # kk, ru, mixed, en…
+    status: Mapped[str] = mapped_column(String(16), default="auto")
+    confidence: Mapped[float | None] = mapped_column(Float)
+    model_version_id: Mapped[str | None] = mapped_column(ForeignKey("model_versions.id"))
+    words: Mapped[list[Any] | None] = mapped_column(JSON)  # [{w, s, e, p}] when known
+    unit_perplexity: Mapped[float | None] = mapped_column(Float)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    recording: Mapped[Recording] = relationship(back_populates="segments")
+
+
+class Operation(Base):
+    """One user-level action (an undo step); groups the revisions it made."""
+
+    __tablename__ = "operations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # add, edit_text, split, merge, …, undo, redo
+    description: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String(16), default="user")
+    source_detail: Mapped[str | None] = mapped_column(String(300))  # model id, file name
+    target_op_id: Mapped[int | None] = mapped_column(ForeignKey("operations.id"))  # undo/redo
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="operation", order_by="Revision.id"
+    )
+
+
+class Revision(Base):
+    """A change of one segment: full snapshots before and after (None = absent)."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (Index("ix_revisions_segment", "segment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"))
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    operation: Mapped[Operation] = relationship(back_populates="revisions")
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # transcribe, import, finetune, unitlm…
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    log: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
