@@ -15,7 +15,7 @@ from desktop_app.core.errors import AudioImportError, EditError, NotFoundError, 
 from desktop_app.core.jobs import JobState, Progress
 from desktop_app.core.project import Project
 from desktop_app.core.services.dto import RecordingInfo
-from desktop_app.core.store.schema import Recording, Segment
+from desktop_app.core.store.schema import Recording, Segment, Tier
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,8 @@ class RecordingService:
             counts: dict[int, dict[str, int]] = {}
             for rec_id, status, n in s.execute(
                 select(Segment.recording_id, Segment.status, func.count())
-                .where(Segment.deleted.is_(False))
+                .join(Tier, Tier.id == Segment.tier_id)
+                .where(Segment.deleted.is_(False), Tier.kind == "transcription")
                 .group_by(Segment.recording_id, Segment.status)
             ):
                 counts.setdefault(rec_id, {})[status] = n
