@@ -10,9 +10,12 @@ from typing import Annotated
 
 import typer
 
-from desktop_app.cli.common import CliProgress, fmt_time, user_errors
+from desktop_app.asr.registry import ModelRegistry
+from desktop_app.cli.common import CliProgress, user_errors
+from desktop_app.cli.transcribe import transcribe_project
 from desktop_app.core.demo import default_demo_path, open_or_build_demo
 from desktop_app.core.services.recordings import RecordingService
+from desktop_app.core.services.transcription import TranscribeRequest
 
 demo_app = typer.Typer(help="The demo project (a few Kazakh clips).", no_args_is_help=True)
 
@@ -34,8 +37,12 @@ def has_display() -> bool:
 def setup(
     path: PathOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    skip_model: Annotated[bool, typer.Option("--skip-model", help="Only the project.")] = False,
 ) -> None:
     """Install the default model (offline) and build the demo project."""
+    if not skip_model:
+        model = ModelRegistry().install_default(CliProgress("Default model", quiet).state())
+        typer.echo(f"Default model: {model.id}")
     project = open_or_build_demo(path, CliProgress("Demo project", quiet).state())
     with project:
         n = len(RecordingService(project).list())
@@ -49,13 +56,14 @@ def run(
     headless: Annotated[
         bool, typer.Option("--headless", help="Run the main job without a window.")
     ] = False,
+    preset: Annotated[str, typer.Option(help="Decoding preset for the headless job.")] = "fast",
 ) -> None:
     """Open the demo in the app, or (no display) transcribe it and print the result."""
     target = path or default_demo_path()
     if not headless and has_display():
         gui_app = importlib.import_module("desktop_app.gui.app")
         raise typer.Exit(gui_app.run_gui(target))
-    typer.echo("No display found: running the main job headless.", err=True)
+    typer.echo("No display found: transcribing the demo project headless.", err=True)
     with open_or_build_demo(target) as project:
-        for r in RecordingService(project).list():
-            typer.echo(f"#{r.id} {r.title} ({fmt_time(r.duration_ms)})")
+        transcribe_project(project, None, TranscribeRequest(recording_id=0, preset=preset))
+        typer.echo(f"\nThe segments are saved in {project.path}; open it with 'jazba gui'.")

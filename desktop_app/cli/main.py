@@ -12,6 +12,8 @@ import typer
 from desktop_app import __version__
 from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_errors
 from desktop_app.cli.demo import demo_app
+from desktop_app.cli.models import models_app
+from desktop_app.cli.transcribe import transcribe
 from desktop_app.core.logging_setup import setup_logging
 from desktop_app.core.project import Project
 from desktop_app.core.services.recordings import RecordingMeta, RecordingService
@@ -29,6 +31,8 @@ app = typer.Typer(
 project_app = typer.Typer(help="Create and inspect projects.", no_args_is_help=True)
 app.add_typer(project_app, name="project")
 app.add_typer(demo_app, name="demo")
+app.add_typer(models_app, name="models")
+app.command("transcribe")(transcribe)
 
 ProjectArg = Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")]
 

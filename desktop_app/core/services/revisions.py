@@ -67,6 +67,16 @@ class Recorder:
         session.add(self.op)
         self.touched: list[int] = []
 
+    @classmethod
+    def resume(cls, session: Session, operation_id: int) -> Recorder:
+        """Add more revisions to an operation begun in an earlier transaction
+        (a transcription writes its segments one by one as they are decoded)."""
+        rec = cls.__new__(cls)
+        rec.session = session
+        rec.op = _operation(session, operation_id)
+        rec.touched = []
+        return rec
+
     def create(self, seg: Segment) -> Segment:
         self.session.add(seg)
         self.session.flush()

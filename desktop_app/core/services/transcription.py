@@ -1,0 +1,198 @@
+"""The transcription job: a recording in, timed and scored segments out.
+
+``transcribe_recording`` is a plain function with a progress state, used alike
+by the GUI (in a worker thread), the CLI and tests. It decodes lazily and
+writes each segment as soon as the model yields it, so the UI fills in while
+the job runs; cancelling stops between segments and keeps what was written.
+Segments a person edited or approved are never touched (see ModelPass).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from desktop_app.asr.manifest import Manifest
+from desktop_app.asr.presets import DEFAULT_PRESET, preset
+from desktop_app.asr.registry import ModelRegistry
+from desktop_app.asr.transcribe import Segment, WhisperOnnx
+from desktop_app.core.audio.importer import load_model_audio
+from desktop_app.core.errors import Cancelled, ModelError
+from desktop_app.core.jobs import JobState, Progress
+from desktop_app.core.project import Project
+from desktop_app.core.services.dto import SegmentInfo
+from desktop_app.core.services.job_log import JobLog
+from desktop_app.core.services.model_pass import ModelPass, ModelRef
+from desktop_app.core.services.recordings import RecordingService
+from desktop_app.core.services.segments import NewSegment
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+PIECE_S = 600.0  # long recordings are decoded in 10-minute pieces to bound memory
+
+
+@dataclass(frozen=True)
+class TranscribeRequest:
+    recording_id: int
+    model_id: str | None = None  # None: the registry's active model
+    preset: str = DEFAULT_PRESET
+    language: str | None = "kk"  # None: detect per recording
+    device: str = "auto"  # auto, cpu, cuda
+    threads: int | None = None
+    vad: bool = True
+    tier_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TranscribeResult:
+    recording_id: int
+    model_id: str
+    added: int
+    skipped: int
+    language: str | None
+    device: str
+    device_warning: str | None
+    audio_seconds: float
+    wall_seconds: float
+
+    @property
+    def rtf(self) -> float:
+        return self.wall_seconds / self.audio_seconds if self.audio_seconds else 0.0
+
+
+class EngineCache:
+    """Keeps the last loaded model so consecutive jobs do not reload it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[str, str, int | None] | None = None
+        self._engine: WhisperOnnx | None = None
+
+    def get(self, model_dir: Path, device: str, threads: int | None) -> WhisperOnnx:
+        key = (str(model_dir), device, threads)
+        with self._lock:
+            if self._engine is None or self._key != key:
+                self._engine = None  # release the old sessions first
+                self._engine = WhisperOnnx(model_dir, device=device, threads=threads)
+                self._key = key
+            return self._engine
+
+
+_DEFAULT_CACHE = EngineCache()
+
+
+def resolve_model(registry: ModelRegistry, model_id: str | None) -> Manifest:
+    if model_id is not None:
+        return registry.get(model_id)
+    active = registry.active()
+    if active is None:
+        raise ModelError(
+            "No speech model is installed. Run 'jazba models install-default' "
+            "(offline, about a minute) or import one."
+        )
+    return active
+
+
+def to_new_segment(seg: Segment, offset_s: float) -> NewSegment:
+    words = [
+        {
+            "w": w.text,
+            "s": None if w.start is None else round(w.start + offset_s, 3),
+            "e": None if w.end is None else round(w.end + offset_s, 3),
+            "p": round(float(w.probability), 4),
+        }
+        for w in seg.words
+    ]
+    return NewSegment(
+        start_ms=round((seg.start + offset_s) * 1000),
+        end_ms=round((seg.end + offset_s) * 1000),
+        text=seg.text.strip(),
+        language=seg.language,
+        confidence=round(float(seg.confidence), 4),
+        words=words or None,
+    )
+
+
+def transcribe_recording(
+    project: Project,
+    request: TranscribeRequest,
+    state: Progress | None = None,
+    *,
+    registry: ModelRegistry | None = None,
+    engines: EngineCache | None = None,
+    on_segment: Callable[[SegmentInfo], None] | None = None,
+) -> TranscribeResult:
+    state = state or JobState()
+    registry = registry or ModelRegistry()
+    manifest = resolve_model(registry, request.model_id)
+    recording = RecordingService(project).get(request.recording_id)
+    jobs = JobLog(project)
+    job_id = jobs.start(
+        "transcribe",
+        {
+            "recording_id": recording.id,
+            "model_id": manifest.id,
+            "preset": request.preset,
+            "language": request.language,
+        },
+    )
+    t0 = time.perf_counter()
+    try:
+        state.set_progress(0.0, f"Loading {manifest.name}…")
+        engine = (engines or _DEFAULT_CACHE).get(
+            registry.path(manifest.id), request.device, request.threads
+        )
+        if engine.device_warning:
+            jobs.append_log(job_id, engine.device_warning)
+        options = preset(request.preset, language=request.language, vad_filter=request.vad)
+        mp = ModelPass(
+            project,
+            recording.id,
+            ModelRef(manifest.id, manifest.name, manifest.source, manifest.parent_id),
+            tier_id=request.tier_id,
+        )
+        mp.begin()
+        audio_path = project.abspath(recording.model_audio_path)
+        total_s = recording.duration_ms / 1000
+        language: str | None = request.language
+        piece_start = 0.0
+        while piece_start < total_s:
+            piece_end = min(total_s, piece_start + PIECE_S)
+            audio = load_model_audio(audio_path, piece_start, piece_end)
+            state.set_progress(piece_start / total_s, f"Transcribing on {engine.device.upper()}…")
+            segments, info = engine.transcribe(np.asarray(audio, np.float32), options)
+            language = language or info.language
+            for seg in segments:
+                state.check()
+                written = mp.add(to_new_segment(seg, piece_start))
+                if written is not None and on_segment is not None:
+                    on_segment(written)
+                state.set_progress((piece_start + seg.end) / total_s)
+            piece_start = piece_end
+        state.set_progress(1.0, f"Transcribed {mp.added} segment(s)")
+    except Cancelled:
+        jobs.finish(job_id, "cancelled")
+        raise
+    except Exception as exc:
+        log.exception("transcription of recording %s failed", recording.id)
+        jobs.finish(job_id, "failed", str(exc))
+        raise
+    jobs.finish(job_id, "done")
+    return TranscribeResult(
+        recording_id=recording.id,
+        model_id=manifest.id,
+        added=mp.added,
+        skipped=mp.skipped,
+        language=language,
+        device=engine.device,
+        device_warning=engine.device_warning,
+        audio_seconds=total_s,
+        wall_seconds=time.perf_counter() - t0,
+    )
