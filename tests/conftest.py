@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.core.project import Project
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Never touch the real user's settings, models or logs."""
     root = tmp_path_factory.mktemp("userdirs")
     monkeypatch.setenv("JAZBA_DATA_DIR", str(root / "data"))
@@ -20,9 +24,7 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator["Project"]:  # noqa: F821
-    from desktop_app.core.project import Project
-
+def project(tmp_path: Path) -> Iterator[Project]:
     p = Project.create(tmp_path / "test", name="Test project")
     yield p
     p.close()

@@ -23,7 +23,7 @@ def list_models() -> None:
     """List installed model versions; the active one is marked with *."""
     reg = _registry()
     active = reg.active_id()
-    items = reg.list()
+    items = reg.versions()
     if not items:
         typer.echo("No models installed. Run 'jazba models install-default'.")
         return

@@ -47,3 +47,7 @@ class AudioImportError(JazbaError):
 
 class StorageError(JazbaError):
     """Writing to disk failed (read-only folder, disk full, …)."""
+
+
+class ModelError(JazbaError):
+    """A speech model cannot be built, imported, verified or loaded."""

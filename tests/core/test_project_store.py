@@ -95,8 +95,8 @@ def test_migrations_match_the_orm(project: Project) -> None:
         ctx = MigrationContext.configure(
             conn,
             opts={
-                "include_object": lambda o, name, type_, r, c: not (
-                    type_ == "table" and str(name).startswith("segments_fts")
+                "include_object": lambda o, name, type_, r, c: (
+                    not (type_ == "table" and str(name).startswith("segments_fts"))
                 )
             },
         )

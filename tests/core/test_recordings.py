@@ -34,7 +34,9 @@ def project_files(project: Project) -> list[str]:
 
 def test_import_records_metadata_and_relative_paths(project: Project, tmp_path: Path) -> None:
     src = make_wav(tmp_path / "сұхбат 1.wav")
-    meta = RecordingMeta(place="Шымкент", recorded_on="2026-07-14", languages="kk,ru", consent="oral")
+    meta = RecordingMeta(
+        place="Шымкент", recorded_on="2026-07-14", languages="kk,ru", consent="oral"
+    )
     info = RecordingService(project).import_file(src, meta)
     assert info.title == "сұхбат 1"
     assert (info.sample_rate, info.channels, info.duration_ms) == (44100, 2, 1500)
@@ -79,7 +81,7 @@ def test_bad_input_leaves_project_unchanged(
 
 
 def test_missing_file(project: Project, tmp_path: Path) -> None:
-    with pytest.raises(AudioImportError, match="nowhere.wav"):
+    with pytest.raises(AudioImportError, match=r"nowhere\.wav"):
         RecordingService(project).import_file(tmp_path / "nowhere.wav")
 
 

