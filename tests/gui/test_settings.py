@@ -1,0 +1,146 @@
+"""Typed, versioned settings (Qt-free core) and the settings dialog."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from desktop_app.core import settings as settings_mod
+from desktop_app.core.settings import (
+    SETTINGS_VERSION,
+    Settings,
+    from_dict,
+    load_settings,
+    save_settings,
+    settings_path,
+)
+
+
+def test_settings_live_in_the_test_config_dir() -> None:
+    assert settings_path().parent == Path(os.environ["JAZBA_CONFIG_DIR"])
+
+
+def test_round_trip() -> None:
+    s = Settings(theme="dark", low_confidence=0.4, shortcuts={"split": "Ctrl+K"})
+    s.add_recent("/a/one.jazba")
+    s.add_recent("/b/two.jazba")
+    s.add_recent("/a/one.jazba")
+    assert save_settings(s)
+    back = load_settings()
+    assert back == s
+    assert back.recent_projects == ["/a/one.jazba", "/b/two.jazba"]
+    data = json.loads(settings_path().read_text(encoding="utf-8"))
+    assert data["version"] == SETTINGS_VERSION
+
+
+def test_missing_file_gives_defaults() -> None:
+    assert load_settings() == Settings()
+
+
+def test_bad_values_fall_back_per_field() -> None:
+    s = from_dict(
+        {
+            "version": SETTINGS_VERSION,
+            "theme": "purple",
+            "low_confidence": "high",
+            "auto_advance": 1,
+            "playback_speed": 7,
+            "shortcuts": {"split": 5},
+            "recent_projects": ["/x", "/x", "/y"],
+            "unknown_key": True,
+        }
+    )
+    d = Settings()
+    assert (s.theme, s.low_confidence, s.auto_advance) == (d.theme, d.low_confidence, True)
+    assert s.playback_speed == 1.0 and s.shortcuts == {}
+    assert s.recent_projects == ["/x", "/y"]
+
+
+def test_damaged_file_is_kept_aside() -> None:
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{not json", encoding="utf-8")
+    assert load_settings() == Settings()
+    assert path.with_name("settings.json.bad").read_text(encoding="utf-8") == "{not json"
+    assert not path.exists()
+
+
+def test_old_versions_are_migrated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A future version 2 renames a field; a version-1 file still loads."""
+
+    def v1_to_v2(data: dict) -> dict:
+        data = dict(data)
+        data["theme"] = "dark" if data.pop("dark_mode", False) else "light"
+        return data
+
+    monkeypatch.setattr(settings_mod, "SETTINGS_VERSION", 2)
+    monkeypatch.setattr(settings_mod, "MIGRATIONS", {1: v1_to_v2})
+    s = from_dict({"version": 1, "dark_mode": True, "auto_advance": False})
+    assert s.theme == "dark" and s.auto_advance is False
+    assert settings_mod.migrate({"dark_mode": False})["version"] == 2
+
+
+def test_newer_file_is_read_but_never_overwritten() -> None:
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    newer = {"version": SETTINGS_VERSION + 5, "theme": "dark", "new_thing": [1, 2]}
+    path.write_text(json.dumps(newer), encoding="utf-8")
+    s = load_settings()
+    assert s.theme == "dark"
+    assert not save_settings(s)
+    assert json.loads(path.read_text(encoding="utf-8")) == newer
+
+
+def test_dialog_returns_changed_settings(qtbot) -> None:
+    from desktop_app.gui.settings_dialog import SettingsDialog
+
+    s = Settings()
+    dialog = SettingsDialog(s)
+    qtbot.addWidget(dialog)
+    dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    dialog.preset.setCurrentIndex(dialog.preset.findData("fast"))
+    dialog.low_conf.setValue(0.45)
+    keys = dialog.shortcut_model
+    row = next(i for i, spec in enumerate(keys.specs) if spec.id == "split")
+    keys.setData(keys.index(row, 1), "Ctrl+K")
+    out = dialog.result_settings()
+    assert (out.theme, out.device, out.decoding_preset) == ("dark", "cpu", "fast")
+    assert out.low_confidence == pytest.approx(0.45)
+    assert out.shortcuts == {"split": "Ctrl+K"}
+    assert s.theme == "light"  # the caller's settings are not touched
+
+
+def test_dialog_refuses_clashing_keys(qtbot) -> None:
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from desktop_app.gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    keys = dialog.shortcut_model
+    row = next(i for i, spec in enumerate(keys.specs) if spec.id == "merge")
+    keys.setData(keys.index(row, 1), "Ctrl+B")  # already "split"
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled()
+    assert "Ctrl+B" in dialog.conflict_label.text()
+    keys.reset_defaults()
+    assert ok.isEnabled()
+
+
+def test_applying_settings_updates_the_window(window) -> None:
+    from dataclasses import replace
+
+    new = replace(window.settings, theme="dark", low_confidence=0.9, shortcuts={"merge": "Ctrl+J"})
+    window.apply_settings(new)
+    from desktop_app.gui import theme
+
+    assert theme.current().name == "dark"
+    assert window.actions["merge"].shortcut().toString() == "Ctrl+J"
+    assert window.segment_model.threshold == 0.9
+    assert load_settings().shortcuts == {"merge": "Ctrl+J"}
+    window.set_theme("light")
+    theme.manager().apply("light")

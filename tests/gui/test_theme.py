@@ -1,0 +1,49 @@
+"""Themes, icons and fonts."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.core.resources import resources_dir
+from desktop_app.gui import shortcuts, theme
+from desktop_app.gui.qtfix import emit_leaks_bool
+
+
+def test_every_icon_named_in_the_code_exists() -> None:
+    names = {a.icon for a in shortcuts.ACTIONS if a.icon}
+    names |= {"pause", "speaker-add", "speaker-merge", "rename", "cancel", "jobs", "waveform"}
+    folder = resources_dir() / "icons"
+    missing = [n for n in sorted(names) if not (folder / f"{n}.svg").is_file()]
+    assert missing == []
+    for name in names:
+        assert not theme.load_icon(name, "#123456").isNull(), name
+
+
+def test_dark_and_light_themes(qapp) -> None:
+    manager = theme.manager()
+    try:
+        manager.apply("dark")
+        assert QApplication.palette().color(QPalette.ColorRole.Window).name() == theme.DARK.window
+        assert "#1b1f26" in qapp.styleSheet()
+        manager.apply("light")
+        assert QApplication.palette().color(QPalette.ColorRole.Base).name() == theme.LIGHT.base
+    finally:
+        manager.apply("light")
+
+
+def test_rgba_colours() -> None:
+    c = theme.color("#2a9d8f28")
+    assert (c.red(), c.green(), c.blue(), c.alpha()) == (0x2A, 0x9D, 0x8F, 0x28)
+    assert theme.color("#ffffff").alpha() == 255
+
+
+def test_ui_font_has_every_kazakh_letter(qapp) -> None:
+    family = theme.pick_font_family()
+    assert family is not None, "install fonts-noto-core (Noto Sans)"
+    assert theme.covers_kazakh(family)
+    assert len(set(theme.KAZAKH_LETTERS)) == 84  # 42 letters, both cases
+
+
+def test_bool_guard_detection_runs(qapp) -> None:
+    assert emit_leaks_bool() in (True, False)
