@@ -81,7 +81,20 @@ def main() -> None:
         tmpdir = Path(tmp)
         silence = tmpdir / "pause.wav"
         subprocess.run(
-            ["sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(silence), "trim", "0", str(PAUSE_S)],
+            [
+                "sox",
+                "-n",
+                "-r",
+                str(RATE),
+                "-c",
+                "1",
+                "-b",
+                "16",
+                str(silence),
+                "trim",
+                "0",
+                str(PAUSE_S),
+            ],
             check=True,
         )
         for stem, title, voice, sentences in CLIPS:
@@ -93,16 +106,29 @@ def main() -> None:
                 _speak(text, lang, voice, wav)
                 d = _duration(wav)
                 segments.append(
-                    {"start_ms": round(t * 1000), "end_ms": round((t + d) * 1000), "text": text, "language": lang}
+                    {
+                        "start_ms": round(t * 1000),
+                        "end_ms": round((t + d) * 1000),
+                        "text": text,
+                        "language": lang,
+                    }
                 )
                 parts += [wav, silence]
                 t += d + PAUSE_S
             out = HERE / f"{stem}.flac"
             subprocess.run(["sox", *map(str, parts), str(out)], check=True)
             manifest.append(
-                {"file": out.name, "title": title, "voice": voice, "speaker": f"espeak-ng {voice}", "segments": segments}
+                {
+                    "file": out.name,
+                    "title": title,
+                    "voice": voice,
+                    "speaker": f"espeak-ng {voice}",
+                    "segments": segments,
+                }
             )
-    (HERE / "demo.json").write_text(json.dumps({"clips": manifest}, ensure_ascii=False, indent=2) + "\n")
+    (HERE / "demo.json").write_text(
+        json.dumps({"clips": manifest}, ensure_ascii=False, indent=2) + "\n"
+    )
     print(f"wrote {len(manifest)} clips to {HERE}")
 
 

@@ -127,6 +127,11 @@ def build_tiny_model(root: Path, no_speech_bias: float = 0.3, seed: int = 0) -> 
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> TinyModel:
+    import torch
+
+    # One thread: the model is tiny, and busy-waiting OpenMP threads crawl on a
+    # loaded two-core CI machine.
+    torch.set_num_threads(1)
     return build_tiny_model(tmp_path_factory.mktemp("tiny_whisper"))
 
 
@@ -134,7 +139,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> TinyModel:
 def tiny_whisper(tiny_model: TinyModel):
     from desktop_app.asr import WhisperOnnx
 
-    return WhisperOnnx(tiny_model.onnx_dir, device="cpu", threads=2)
+    return WhisperOnnx(tiny_model.onnx_dir, device="cpu", threads=1)
 
 
 @pytest.fixture(scope="session")

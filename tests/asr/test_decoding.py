@@ -14,7 +14,7 @@ from tests.asr.conftest import tone_speechlike
 BASE = DecodeOptions(language="kk", temperatures=(0.0,), no_speech_threshold=None)
 
 
-def hf_generate(model, hf, audio, timestamps, max_new=30, **gen_kwargs) -> list[int]:
+def hf_generate(model, hf, audio, timestamps, max_new=30, language="kk", **gen_kwargs) -> list[int]:
     """Plain Transformers generation with Whisper's own logits processors, one window."""
     import torch
     from transformers import GenerationConfig, GenerationMixin, WhisperFeatureExtractor
@@ -27,7 +27,7 @@ def hf_generate(model, hf, audio, timestamps, max_new=30, **gen_kwargs) -> list[
 
     tok = model.tokenizer
     gc = hf.generation_config
-    prompt = tok.sot_sequence("kk", timestamps=timestamps)
+    prompt = tok.sot_sequence(language, timestamps=timestamps)
     procs = [
         SuppressTokensAtBeginLogitsProcessor(gc.begin_suppress_tokens, len(prompt)),
         SuppressTokensLogitsProcessor(gc.suppress_tokens),
@@ -42,7 +42,7 @@ def hf_generate(model, hf, audio, timestamps, max_new=30, **gen_kwargs) -> list[
         decoder_start_token_id=tok.sot,
         **gen_kwargs,
     )
-    fe = WhisperFeatureExtractor(feature_size=80)
+    fe = WhisperFeatureExtractor(feature_size=model.mel.config.n_mels)
     feats = fe(audio, sampling_rate=16_000, return_tensors="pt").input_features
     with torch.no_grad():
         out = GenerationMixin.generate(

@@ -108,14 +108,14 @@ def test_io_binding_and_split_decoder_agree(tiny_model, tiny_whisper, tmp_path) 
     audio = tone_speechlike(7.0, seed=4)
     options = FAST.replace(max_new_tokens=20)
     expected = [s.tokens for s in tiny_whisper.transcribe(audio, options)[0]]
-    bound = WhisperOnnx(tiny_model.onnx_dir, device="cpu", threads=2, io_binding=True)
+    bound = WhisperOnnx(tiny_model.onnx_dir, device="cpu", threads=1, io_binding=True)
     assert [s.tokens for s in bound.transcribe(audio, options)[0]] == expected
     split_dir = tmp_path / "split"
     split_dir.mkdir()
     for path in tiny_model.onnx_dir.iterdir():
         if path.name != "decoder_model_merged.onnx":
             (split_dir / path.name).symlink_to(path)
-    split = WhisperOnnx(split_dir, device="cpu", threads=2)
+    split = WhisperOnnx(split_dir, device="cpu", threads=1)
     assert not split.sessions.merged
     assert [s.tokens for s in split.transcribe(audio, options)[0]] == expected
 

@@ -41,11 +41,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _qt_bool_guard(qapp) -> None:
+def _qt_refcount_guard(qapp) -> None:
     """PySide6 6.12.0 leaks a reference to True per emit() (see gui/qtfix.py)."""
-    from desktop_app.gui.qtfix import install_bool_refcount_guard
+    from desktop_app.gui.qtfix import install_refcount_guard
 
-    install_bool_refcount_guard()
+    install_refcount_guard()
 
 
 # -- a draft transcript, as the model would leave it -------------------------------

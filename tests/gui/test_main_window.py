@@ -253,3 +253,48 @@ def test_transcription_fills_the_transcript_progressively(window, qtbot, monkeyp
     assert job.status.value == "done"
     qtbot.waitUntil(lambda: window.segment_model.rowCount() == 5)
     assert "Transcribed 3 segment(s)" in window.statusBar().currentMessage()
+
+
+def test_edit_recording_details(window) -> None:
+    from desktop_app.core.services.recordings import RecordingMeta
+    from desktop_app.gui.recording_dialog import RecordingDialog
+
+    dialog = RecordingDialog(window.session.recordings.get(1))
+    dialog.place.setText("Алматы")
+    dialog.recorded_on.setText("2026-07-14")
+    meta = dialog.meta()
+    dialog.deleteLater()
+    assert window.ops.update_recording(1, meta)
+    info = window.recordings.model.recording(0)
+    assert (info.place, info.recorded_on) == ("Алматы", "2026-07-14")
+    assert "Place: Алматы" in window.recordings.model.data(
+        window.recordings.model.index(0), Qt.ItemDataRole.ToolTipRole
+    )
+    assert not window.ops.update_recording(1, RecordingMeta(title="  "))
+    assert "needs a title" in window.statusBar().currentMessage()
+
+
+def test_remove_recording(window, answers, project_path) -> None:
+    answers.confirm = True
+    assert window.review.recording.id == 1
+    assert window.ops.remove_recording(1)
+    assert window.recordings.model.rowCount() == 3
+    assert window.review.recording is not None and window.review.recording.id == 2
+    assert not list((project_path / "audio").glob("01_greeting*"))
+    answers.confirm = False
+    assert not window.ops.remove_recording(2)
+    assert window.recordings.model.rowCount() == 3
+
+
+def test_open_demo_from_the_welcome_page(make_window, qtbot) -> None:
+    from desktop_app.core.demo import default_demo_path
+
+    w = make_window(None)
+    job = w.ops.open_demo()  # built in the test's data dir, as a job
+    with qtbot.waitSignal(job.finished, timeout=20_000):
+        pass
+    qtbot.waitUntil(lambda: w.session is not None)
+    assert w.session.path == default_demo_path()
+    assert w.recordings.model.rowCount() == 4
+    assert w.docks["jobs"].isVisible()
+    w.close()

@@ -1,0 +1,375 @@
+"""Our own Whisper decoding loop over the ONNX sessions.
+
+One window (≤ 30 s) is encoded once; the decoder then runs with a KV cache,
+one token per step. Logits go through, in this order (Hugging Face's order):
+repetition penalty, no-repeat n-gram ban, ``begin_suppress_tokens`` at the
+first step, ``suppress_tokens``, and Whisper's timestamp rules. Greedy search,
+sampling (for temperature fallback, ``best_of`` samples) and beam search
+(:mod:`desktop_app.asr.beam`) share these rules. The window is decoded again at
+higher temperatures while the text looks repetitive (zlib compression ratio)
+or improbable (average log-probability).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from desktop_app.asr.beam import Candidate, beam_search
+from desktop_app.asr.options import DecodeOptions
+from desktop_app.asr.ort_session import WhisperSessions
+from desktop_app.asr.tokenizer import TIME_PRECISION, WhisperTokenizer
+from desktop_app.core.errors import ModelError
+
+NEG_INF = -np.inf
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - np.max(logits, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def compression_ratio(text: str) -> float:
+    """Bytes of ``text`` over bytes of its zlib compression (high = repetitive)."""
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def _read_json(path: Path, required: bool) -> dict[str, Any]:
+    if not path.is_file():
+        if required:
+            raise ModelError(f"The model file '{path.name}' is missing in {path.parent}.")
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"Cannot read '{path.name}': {exc}") from exc
+    if not isinstance(data, dict):
+        raise ModelError(f"Cannot read '{path.name}': expected a JSON object.")
+    return data
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """What decoding needs from ``config.json`` and ``generation_config.json``."""
+
+    suppress_tokens: tuple[int, ...] = ()
+    begin_suppress_tokens: tuple[int, ...] = ()
+    lang_to_id: dict[str, int] | None = None
+    alignment_heads: tuple[tuple[int, int], ...] = ()
+    max_target_positions: int = 448
+    num_mel_bins: int = 80
+
+    @classmethod
+    def from_model_dir(cls, model_dir: str | Path) -> ModelSettings:
+        model_dir = Path(model_dir)
+        config = _read_json(model_dir / "config.json", required=True)
+        gen = _read_json(model_dir / "generation_config.json", required=False)
+        langs = gen.get("lang_to_id")
+        lang_to_id = {k.strip("<|>"): int(v) for k, v in langs.items()} if langs else None
+        return cls(
+            suppress_tokens=tuple(int(t) for t in gen.get("suppress_tokens") or ()),
+            begin_suppress_tokens=tuple(int(t) for t in gen.get("begin_suppress_tokens") or ()),
+            lang_to_id=lang_to_id,
+            alignment_heads=tuple(tuple(h) for h in gen.get("alignment_heads") or ()),  # type: ignore[misc]
+            max_target_positions=int(config.get("max_target_positions", 448)),
+            num_mel_bins=int(config.get("num_mel_bins", 80)),
+        )
+
+
+@dataclass(frozen=True)
+class DecodingResult:
+    """The chosen hypothesis for one window at one temperature."""
+
+    tokens: tuple[int, ...]  # generated tokens (text and timestamps), without <|endoftext|>
+    token_logprobs: tuple[float, ...]
+    sum_logprob: float
+    avg_logprob: float
+    no_speech_prob: float
+    temperature: float
+    compression_ratio: float
+    text: str
+    language: str | None
+    attempts: int = 1
+
+
+@dataclass
+class LogitRules:
+    """Everything that reshapes the next-token logits before a choice is made."""
+
+    tokenizer: WhisperTokenizer
+    sample_begin: int  # index of the first generated token in each row
+    suppress: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    begin_suppress: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    timestamps: bool = True
+    max_initial_timestamp_index: int | None = 50
+    repetition_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
+
+    def apply(self, logits: np.ndarray, rows: list[list[int]]) -> np.ndarray:
+        """Processed logits (a new array); ``rows`` are prompt + generated tokens."""
+        out = np.array(logits, dtype=np.float32, copy=True)
+        for b, row in enumerate(rows):
+            if self.repetition_penalty != 1.0 and row:
+                ids = np.unique(np.asarray(row, dtype=np.int64))
+                vals = out[b, ids]
+                penalty = self.repetition_penalty
+                out[b, ids] = np.where(vals < 0, vals * penalty, vals / penalty)
+            if self.no_repeat_ngram_size > 0:
+                banned = _banned_ngram_tokens(row, self.no_repeat_ngram_size)
+                if banned:
+                    out[b, banned] = NEG_INF
+        if len(rows[0]) == self.sample_begin and self.begin_suppress.size:
+            out[:, self.begin_suppress] = NEG_INF
+        if self.suppress.size:
+            out[:, self.suppress] = NEG_INF
+        if self.timestamps:
+            self._timestamp_rules(out, rows)
+        return out
+
+    def _timestamp_rules(self, out: np.ndarray, rows: list[list[int]]) -> None:
+        """OpenAI's ApplyTimestampRules: timestamps in pairs, never decreasing."""
+        tok = self.tokenizer
+        tb, eot = tok.timestamp_begin, tok.eot
+        out[:, tok.no_timestamps] = NEG_INF
+        for b, row in enumerate(rows):
+            seq = row[self.sample_begin :]
+            last_ts = len(seq) >= 1 and seq[-1] >= tb
+            penultimate_ts = len(seq) < 2 or seq[-2] >= tb
+            if last_ts:
+                if penultimate_ts:
+                    out[b, tb:] = NEG_INF  # a pair was just closed: text must follow
+                else:
+                    out[b, :eot] = NEG_INF  # an open timestamp: another one or the end
+            stamps = [t for t in seq if t >= tb]
+            if stamps:
+                last = stamps[-1] if (last_ts and not penultimate_ts) else stamps[-1] + 1
+                out[b, tb:last] = NEG_INF
+        if len(rows[0]) == self.sample_begin:
+            out[:, :tb] = NEG_INF  # the first token is a timestamp
+            if self.max_initial_timestamp_index is not None:
+                out[:, tb + self.max_initial_timestamp_index + 1 :] = NEG_INF
+        logprobs = log_softmax(out)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stamp_mass = np.logaddexp.reduce(logprobs[:, tb:], axis=-1)
+        best_text = logprobs[:, :tb].max(axis=-1)
+        out[stamp_mass > best_text, :tb] = NEG_INF
+
+
+def _banned_ngram_tokens(row: list[int], n: int) -> list[int]:
+    """Tokens that would repeat an n-gram already in ``row`` (Hugging Face semantics)."""
+    if len(row) + 1 < n:
+        return []
+    prefix = tuple(row[len(row) - n + 1 :]) if n > 1 else ()
+    banned = []
+    for i in range(len(row) - n + 1):
+        if tuple(row[i : i + n - 1]) == prefix:
+            banned.append(row[i + n - 1])
+    return banned
+
+
+class WindowDecoder:
+    """Decodes one encoded window into tokens, with temperature fallback."""
+
+    def __init__(
+        self, sessions: WhisperSessions, tokenizer: WhisperTokenizer, settings: ModelSettings
+    ) -> None:
+        self.sessions = sessions
+        self.tokenizer = tokenizer
+        self.settings = settings
+
+    # --------------------------------------------------------------- language
+    def detect_language(self, encoder_out: Any) -> dict[str, float]:
+        """Language probabilities from the logits after ``<|startoftranscript|>``."""
+        tok = self.tokenizer
+        if not tok.is_multilingual:
+            return {next(iter(tok.languages), "en"): 1.0}
+        logits, _ = self.sessions.prefill(encoder_out, np.array([tok.sot]))
+        codes = list(tok.languages)
+        ids = np.array([tok.languages[c] for c in codes])
+        probs = np.exp(log_softmax(logits[0, ids]))
+        order = np.argsort(-probs)
+        return {codes[i]: float(probs[i]) for i in order}
+
+    # ----------------------------------------------------------------- decode
+    def rules(self, options: DecodeOptions, sample_begin: int) -> LogitRules:
+        tok = self.tokenizer
+        suppress: set[int] = set()
+        if options.suppress_tokens:
+            for t in options.suppress_tokens:
+                suppress.update(self.settings.suppress_tokens if t == -1 else (t,))
+        specials = (tok.transcribe, tok.translate, tok.sot, tok.sot_prev, tok.sot_lm, tok.no_speech)
+        suppress.update(t for t in specials if t is not None)
+        begin = set(self.settings.begin_suppress_tokens) if options.suppress_blank else set()
+        max_initial = None
+        if options.max_initial_timestamp is not None:
+            max_initial = round(options.max_initial_timestamp / TIME_PRECISION)
+        return LogitRules(
+            tokenizer=tok,
+            sample_begin=sample_begin,
+            suppress=np.array(sorted(suppress), dtype=np.int64),
+            begin_suppress=np.array(sorted(begin), dtype=np.int64),
+            timestamps=not options.without_timestamps,
+            max_initial_timestamp_index=max_initial,
+            repetition_penalty=options.repetition_penalty,
+            no_repeat_ngram_size=options.no_repeat_ngram_size,
+        )
+
+    def decode(
+        self,
+        encoder_out: Any,
+        options: DecodeOptions,
+        *,
+        language: str | None,
+        temperature: float = 0.0,
+        max_new_tokens: int = 224,
+        previous_tokens: tuple[int, ...] = (),
+        rng: np.random.Generator | None = None,
+    ) -> DecodingResult:
+        """One decoding of one window at one temperature."""
+        tok = self.tokenizer
+        n_ctx = self.settings.max_target_positions
+        sot_seq = tok.sot_sequence(
+            language, options.task, timestamps=not options.without_timestamps
+        )
+        prefix: list[int] = []
+        if previous_tokens and tok.sot_prev is not None:
+            prefix = [tok.sot_prev, *previous_tokens[-(n_ctx // 2 - 1) :]]
+        prompt = prefix + sot_seq
+        budget = max(1, min(max_new_tokens, n_ctx // 2, n_ctx - len(prompt)))
+        logits, cache = self.sessions.prefill(encoder_out, np.array(prompt))
+        no_speech_prob = 0.0
+        if tok.no_speech is not None:
+            no_speech_prob = float(np.exp(log_softmax(logits[len(prefix)])[tok.no_speech]))
+        rules = self.rules(options, sample_begin=len(sot_seq))
+        if temperature == 0.0 and options.beam_size > 1:
+            candidates = beam_search(
+                self.sessions, rules, cache, logits[-1], sot_seq,
+                beam_size=options.beam_size, patience=options.patience,
+                max_new_tokens=budget, eot=tok.eot,
+            )  # fmt: skip
+        else:
+            n = options.best_of if temperature > 0.0 else 1
+            candidates = self._sample(
+                rules, cache, logits[-1], sot_seq, n, temperature, budget,
+                rng if rng is not None else np.random.default_rng(options.seed),
+            )  # fmt: skip
+        best = max(candidates, key=lambda c: c.score(options.length_penalty))
+        text = tok.decode(best.tokens)
+        n_scored = len(best.tokens) + 1
+        return DecodingResult(
+            tokens=tuple(best.tokens),
+            token_logprobs=tuple(best.logprobs),
+            sum_logprob=best.sum_logprob,
+            avg_logprob=best.sum_logprob / n_scored,
+            no_speech_prob=no_speech_prob,
+            temperature=temperature,
+            compression_ratio=compression_ratio(text),
+            text=text,
+            language=language,
+        )
+
+    def _sample(
+        self,
+        rules: LogitRules,
+        cache: Any,
+        first_logits: np.ndarray,
+        sot_seq: list[int],
+        n: int,
+        temperature: float,
+        budget: int,
+        rng: np.random.Generator,
+    ) -> list[Candidate]:
+        """Greedy search (``temperature == 0``) or ``n`` parallel samples."""
+        eot = self.tokenizer.eot
+        cache = self.sessions.expand(cache, n)
+        logits = np.repeat(first_logits[None], n, axis=0)
+        rows = [list(sot_seq) for _ in range(n)]
+        lps: list[list[float]] = [[] for _ in range(n)]
+        sums = np.zeros(n)
+        done = np.zeros(n, dtype=bool)
+        for step in range(budget):
+            processed = rules.apply(logits, rows)
+            logprobs = log_softmax(processed)
+            if temperature == 0.0:
+                chosen = processed.argmax(axis=-1)
+            else:
+                probs = np.exp(log_softmax(processed / temperature))
+                draws = rng.random(n)[:, None]
+                chosen = np.minimum(
+                    (probs.cumsum(axis=-1) < draws).sum(axis=-1), probs.shape[1] - 1
+                )
+            for b in range(n):
+                if done[b]:
+                    chosen[b] = eot
+                    continue
+                lp = float(logprobs[b, chosen[b]])
+                sums[b] += lp
+                if chosen[b] == eot:
+                    done[b] = True
+                else:
+                    rows[b].append(int(chosen[b]))
+                    lps[b].append(lp)
+            if done.all() or step == budget - 1:
+                break
+            logits, cache = self.sessions.step(cache, chosen)
+        start = len(sot_seq)
+        return [Candidate(rows[b][start:], lps[b], float(sums[b])) for b in range(n)]
+
+    def decode_with_fallback(
+        self,
+        encoder_out: Any,
+        options: DecodeOptions,
+        *,
+        language: str | None,
+        max_new_tokens: int,
+        previous_tokens: tuple[int, ...] = (),
+        rng: np.random.Generator | None = None,
+    ) -> DecodingResult:
+        """Decode at each temperature in turn until the result passes both checks.
+
+        If none passes, the attempt with the best average log-probability among
+        those under the compression threshold (else among all) is returned.
+        """
+        rng = rng if rng is not None else np.random.default_rng(options.seed)
+        attempts: list[DecodingResult] = []
+        for temperature in options.temperatures:
+            prev = previous_tokens if temperature < options.prompt_reset_on_temperature else ()
+            result = self.decode(
+                encoder_out, options, language=language, temperature=temperature,
+                max_new_tokens=max_new_tokens, previous_tokens=prev, rng=rng,
+            )  # fmt: skip
+            attempts.append(result)
+            if not _needs_fallback(result, options):
+                break
+        else:
+            passing = [
+                r
+                for r in attempts
+                if options.compression_ratio_threshold is None
+                or r.compression_ratio <= options.compression_ratio_threshold
+            ]
+            result = max(passing or attempts, key=lambda r: r.avg_logprob)
+        return replace(result, attempts=len(attempts))
+
+
+def is_silence(result: DecodingResult, options: DecodeOptions) -> bool:
+    """Whisper's no-speech rule: high ``<|nospeech|>`` probability and low confidence."""
+    if options.no_speech_threshold is None or result.no_speech_prob <= options.no_speech_threshold:
+        return False
+    return options.log_prob_threshold is None or result.avg_logprob < options.log_prob_threshold
+
+
+def _needs_fallback(result: DecodingResult, options: DecodeOptions) -> bool:
+    if is_silence(result, options) and options.log_prob_threshold is not None:
+        return False  # silence: a hotter decode will not help
+    cr = options.compression_ratio_threshold
+    if cr is not None and result.compression_ratio > cr:
+        return True
+    lp = options.log_prob_threshold
+    return lp is not None and result.avg_logprob < lp

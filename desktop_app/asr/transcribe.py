@@ -1,0 +1,387 @@
+"""Transcribe 16 kHz mono audio with a Whisper model exported to ONNX.
+
+:meth:`WhisperOnnx.transcribe` returns ``(segments, info)`` at once: ``info``
+(language, duration, device) is worked out eagerly, ``segments`` is a lazy
+generator that decodes one window at a time. Whoever iterates owns progress
+(``segment.end / info.duration``) and cancellation (stop iterating).
+
+Word timings: Whisper's word-level timestamps come from cross-attention
+weights of its alignment heads, aligned to the audio with DTW. The optimum
+export does not output those weights, so for now each word's start and end
+are *estimated* by spreading the segment's span over its words by length
+(``Word.estimated`` is true). A :class:`WordAligner` given to
+:class:`WhisperOnnx` replaces the estimate once a model exported with
+cross-attention outputs exists.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from desktop_app.asr.decoding import DecodingResult, ModelSettings, WindowDecoder, is_silence
+from desktop_app.asr.features import SAMPLE_RATE, FeatureConfig, LogMelSpectrogram
+from desktop_app.asr.options import DecodeOptions
+from desktop_app.asr.ort_session import WhisperSessions
+from desktop_app.asr.tokenizer import TIME_PRECISION, WhisperTokenizer
+from desktop_app.asr.vad import SpeechChunk, detect_speech
+from desktop_app.core.errors import ModelError
+
+SAMPLES_PER_TIMESTAMP = int(TIME_PRECISION * SAMPLE_RATE)  # 320 samples = 20 ms
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word with its confidence (geometric mean of its token probabilities)."""
+
+    text: str
+    start: float | None
+    end: float | None
+    probability: float
+    estimated: bool = True  # start/end spread over the segment, not aligned
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One decoded segment; times in seconds from the start of the audio.
+
+    ``tokens`` include the segment's timestamp tokens and line up with
+    ``token_logprobs``. ``avg_logprob``, ``compression_ratio``,
+    ``no_speech_prob`` and ``temperature`` describe the whole window the
+    segment was decoded in (as in Whisper); ``confidence`` is this segment's
+    own: exp of the mean log-probability of its text tokens.
+    """
+
+    id: int
+    start: float
+    end: float
+    text: str
+    tokens: tuple[int, ...]
+    token_logprobs: tuple[float, ...]
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+    temperature: float
+    language: str
+    confidence: float
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True)
+class TranscriptionInfo:
+    language: str | None  # None only when there was no speech to detect it from
+    language_probability: float
+    language_probs: dict[str, float] | None  # set when the language was detected
+    duration: float
+    duration_after_vad: float
+    device: str
+    device_warning: str | None
+    vad_backend: str | None
+    vad_message: str | None
+    options: DecodeOptions
+
+
+class WordAligner(Protocol):
+    """Extension point: real word timings from cross-attention + DTW.
+
+    Called once per segment; returns ``(start, end)`` in seconds for each word,
+    or ``None`` to fall back to the estimate.
+    """
+
+    def __call__(
+        self,
+        *,
+        encoder_output: Any,
+        text_tokens: Sequence[int],
+        word_tokens: Sequence[Sequence[int]],
+        window_start: float,
+        segment_start: float,
+        segment_end: float,
+    ) -> list[tuple[float, float]] | None: ...
+
+
+class WhisperOnnx:
+    """A Whisper model directory (optimum ONNX export) ready to transcribe."""
+
+    def __init__(
+        self,
+        model_dir: str | Path,
+        device: str = "auto",
+        threads: int | None = None,
+        *,
+        io_binding: bool | None = None,
+        word_aligner: WordAligner | None = None,
+    ) -> None:
+        model_dir = Path(model_dir)
+        if not model_dir.is_dir():
+            raise ModelError(f"The model folder '{model_dir}' does not exist.")
+        self.model_dir = model_dir
+        self.settings = ModelSettings.from_model_dir(model_dir)
+        self.tokenizer = WhisperTokenizer.from_file(
+            model_dir / "tokenizer.json", self.settings.lang_to_id
+        )
+        pre = model_dir / "preprocessor_config.json"
+        if pre.is_file():
+            try:
+                config = FeatureConfig.from_preprocessor_config(pre)
+            except (ValueError, TypeError) as exc:
+                raise ModelError(f"Cannot read '{pre.name}': {exc}") from exc
+        else:
+            config = FeatureConfig(n_mels=self.settings.num_mel_bins)
+        self.sessions = WhisperSessions(model_dir, device, threads, io_binding)
+        if self.sessions.n_mels != config.n_mels:
+            raise ModelError(
+                f"'{WhisperSessions.ENCODER}' expects {self.sessions.n_mels} mel bins but the "
+                f"model's configuration says {config.n_mels}."
+            )
+        self.mel = LogMelSpectrogram(config)
+        self.decoder = WindowDecoder(self.sessions, self.tokenizer, self.settings)
+        self.word_aligner = word_aligner
+
+    @property
+    def device(self) -> str:
+        """``"cpu"`` or ``"cuda"``: where the model actually runs."""
+        return self.sessions.device
+
+    @property
+    def device_warning(self) -> str | None:
+        """Why the requested device is not used, for the user; ``None`` if it is."""
+        return self.sessions.choice.warning
+
+    def encode(self, audio: np.ndarray) -> Any:
+        """Encoder output for the first 30 s of ``audio``."""
+        return self.sessions.encode(self.mel(audio))
+
+    def detect_language(self, audio: np.ndarray) -> dict[str, float]:
+        """Language probabilities for the first 30 s of ``audio``, most likely first."""
+        return self.decoder.detect_language(self.encode(audio))
+
+    # -------------------------------------------------------------- transcribe
+    def transcribe(
+        self, audio: np.ndarray, options: DecodeOptions | None = None
+    ) -> tuple[Iterator[Segment], TranscriptionInfo]:
+        """Start transcribing ``audio`` (float32, 16 kHz, mono).
+
+        VAD and language detection run now; the returned iterator decodes
+        lazily, one window per step, yielding segments as they are ready.
+        """
+        options = options or DecodeOptions()
+        audio = np.asarray(audio, dtype=np.float32)
+        if audio.ndim != 1:
+            raise ValueError("Audio must be mono: a 1-D array of 16 kHz samples.")
+        vad = detect_speech(audio, options.vad) if options.vad_filter else None
+        if vad is not None:
+            chunks = list(vad.chunks)
+        else:
+            chunks = [SpeechChunk(0, audio.shape[0])] if audio.shape[0] else []
+        language, probs, cached = options.language, None, None
+        if language is not None:
+            self.tokenizer.language_token(language)  # fail now on an unknown code
+        elif not self.tokenizer.is_multilingual:
+            language = next(iter(self.tokenizer.languages), "en")
+        elif chunks:
+            first = chunks[0]
+            window = audio[first.start : min(first.end, first.start + self.mel.config.n_samples)]
+            encoded = self.encode(window)
+            probs = self.decoder.detect_language(encoded)
+            language = next(iter(probs))
+            cached = (first.start, window.shape[0], encoded)
+        info = TranscriptionInfo(
+            language=language,
+            language_probability=probs[language] if probs and language else 1.0,
+            language_probs=probs,
+            duration=audio.shape[0] / SAMPLE_RATE,
+            duration_after_vad=sum(c.end - c.start for c in chunks) / SAMPLE_RATE,
+            device=self.device,
+            device_warning=self.device_warning,
+            vad_backend=vad.backend if vad else None,
+            vad_message=vad.message if vad else None,
+            options=options,
+        )
+        return self._segments(audio, chunks, options, language or "en", cached), info
+
+    def _segments(
+        self,
+        audio: np.ndarray,
+        chunks: list[SpeechChunk],
+        options: DecodeOptions,
+        language: str,
+        cached: tuple[int, int, Any] | None,
+    ) -> Iterator[Segment]:
+        tok = self.tokenizer
+        rng = np.random.default_rng(options.seed)
+        n_samples = self.mel.config.n_samples
+        limit = self.settings.max_target_positions // 2
+        previous: list[int] = (
+            tok.prompt_tokens(options.initial_prompt) if options.initial_prompt else []
+        )
+        next_id = 0
+        for chunk in chunks:
+            seek = chunk.start
+            while chunk.end - seek >= self.mel.config.hop_length:
+                size = min(n_samples, chunk.end - seek)
+                if cached is not None and cached[:2] == (seek, size):
+                    encoded = cached[2]
+                else:
+                    encoded = self.encode(audio[seek : seek + size])
+                cached = None
+                result = self.decoder.decode_with_fallback(
+                    encoded, options, language=language,
+                    max_new_tokens=options.token_budget(size / SAMPLE_RATE, limit),
+                    previous_tokens=tuple(previous), rng=rng,
+                )  # fmt: skip
+                if is_silence(result, options):
+                    seek += size
+                    continue
+                pieces, advance = self._split(result, size, options.without_timestamps)
+                offset = seek / SAMPLE_RATE
+                chunk_end = chunk.end / SAMPLE_RATE
+                for start, end, toks, lps in pieces:
+                    seg = self._segment(
+                        next_id, offset, min(offset + start, chunk_end),
+                        min(offset + end, chunk_end), toks, lps, result, encoded,
+                    )  # fmt: skip
+                    if seg is not None:
+                        next_id += 1
+                        yield seg
+                seek += advance
+                if options.condition_on_previous_text and (
+                    result.temperature < options.prompt_reset_on_temperature
+                ):
+                    previous.extend(result.tokens)
+                else:
+                    previous = []
+
+    def _split(
+        self, result: DecodingResult, size: int, without_timestamps: bool
+    ) -> tuple[list[tuple[float, float, list[int], list[float]]], int]:
+        """Cut a window's tokens at timestamp pairs; also how far to move on (samples).
+
+        As in Whisper: if the last timestamp closes a segment without a lone
+        timestamp after it, the next window starts at that timestamp, so a
+        sentence cut by the window's end is decoded again in full.
+        """
+        tokens, lps = list(result.tokens), list(result.token_logprobs)
+        tb = self.tokenizer.timestamp_begin
+        window_s = size / SAMPLE_RATE
+        if without_timestamps:
+            return [(0.0, window_s, tokens, lps)], size
+        is_ts = [t >= tb for t in tokens]
+        single_ending = len(tokens) >= 2 and is_ts[-2:] == [False, True]
+        boundaries = [i for i in range(1, len(tokens)) if is_ts[i - 1] and is_ts[i]]
+        if not boundaries:
+            stamps = [t for t in tokens if t >= tb]
+            end = window_s
+            if stamps and stamps[-1] != tb:
+                end = min(window_s, (stamps[-1] - tb) * TIME_PRECISION)
+            start = (stamps[0] - tb) * TIME_PRECISION if stamps and stamps[0] != stamps[-1] else 0
+            return [(min(start, end), end, tokens, lps)], size
+        if single_ending:
+            boundaries.append(len(tokens))
+        pieces = []
+        last = 0
+        for cut in boundaries:
+            part = tokens[last:cut]
+            start = (part[0] - tb) * TIME_PRECISION if part[0] >= tb else 0.0
+            end = (part[-1] - tb) * TIME_PRECISION if part[-1] >= tb else window_s
+            pieces.append((start, max(start, end), part, lps[last:cut]))
+            last = cut
+        advance = size
+        if not single_ending:
+            advance = (tokens[last - 1] - tb) * SAMPLES_PER_TIMESTAMP
+            if advance <= 0 or advance > size:
+                advance = size
+        return pieces, advance
+
+    def _segment(
+        self,
+        seg_id: int,
+        window_start: float,
+        start: float,
+        end: float,
+        tokens: list[int],
+        logprobs: list[float],
+        result: DecodingResult,
+        encoded: Any,
+    ) -> Segment | None:
+        tok = self.tokenizer
+        text_idx = [i for i, t in enumerate(tokens) if t < tok.eot]
+        text_tokens = [tokens[i] for i in text_idx]
+        text = tok.decode(text_tokens)
+        if not text.strip():
+            return None
+        text_lps = [logprobs[i] for i in text_idx]
+        confidence = math.exp(sum(text_lps) / len(text_lps)) if text_lps else 0.0
+        words = self._words(
+            text_tokens, text_lps, result.language, start, end, window_start, encoded
+        )
+        return Segment(
+            id=seg_id,
+            start=start,
+            end=end,
+            text=text,
+            tokens=tuple(tokens),
+            token_logprobs=tuple(logprobs),
+            avg_logprob=result.avg_logprob,
+            no_speech_prob=result.no_speech_prob,
+            compression_ratio=result.compression_ratio,
+            temperature=result.temperature,
+            language=result.language or "",
+            confidence=confidence,
+            words=words,
+        )
+
+    def _words(
+        self,
+        text_tokens: list[int],
+        text_lps: list[float],
+        language: str | None,
+        start: float,
+        end: float,
+        window_start: float,
+        encoded: Any,
+    ) -> tuple[Word, ...]:
+        words, word_tokens = self.tokenizer.split_to_words(text_tokens, language)
+        probs: list[float] = []
+        i = 0
+        for toks in word_tokens:
+            lps = text_lps[i : i + len(toks)]
+            i += len(toks)
+            probs.append(math.exp(sum(lps) / len(lps)) if lps else 0.0)
+        spans = None
+        if self.word_aligner is not None:
+            spans = self.word_aligner(
+                encoder_output=encoded, text_tokens=text_tokens, word_tokens=word_tokens,
+                window_start=window_start, segment_start=start, segment_end=end,
+            )  # fmt: skip
+        if spans is not None and len(spans) == len(words):
+            return tuple(
+                Word(w, s, e, p, estimated=False)
+                for w, (s, e), p in zip(words, spans, probs, strict=True)
+            )
+        return tuple(
+            Word(w, s, e, p)
+            for w, (s, e), p in zip(
+                words, estimate_word_times(words, start, end), probs, strict=True
+            )
+        )
+
+
+def estimate_word_times(
+    words: Sequence[str], start: float, end: float
+) -> list[tuple[float, float]]:
+    """Spread ``[start, end]`` over ``words`` in proportion to their length (an estimate)."""
+    weights = [max(1, len(w.strip())) for w in words]
+    total = sum(weights) or 1
+    spans = []
+    t = start
+    for weight in weights:
+        nxt = t + (end - start) * weight / total
+        spans.append((round(t, 3), round(nxt, 3)))
+        t = nxt
+    return spans

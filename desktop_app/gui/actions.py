@@ -1,0 +1,58 @@
+"""QActions built from the shortcut registry, with the user's keys applied."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from desktop_app.gui import shortcuts, theme
+
+
+def build_actions(
+    parent: QWidget,
+    keys: Mapping[str, str],
+    handlers: Mapping[str, Callable[..., object]],
+) -> dict[str, QAction]:
+    """One QAction per registered command, connected to ``handlers[id]``
+    (``triggered`` for plain actions, ``toggled(bool)`` for checkable ones)."""
+    actions: dict[str, QAction] = {}
+    for spec in shortcuts.ACTIONS:
+        action = QAction(spec.text, parent)
+        action.setObjectName(f"action_{spec.id}")
+        if spec.icon:
+            action.setIcon(theme.icon(spec.icon))
+        action.setCheckable(spec.checkable)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        handler = handlers.get(spec.id)
+        if handler is not None:
+            if spec.checkable:
+                action.toggled.connect(handler)
+            else:
+                action.triggered.connect(lambda _checked=False, h=handler: h())
+        parent.addAction(action)  # shortcuts work even when not in a menu
+        actions[spec.id] = action
+    apply_keys(actions, keys)
+    return actions
+
+
+def apply_keys(actions: Mapping[str, QAction], keys: Mapping[str, str]) -> None:
+    for action_id, action in actions.items():
+        key = keys.get(action_id, "")
+        action.setShortcut(QKeySequence(key))
+        spec = shortcuts.BY_ID.get(action_id)
+        tip = spec.text.replace("&", "") if spec else action.text()
+        native = QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip} ({native})" if native else tip)
+        if spec and spec.help:
+            action.setStatusTip(spec.help)
+
+
+def refresh_icons(actions: Mapping[str, QAction]) -> None:
+    """Re-colour icons after a theme change."""
+    for action_id, action in actions.items():
+        spec = shortcuts.BY_ID.get(action_id)
+        if spec and spec.icon:
+            action.setIcon(theme.icon(spec.icon))

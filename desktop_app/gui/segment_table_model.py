@@ -1,0 +1,242 @@
+"""The segments of one recording and tier as a table (our own Qt model).
+
+The model holds plain :class:`SegmentInfo` values; it never writes to the
+database. Edits made in the view are handed to ``edit_handler`` (the window's
+:class:`~desktop_app.gui.undo.EditController`), which saves them through the
+service and pushes an undo step; the session then tells the model to reload.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from desktop_app.core.services.dto import SegmentInfo
+from desktop_app.gui import theme
+
+LANGUAGES = ("kk", "ru", "mixed", "en")
+STATUSES = ("auto", "edited", "approved")
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class Col(enum.IntEnum):
+    TIME = 0
+    SPEAKER = 1
+    LANGUAGE = 2
+    STATUS = 3
+    TEXT = 4
+    CONFIDENCE = 5
+
+
+HEADERS = {
+    Col.TIME: "Time",
+    Col.SPEAKER: "Speaker",
+    Col.LANGUAGE: "Lang",
+    Col.STATUS: "Status",
+    Col.TEXT: "Text",
+    Col.CONFIDENCE: "Conf.",
+}
+
+SEGMENT_ROLE = Qt.ItemDataRole.UserRole + 1
+LOW_WORDS_ROLE = Qt.ItemDataRole.UserRole + 2  # [(word, is_low)] for the text delegate
+
+EditHandler = Callable[[int, Col, Any], bool]
+"""``(segment_id, column, new value) -> accepted``."""
+
+
+def fmt_ms(ms: int) -> str:
+    """``m:ss.s`` (or ``h:mm:ss.s``) for a time in milliseconds."""
+    tenths = round(ms / 100)
+    s, t = divmod(tenths, 10)
+    m, s = divmod(s, 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}.{t}" if h else f"{m}:{s:02d}.{t}"
+
+
+def word_tokens(seg: SegmentInfo, threshold: float) -> list[tuple[str, bool]] | None:
+    """The text's words marked low-confidence, when the model's words still
+    match the text (after an edit they may not, and then none are marked)."""
+    if not seg.words:
+        return None
+    words = [str(w.get("w", "")).strip() for w in seg.words if isinstance(w, dict)]
+    tokens = seg.text.split()
+    if [w for w in words if w] != tokens:
+        return None
+    probs = [w.get("p") for w in seg.words if isinstance(w, dict) and str(w.get("w", "")).strip()]
+    return [
+        (tok, isinstance(p, int | float) and p < threshold)
+        for tok, p in zip(tokens, probs, strict=True)
+    ]
+
+
+class SegmentTableModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._segments: list[SegmentInfo] = []
+        self._starts: list[int] = []
+        self._speakers: dict[int, str] = {}
+        self.threshold = 0.6
+        self.edit_handler: EditHandler | None = None
+
+    # -- data in -------------------------------------------------------------
+    def set_segments(self, segments: Sequence[SegmentInfo]) -> None:
+        """Replace the rows; when the ids are unchanged only the cells change,
+        so selection and an open editor survive a refresh."""
+        segments = list(segments)
+        if [s.id for s in segments] == [s.id for s in self._segments] and segments:
+            self._segments = segments
+            self._starts = [s.start_ms for s in segments]
+            self.dataChanged.emit(self.index(0, 0), self.index(len(segments) - 1, len(Col) - 1))
+            return
+        self.beginResetModel()
+        self._segments = segments
+        self._starts = [s.start_ms for s in segments]
+        self.endResetModel()
+
+    def set_speakers(self, names: dict[int, str]) -> None:
+        self._speakers = dict(names)
+        if self._segments:
+            col = self.index(0, Col.SPEAKER), self.index(len(self._segments) - 1, Col.SPEAKER)
+            self.dataChanged.emit(*col)
+
+    def set_threshold(self, threshold: float) -> None:
+        self.threshold = threshold
+        if self._segments:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._segments) - 1, len(Col) - 1)
+            )
+
+    # -- look-ups ------------------------------------------------------------
+    @property
+    def segments(self) -> list[SegmentInfo]:
+        return list(self._segments)
+
+    def segment(self, row: int) -> SegmentInfo | None:
+        return self._segments[row] if 0 <= row < len(self._segments) else None
+
+    def row_of(self, segment_id: int) -> int:
+        for row, seg in enumerate(self._segments):
+            if seg.id == segment_id:
+                return row
+        return -1
+
+    def row_at(self, ms: int) -> int:
+        """The row whose segment contains ``ms`` (the last one starting before it), or -1."""
+        i = bisect.bisect_right(self._starts, ms) - 1
+        while i >= 0:
+            seg = self._segments[i]
+            if seg.start_ms <= ms < seg.end_ms:
+                return i
+            if seg.end_ms <= ms:
+                return -1
+            i -= 1
+        return -1
+
+    def is_low(self, seg: SegmentInfo) -> bool:
+        return seg.confidence is not None and seg.confidence < self.threshold
+
+    def next_low_row(self, after_row: int) -> int:
+        """The next row (wrapping around) with low confidence or low words, or -1."""
+        n = len(self._segments)
+        for k in range(1, n + 1):
+            row = (after_row + k) % n
+            seg = self._segments[row]
+            if seg.status == "approved":
+                continue
+            tokens = word_tokens(seg, self.threshold) or []
+            if self.is_low(seg) or any(low for _, low in tokens):
+                return row
+        return -1
+
+    # -- Qt model --------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._segments)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Col)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return HEADERS[Col(section)]
+        return str(section + 1)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() in (Col.TEXT, Col.SPEAKER, Col.LANGUAGE, Col.STATUS):
+            base |= Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        seg = self.segment(index.row())
+        if seg is None:
+            return None
+        col = Col(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(seg, col)
+        if role == Qt.ItemDataRole.EditRole:
+            return self._edit_value(seg, col)
+        if role == SEGMENT_ROLE:
+            return seg
+        if role == LOW_WORDS_ROLE:
+            return word_tokens(seg, self.threshold)
+        if role == Qt.ItemDataRole.BackgroundRole and self.is_low(seg):
+            return QBrush(QColor(theme.current().low_conf_bg))
+        if role == Qt.ItemDataRole.ForegroundRole and col in (Col.STATUS, Col.CONFIDENCE):
+            colour = theme.current().status_color(seg.status)
+            if col == Col.CONFIDENCE and self.is_low(seg):
+                colour = theme.current().low_conf_word
+            return QBrush(QColor(colour))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(seg, col)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == Col.CONFIDENCE:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, seg: SegmentInfo, col: Col) -> str:
+        if col == Col.TIME:
+            return f"{fmt_ms(seg.start_ms)}–{fmt_ms(seg.end_ms)}"
+        if col == Col.SPEAKER:
+            return self._speakers.get(seg.speaker_id, "") if seg.speaker_id else ""
+        if col == Col.LANGUAGE:
+            return seg.language or ""
+        if col == Col.STATUS:
+            return seg.status
+        if col == Col.TEXT:
+            return seg.text
+        return f"{seg.confidence:.2f}" if seg.confidence is not None else ""
+
+    def _edit_value(self, seg: SegmentInfo, col: Col) -> Any:
+        if col == Col.SPEAKER:
+            return seg.speaker_id
+        if col == Col.LANGUAGE:
+            return seg.language or ""
+        return self._display(seg, col)
+
+    def _tooltip(self, seg: SegmentInfo, col: Col) -> str | None:
+        if col == Col.CONFIDENCE and seg.confidence is not None:
+            low = " — below the review threshold" if self.is_low(seg) else ""
+            return f"Model confidence {seg.confidence:.2f}{low}"
+        if col == Col.TEXT and seg.text:
+            return seg.text
+        if col == Col.TIME:
+            return f"{seg.start_ms / 1000:.3f}–{seg.end_ms / 1000:.3f} s"
+        return None
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        seg = self.segment(index.row())
+        if seg is None or role != Qt.ItemDataRole.EditRole or self.edit_handler is None:
+            return False
+        col = Col(index.column())
+        if col not in (Col.TEXT, Col.SPEAKER, Col.LANGUAGE, Col.STATUS):
+            return False
+        if col == Col.TEXT:
+            value = " ".join(str(value).split())  # one line, no stray spaces
+        return self.edit_handler(seg.id, col, value)

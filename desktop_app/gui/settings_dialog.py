@@ -1,0 +1,256 @@
+"""The settings dialog: appearance, review, transcription and shortcuts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHeaderView,
+    QKeySequenceEdit,
+    QLabel,
+    QPushButton,
+    QStyledItemDelegate,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.settings import DEVICES, Settings
+from desktop_app.gui import shortcuts
+
+Index = QModelIndex | QPersistentModelIndex
+
+PRESET_HELP = {
+    "fast": "greedy search — quickest",
+    "accurate": "5 beams — slower, for hard audio",
+    "kk-ru": "3 beams tuned for Kazakh/Russian — the default",
+}
+
+
+def installed_models() -> tuple[list[tuple[str, str]], str | None]:
+    """``(id, label)`` of every installed model version, and the active one's name."""
+    from desktop_app.asr.registry import ModelRegistry
+    from desktop_app.core.errors import JazbaError
+
+    try:
+        registry = ModelRegistry()
+        manifests = registry.versions()
+        active = registry.active()
+    except (JazbaError, OSError):
+        return [], None
+    return [(m.id, f"{m.name} ({m.id})") for m in manifests], active.name if active else None
+
+
+def decoding_presets() -> list[tuple[str, str]]:
+    from desktop_app.asr.presets import preset_names
+
+    return [(name, PRESET_HELP.get(name, "")) for name in preset_names()]
+
+
+class ShortcutModel(QAbstractTableModel):
+    HEADERS = ("Action", "Key", "Default")
+
+    def __init__(self, keys: Mapping[str, str], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.keys = dict(keys)
+        self.specs = list(shortcuts.ACTIONS)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.specs)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 3
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return f | Qt.ItemFlag.ItemIsEditable if index.column() == 1 else f
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        spec = self.specs[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            if index.column() == 0:
+                return spec.text.replace("&", "")
+            key = self.keys.get(spec.id, "") if index.column() == 1 else spec.key
+            return QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return spec.help or None
+        return None
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if index.column() != 1 or role != Qt.ItemDataRole.EditRole:
+            return False
+        self.keys[self.specs[index.row()].id] = shortcuts.normalize(str(value or ""))
+        self.dataChanged.emit(index, index)
+        return True
+
+    def reset_defaults(self) -> None:
+        self.beginResetModel()
+        self.keys = shortcuts.effective_keys({})
+        self.endResetModel()
+
+
+class KeyDelegate(QStyledItemDelegate):
+    def createEditor(self, parent: QWidget, option, index: Index) -> QWidget:
+        edit = QKeySequenceEdit(parent)
+        edit.setClearButtonEnabled(True)
+        edit.setMaximumSequenceLength(1)
+        edit.editingFinished.connect(lambda: self.commitData.emit(edit))
+        return edit
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        assert isinstance(editor, QKeySequenceEdit)
+        editor.setKeySequence(QKeySequence(index.data(Qt.ItemDataRole.EditRole) or ""))
+
+    def setModelData(self, editor: QWidget, model, index: Index) -> None:
+        assert isinstance(editor, QKeySequenceEdit)
+        model.setData(
+            index, editor.keySequence().toString(QKeySequence.SequenceFormat.PortableText)
+        )
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.resize(640, 520)
+        self._settings = settings
+        tabs = QTabWidget()
+        tabs.addTab(self._general_tab(settings), "General")
+        tabs.addTab(self._model_tab(settings), "Transcription")
+        tabs.addTab(self._shortcuts_tab(settings), "Shortcuts")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs, 1)
+        layout.addWidget(self.buttons)
+        self._check_conflicts()
+
+    # -- tabs -----------------------------------------------------------------
+    def _general_tab(self, s: Settings) -> QWidget:
+        w = QWidget()
+        form = QFormLayout(w)
+        self.theme = QComboBox()
+        self.theme.addItem("Light", "light")
+        self.theme.addItem("Dark", "dark")
+        self.theme.setCurrentIndex(max(0, self.theme.findData(s.theme)))
+        form.addRow("Theme:", self.theme)
+        self.low_conf = QDoubleSpinBox()
+        self.low_conf.setRange(0.0, 1.0)
+        self.low_conf.setSingleStep(0.05)
+        self.low_conf.setValue(s.low_confidence)
+        self.low_conf.setToolTip("Segments and words the model was less sure of are highlighted.")
+        form.addRow("Highlight confidence below:", self.low_conf)
+        self.auto_advance = QCheckBox("Play the next segment after approve-and-next")
+        self.auto_advance.setChecked(s.auto_advance)
+        form.addRow("Auto-advance:", self.auto_advance)
+        return w
+
+    def _model_tab(self, s: Settings) -> QWidget:
+        w = QWidget()
+        form = QFormLayout(w)
+        self.model_version = QComboBox()
+        models, active = installed_models()
+        self.model_version.addItem(
+            f"The active model ({active})" if active else "The active model (none installed)", ""
+        )
+        for model_id, label in models:
+            self.model_version.addItem(label, model_id)
+        i = self.model_version.findData(s.model_version)
+        if i < 0 and s.model_version:
+            self.model_version.addItem(f"{s.model_version} (not installed)", s.model_version)
+            i = self.model_version.count() - 1
+        self.model_version.setCurrentIndex(max(0, i))
+        form.addRow("Model version:", self.model_version)
+        self.device = QComboBox()
+        for d in DEVICES:
+            self.device.addItem(
+                {"auto": "Automatic (GPU if available)", "cpu": "CPU", "cuda": "NVIDIA GPU (CUDA)"}[
+                    d
+                ],
+                d,
+            )
+        self.device.setCurrentIndex(max(0, self.device.findData(s.device)))
+        form.addRow("Run on:", self.device)
+        self.preset = QComboBox()
+        for name, help_text in decoding_presets():
+            self.preset.addItem(f"{name} — {help_text}" if help_text else name, name)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(s.decoding_preset)))
+        form.addRow("Decoding:", self.preset)
+        return w
+
+    def _shortcuts_tab(self, s: Settings) -> QWidget:
+        w = QWidget()
+        layout = QVBoxLayout(w)
+        self.shortcut_model = ShortcutModel(shortcuts.effective_keys(s.shortcuts), self)
+        self.shortcut_model.dataChanged.connect(lambda *_: self._check_conflicts())
+        self.shortcut_model.modelReset.connect(self._check_conflicts)
+        view = QTableView()
+        view.setModel(self.shortcut_model)
+        view.setItemDelegateForColumn(1, KeyDelegate(view))
+        view.verticalHeader().setVisible(False)
+        view.setAlternatingRowColors(True)
+        view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        view.setColumnWidth(1, 150)
+        view.setColumnWidth(2, 150)
+        self.conflict_label = QLabel("")
+        self.conflict_label.setWordWrap(True)
+        self.conflict_label.setStyleSheet("color: #c2410c;")
+        reset = QPushButton("Restore defaults")
+        reset.clicked.connect(self.shortcut_model.reset_defaults)
+        layout.addWidget(QLabel("Double-click a key to change it; Backspace clears it."))
+        layout.addWidget(view, 1)
+        layout.addWidget(self.conflict_label)
+        layout.addWidget(reset, 0, Qt.AlignmentFlag.AlignLeft)
+        return w
+
+    def _check_conflicts(self) -> None:
+        clashes = shortcuts.conflicts(self.shortcut_model.keys)
+        if clashes:
+            lines = [
+                f"{QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)} is used by "
+                + ", ".join(shortcuts.BY_ID[i].text.replace("&", "") for i in ids)
+                for k, ids in clashes.items()
+            ]
+            self.conflict_label.setText("Each key can do only one thing:\n" + "\n".join(lines))
+        else:
+            self.conflict_label.setText("")
+        ok = (
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+            if hasattr(self, "buttons")
+            else None
+        )
+        if ok is not None:
+            ok.setEnabled(not clashes)
+
+    # -- result -------------------------------------------------------------------
+    def result_settings(self) -> Settings:
+        """A copy of the settings with this dialog's values."""
+        return replace(
+            self._settings,
+            theme=self.theme.currentData(),
+            low_confidence=float(self.low_conf.value()),
+            auto_advance=self.auto_advance.isChecked(),
+            model_version=self.model_version.currentData() or "",
+            device=self.device.currentData(),
+            decoding_preset=self.preset.currentData(),
+            shortcuts=shortcuts.overrides_for(self.shortcut_model.keys),
+        )

@@ -1,0 +1,152 @@
+"""Speakers of the project: create, rename, merge (undoable), assign."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QListView, QToolButton, QVBoxLayout, QWidget
+
+from desktop_app.core.errors import JazbaError
+from desktop_app.core.services.dto import SpeakerInfo
+from desktop_app.gui import dialogs, theme
+from desktop_app.gui.session import ProjectSession
+from desktop_app.gui.undo import EditController
+
+Index = QModelIndex | QPersistentModelIndex
+SPEAKER_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class SpeakerListModel(QAbstractListModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._items: list[SpeakerInfo] = []
+
+    def set_speakers(self, items: Sequence[SpeakerInfo]) -> None:
+        self.beginResetModel()
+        self._items = list(items)
+        self.endResetModel()
+
+    def speaker(self, row: int) -> SpeakerInfo | None:
+        return self._items[row] if 0 <= row < len(self._items) else None
+
+    def row_of(self, speaker_id: int) -> int:
+        return next((i for i, s in enumerate(self._items) if s.id == speaker_id), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        sp = self.speaker(index.row())
+        if sp is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            n = sp.segment_count
+            return f"{sp.name}   ({n} segment{'s' if n != 1 else ''})"
+        if role == Qt.ItemDataRole.EditRole:
+            return sp.name
+        if role == SPEAKER_ROLE:
+            return sp
+        if role == Qt.ItemDataRole.DecorationRole:
+            return theme.icon("speaker")
+        return None
+
+
+class SpeakersPanel(QWidget):
+    assign_requested = Signal(int)  # speaker id -> the selected segments
+    error = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.session: ProjectSession | None = None
+        self.editor: EditController | None = None
+        self.model = SpeakerListModel(self)
+        self.view = QListView()
+        self.view.setModel(self.model)
+        self.view.doubleClicked.connect(lambda _i: self.assign_current())
+        buttons = QHBoxLayout()
+        buttons.setSpacing(2)
+        self.buttons: dict[str, QToolButton] = {}
+        for key, icon_name, tip, slot in (
+            ("new", "speaker-add", "New speaker", self.create),
+            ("rename", "rename", "Rename the speaker", self.rename),
+            ("merge", "speaker-merge", "Merge this speaker into another (undoable)", self.merge),
+            (
+                "assign",
+                "approve",
+                "Assign to the selected segments (double-click)",
+                self.assign_current,
+            ),
+        ):
+            b = QToolButton()
+            theme.bind_icon(b, icon_name)
+            b.setToolTip(tip)
+            b.setAutoRaise(True)
+            b.clicked.connect(slot)
+            buttons.addWidget(b)
+            self.buttons[key] = b
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+
+    def set_session(self, session: ProjectSession | None, editor: EditController | None) -> None:
+        self.session, self.editor = session, editor
+        if session is not None:
+            session.speakers_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.set_speakers(self.session.speaker_list() if self.session else [])
+
+    def current(self) -> SpeakerInfo | None:
+        return self.model.speaker(self.view.currentIndex().row())
+
+    # -- actions ------------------------------------------------------------
+    def create(self) -> SpeakerInfo | None:
+        if self.session is None:
+            return None
+        name = dialogs.ask_text(self, "New speaker", "Name:")
+        if not name:
+            return None
+        try:
+            sp = self.session.speakers.create(name)
+        except JazbaError as exc:
+            self.error.emit(str(exc))
+            return None
+        self.session.speakers_changed.emit()
+        self.view.setCurrentIndex(self.model.index(self.model.row_of(sp.id)))
+        return sp
+
+    def rename(self) -> None:
+        sp = self.current()
+        if self.session is None or sp is None:
+            return
+        name = dialogs.ask_text(self, "Rename speaker", "New name:", sp.name)
+        if not name or name == sp.name:
+            return
+        try:
+            self.session.speakers.rename(sp.id, name)
+        except JazbaError as exc:
+            self.error.emit(str(exc))
+            return
+        self.session.speakers_changed.emit()
+        self.session.notify_segments(None)  # names shown in the transcript
+
+    def merge(self) -> None:
+        sp = self.current()
+        if self.session is None or self.editor is None or sp is None:
+            return
+        others = [s for s in self.session.speaker_list() if s.id != sp.id]
+        i = dialogs.choose(
+            self, "Merge speakers", f"Merge '{sp.name}' into:", [s.name for s in others]
+        )
+        if i is not None:
+            self.editor.merge_speakers(sp.id, others[i].id)
+
+    def assign_current(self) -> None:
+        sp = self.current()
+        if sp is not None:
+            self.assign_requested.emit(sp.id)

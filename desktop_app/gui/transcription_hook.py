@@ -1,0 +1,62 @@
+"""The transcription job as the GUI starts it (settings -> request -> job function).
+
+``desktop_app.core.services.transcription.transcribe_recording`` does the work:
+it writes each segment as the model yields it and calls ``on_segment`` (in the
+worker thread); the GUI passes a callable that only emits a queued signal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+
+from desktop_app.asr.presets import DEFAULT_PRESET, preset_names
+from desktop_app.core.jobs import JobState
+from desktop_app.core.project import Project
+from desktop_app.core.services.dto import SegmentInfo
+from desktop_app.core.services.transcription import (
+    TranscribeRequest,
+    TranscribeResult,
+    transcribe_recording,
+)
+from desktop_app.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def request_for(recording_id: int, settings: Settings) -> TranscribeRequest:
+    preset = settings.decoding_preset
+    if preset not in preset_names():
+        log.info("unknown decoding preset %r in the settings; using %s", preset, DEFAULT_PRESET)
+        preset = DEFAULT_PRESET
+    return TranscribeRequest(
+        recording_id=recording_id,
+        model_id=settings.model_version or None,
+        preset=preset,
+        device=settings.device,
+    )
+
+
+def transcription_job(
+    project: Project,
+    recording_id: int,
+    settings: Settings,
+    on_segment: Callable[[SegmentInfo], None] | None = None,
+) -> Callable[[JobState], TranscribeResult]:
+    """A job function ``fn(state)`` transcribing one recording."""
+    return partial(
+        transcribe_recording, project, request_for(recording_id, settings), on_segment=on_segment
+    )
+
+
+def describe(result: TranscribeResult) -> str:
+    text = (
+        f"Transcribed {result.added} segment(s) in {result.wall_seconds:.1f} s "
+        f"on {result.device.upper()}"
+    )
+    if result.skipped:
+        text += f"; {result.skipped} kept as you edited them"
+    if result.device_warning:
+        text += f". {result.device_warning}"
+    return text
