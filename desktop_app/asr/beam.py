@@ -38,7 +38,8 @@ class Candidate:
         return self.sum_logprob / penalty
 
 
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise log-softmax; ``-inf`` entries stay ``-inf``."""
     shifted = logits - np.max(logits, axis=-1, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
@@ -66,7 +67,7 @@ def beam_search(
     prefix = list(sot_seq)
 
     for step in range(max_new_tokens):
-        logprobs = _log_softmax(rules.apply(logits, [prefix + r for r in rows]))
+        logprobs = log_softmax(rules.apply(logits, [prefix + r for r in rows]))
         proposals: dict[tuple[int, ...], tuple[float, int, int, float]] = {}
         k = min(beam_size + 1, logprobs.shape[1])
         for j in range(beam_size):

@@ -20,18 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from desktop_app.asr.beam import Candidate, beam_search
+from desktop_app.asr.beam import Candidate, beam_search, log_softmax
 from desktop_app.asr.options import DecodeOptions
 from desktop_app.asr.ort_session import WhisperSessions
 from desktop_app.asr.tokenizer import TIME_PRECISION, WhisperTokenizer
 from desktop_app.core.errors import ModelError
 
 NEG_INF = -np.inf
-
-
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - np.max(logits, axis=-1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
 
 def compression_ratio(text: str) -> float:
@@ -339,10 +334,9 @@ class WindowDecoder:
         rng = rng if rng is not None else np.random.default_rng(options.seed)
         attempts: list[DecodingResult] = []
         for temperature in options.temperatures:
-            prev = previous_tokens if temperature < options.prompt_reset_on_temperature else ()
             result = self.decode(
                 encoder_out, options, language=language, temperature=temperature,
-                max_new_tokens=max_new_tokens, previous_tokens=prev, rng=rng,
+                max_new_tokens=max_new_tokens, previous_tokens=previous_tokens, rng=rng,
             )  # fmt: skip
             attempts.append(result)
             if not _needs_fallback(result, options):

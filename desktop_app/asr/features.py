@@ -59,28 +59,26 @@ class FeatureConfig:
         )
 
 
+# Slaney's mel scale: linear (200/3 Hz per mel) below 1 kHz, logarithmic above.
+_F_SP = 200.0 / 3.0
+_MIN_LOG_HZ = 1000.0
+_MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP
+_LOGSTEP = np.log(6.4) / 27.0
+
+
 def _hz_to_mel(freq: np.ndarray) -> np.ndarray:
-    """Slaney's mel scale: linear below 1 kHz, logarithmic above."""
     freq = np.asarray(freq, dtype=np.float64)
-    f_sp = 200.0 / 3.0
-    min_log_hz = 1000.0
-    min_log_mel = min_log_hz / f_sp
-    logstep = np.log(6.4) / 27.0
-    mels = freq / f_sp
-    above = freq >= min_log_hz
-    mels[above] = min_log_mel + np.log(freq[above] / min_log_hz) / logstep
+    mels = freq / _F_SP
+    above = freq >= _MIN_LOG_HZ
+    mels[above] = _MIN_LOG_MEL + np.log(freq[above] / _MIN_LOG_HZ) / _LOGSTEP
     return mels
 
 
 def _mel_to_hz(mels: np.ndarray) -> np.ndarray:
     mels = np.asarray(mels, dtype=np.float64)
-    f_sp = 200.0 / 3.0
-    min_log_hz = 1000.0
-    min_log_mel = min_log_hz / f_sp
-    logstep = np.log(6.4) / 27.0
-    freq = mels * f_sp
-    above = mels >= min_log_mel
-    freq[above] = min_log_hz * np.exp(logstep * (mels[above] - min_log_mel))
+    freq = mels * _F_SP
+    above = mels >= _MIN_LOG_MEL
+    freq[above] = _MIN_LOG_HZ * np.exp(_LOGSTEP * (mels[above] - _MIN_LOG_MEL))
     return freq
 
 

@@ -251,9 +251,9 @@ class WhisperOnnx:
                         yield seg
                 seek += advance
                 if options.condition_on_previous_text and (
-                    result.temperature < options.prompt_reset_on_temperature
+                    result.temperature <= options.prompt_reset_on_temperature
                 ):
-                    previous.extend(result.tokens)
+                    previous.extend(t for piece in pieces for t in piece[2])
                 else:
                     previous = []
 

@@ -37,13 +37,17 @@ app.command("transcribe")(transcribe)
 ProjectArg = Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")]
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     setup_logging()
     if version:
         typer.echo(f"jazba {__version__}")
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
         raise typer.Exit()
 
 

@@ -138,3 +138,27 @@ def test_estimated_word_times() -> None:
     spans = estimate_word_times([" бір", " екеу", " үш"], 1.0, 2.0)
     assert spans[0][0] == 1.0 and spans[-1][1] == 2.0
     assert all(a[1] == pytest.approx(b[0]) for a, b in itertools.pairwise(spans))
+
+
+def test_previous_text_and_initial_prompt_condition_the_decoder(tiny_whisper, monkeypatch) -> None:
+    tok = tiny_whisper.tokenizer
+    prompts: list[list[int]] = []
+    prefill = tiny_whisper.sessions.prefill
+
+    def recording_prefill(encoded, tokens):
+        prompts.append([int(t) for t in tokens])
+        return prefill(encoded, tokens)
+
+    monkeypatch.setattr(tiny_whisper.sessions, "prefill", recording_prefill)
+    options = FAST.replace(
+        without_timestamps=True, condition_on_previous_text=True, initial_prompt="Сәлем"
+    )
+    segments = list(tiny_whisper.transcribe(tone_speechlike(45.0), options)[0])
+    sot_seq = tok.sot_sequence("kk", timestamps=False)
+    first, second = prompts
+    assert first == [tok.sot_prev, *tok.encode(" Сәлем"), *sot_seq]
+    assert second[0] == tok.sot_prev and second[-len(sot_seq) :] == sot_seq
+    assert second[1 : -len(sot_seq)] == [*tok.encode(" Сәлем"), *segments[0].tokens]
+    prompts.clear()
+    list(tiny_whisper.transcribe(tone_speechlike(45.0), FAST.replace(without_timestamps=True))[0])
+    assert all(p == sot_seq for p in prompts)

@@ -58,3 +58,8 @@ def test_demo_setup_and_headless_run(tmp_path: Path) -> None:
     assert "4 recordings" in res.output
     res = runner.invoke(app, ["search", str(path), "алматы"])
     assert res.exit_code == 0 and "[алматыға]" in res.output
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("jazba ")

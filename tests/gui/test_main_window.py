@@ -241,7 +241,16 @@ def test_transcription_fills_the_transcript_progressively(window, qtbot, monkeyp
                 on_segment(segs.get(result.segment_id))
                 state.set_progress((i + 1) / 3)
             return transcription_hook.TranscribeResult(
-                recording_id, "fake", 3, 0, "kk", "cpu", None, 6.9, 0.1
+                recording_id=recording_id,
+                model_id="fake",
+                operation_id=0,
+                added=3,
+                skipped=0,
+                language="kk",
+                device="cpu",
+                device_warning=None,
+                audio_seconds=6.9,
+                wall_seconds=0.1,
             )
 
         return run

@@ -54,6 +54,7 @@ class TranscribeRequest:
 class TranscribeResult:
     recording_id: int
     model_id: str
+    operation_id: int  # the undo step that holds the whole pass
     added: int
     skipped: int
     language: str | None
@@ -158,7 +159,7 @@ def transcribe_recording(
             ModelRef(manifest.id, manifest.name, manifest.source, manifest.parent_id),
             tier_id=request.tier_id,
         )
-        mp.begin()
+        operation_id = mp.begin()
         audio_path = project.abspath(recording.model_audio_path)
         total_s = recording.duration_ms / 1000
         language: str | None = request.language
@@ -188,6 +189,7 @@ def transcribe_recording(
     return TranscribeResult(
         recording_id=recording.id,
         model_id=manifest.id,
+        operation_id=operation_id,
         added=mp.added,
         skipped=mp.skipped,
         language=language,
