@@ -4,8 +4,11 @@ Both engines get the same audio, thread count and settings (fixed language,
 temperature 0 only, no VAD, no conditioning on previous text), once with
 greedy search and once with beam search. Printed per clip and setting: wall
 time, real-time factor (wall / audio seconds), our time over faster-whisper's,
-and whether our text tokens equal faster-whisper's (the reference: CTranslate2
-float32 on the same weights).
+the text tokens each produced and the wall time per token (the outputs can
+differ in length, e.g. when one engine loops), and whether our text tokens
+equal faster-whisper's. With ``--hf-dir`` (the same weights as a Transformers
+checkpoint) the first window's fp32 greedy tokens are also compared with
+Transformers, which runs exactly the same graph and is the exact reference.
 
     .venv/bin/python benchmarks/asr_speed.py --onnx-dir MODEL_ONNX --ct2-dir MODEL_CT2
 
@@ -38,12 +41,13 @@ TEXTS = {
     "en": (
         "The quick brown fox jumps over the lazy dog. Speech recognition on a laptop "
         "should be fast and private. Today we test a small Whisper model on two languages, "
-        "and we compare the words it writes with a trusted reference implementation."
+        "and we compare the words it writes with a trusted reference implementation. "
+        "The results are printed as a small table."
     ),
     "kk": (
         "Қазақстан Республикасы Орталық Азияда орналасқан. Бүгін ауа райы жақсы, күн ашық. "
         "Мен таңертең кітап оқимын, содан кейін жұмысқа барамын. Біздің қаламызда көптеген "
-        "саябақтар мен мұражайлар бар."
+        "саябақтар мен мұражайлар бар. Кешке біз достарымызбен кездесеміз."
     ),
 }
 
@@ -199,7 +203,8 @@ def main() -> None:
         print("warning:", ours.device_warning)
     header = (
         f"{'clip':<12}{'beam':>5}{'audio s':>9}{'jazba s':>9}{'fw s':>8}"
-        f"{'RTF jz':>8}{'RTF fw':>8}{'jz/fw':>7}  tokens vs fw"
+        f"{'RTF jz':>8}{'RTF fw':>8}{'jz/fw':>7}{'tok jz':>8}{'tok fw':>8}"
+        f"{'ms/tok jz':>10}{'ms/tok fw':>10}  tokens vs fw"
     )
     print(header)
     for name, (lang, audio) in clips.items():
@@ -219,7 +224,9 @@ def main() -> None:
             print(
                 f"{name:<12}{beams:>5}{seconds:>9.1f}{jz.seconds:>9.2f}{fw.seconds:>8.2f}"
                 f"{jz.seconds / seconds:>8.3f}{fw.seconds / seconds:>8.3f}"
-                f"{jz.seconds / fw.seconds:>7.2f}  {same}"
+                f"{jz.seconds / fw.seconds:>7.2f}{len(jz.tokens):>8}{len(fw.tokens):>8}"
+                f"{1000 * jz.seconds / max(1, len(jz.tokens)):>10.1f}"
+                f"{1000 * fw.seconds / max(1, len(fw.tokens)):>10.1f}  {same}"
             )
             if args.show_text or same != "equal":
                 print(f"    jazba: {jz.text}\n    fw:    {fw.text}")
