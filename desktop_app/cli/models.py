@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from desktop_app.asr.manifest import ModelSource, detect_kind
 from desktop_app.asr.registry import ModelRegistry
 from desktop_app.cli.common import CliProgress, user_errors
 
@@ -57,9 +58,10 @@ def install(
     state = CliProgress("Installing", quiet).state()
     path = Path(source).expanduser()
     if path.exists():
-        if (path / "encoder_model.onnx").is_file() or (path / "onnx").is_dir():
+        kind = detect_kind(path)
+        if kind == ModelSource.ONNX_DIR:
             m = reg.import_onnx_dir(path, name=name)
-        elif (path / "model.bin").is_file():
+        elif kind == ModelSource.CT2_DIR:
             m = reg.import_ct2_dir(path, state, name=name)
         else:
             m = reg.import_hf_dir(path, state, name=name)
