@@ -15,18 +15,14 @@ failure, 2 on bad usage. This is the only place PyTorch runs.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
 import tempfile
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from desktop_app.core.errors import JazbaError
-from desktop_app.modelbuild.protocol import DoneMsg, Emitter, ErrorMsg
+from desktop_app.modelbuild.entry import exit_on_sigterm, run_job_cli
 
 ProgressFn = Callable[[float, str], None]
 
@@ -135,38 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _protocol_stream() -> TextIO:
-    """Keep the real stdout for messages; send fd 1 (C libraries too) to stderr."""
-    sys.stdout.flush()
-    stream = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return stream
-
-
 def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int:
     """Run one subcommand; ``stream`` receives the messages (default: real stdout)."""
-    args = build_parser().parse_args(argv)
-    emitter = Emitter(stream if stream is not None else _protocol_stream())
-    try:
-        result = args.func(args, emitter.progress)
-    except JazbaError as exc:
-        traceback.print_exc()
-        emitter.send(ErrorMsg(str(exc)))
-        return 1
-    except Exception as exc:  # Anything else is a bug, but the parent still needs a message.
-        traceback.print_exc()
-        emitter.send(ErrorMsg(f"Model build failed ({type(exc).__name__}: {exc})."))
-        return 1
-    emitter.send(DoneMsg(result))
-    return 0
-
-
-def _exit_on_sigterm() -> None:
-    """Turn SIGTERM (cancel) into SystemExit so temporary folders are cleaned up."""
-    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(128 + signal.SIGTERM))
+    return run_job_cli(build_parser(), argv, stream, what="Model build")
 
 
 if __name__ == "__main__":
-    _exit_on_sigterm()
+    exit_on_sigterm()
     sys.exit(main())

@@ -17,14 +17,14 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import desktop_app
 from desktop_app.core.errors import Cancelled, ModelError
 from desktop_app.core.jobs import Progress
-from desktop_app.modelbuild.protocol import DoneMsg, ErrorMsg, ProgressMsg, decode
+from desktop_app.modelbuild.protocol import DoneMsg, ErrorMsg, Message, ProgressMsg, decode
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +78,19 @@ def run_modelbuild(
     state: Progress,
     python: str | None = None,
     cwd: str | Path | None = None,
+    module: str = "desktop_app.modelbuild",
+    on_message: Callable[[Message], None] | None = None,
 ) -> dict[str, Any]:
-    """Run one ``desktop_app.modelbuild`` subcommand; return its ``done`` result.
+    """Run one subcommand of a job module (``python -m MODULE ARGS``); return its ``done`` result.
 
-    Raises :class:`Cancelled` (after killing the child) when ``state`` is
-    cancelled, and :class:`ModelError` with the child's message when it fails.
-    The child's stderr goes to this process's log.
+    ``module`` is any entry point speaking :mod:`.protocol` (model builds,
+    training, unit LMs). Every message, including metrics and log lines, is
+    also passed to ``on_message`` (called on this thread). Raises
+    :class:`Cancelled` (after killing the child's process tree) when ``state``
+    is cancelled, and :class:`ModelError` with the child's message when it
+    fails. The child's stderr goes to this process's log.
     """
-    cmd = [python or sys.executable, "-m", "desktop_app.modelbuild", *args]
+    cmd = [python or sys.executable, "-m", module, *args]
     log.info("Starting model build: %s", " ".join(cmd))
     kwargs: dict[str, Any] = {}
     if os.name == "posix":
@@ -130,6 +135,8 @@ def run_modelbuild(
             if line is None:
                 break
             msg = decode(line)
+            if msg is not None and on_message is not None:
+                on_message(msg)
             if isinstance(msg, ProgressMsg):
                 state.set_progress(msg.fraction, msg.text)
             elif isinstance(msg, DoneMsg):

@@ -6,6 +6,8 @@ per line on stdout; everything else it prints goes to stderr. Kinds:
 * ``{"type": "progress", "fraction": 0.4, "text": "Exporting"}``
 * ``{"type": "done", "result": {...}}`` — last message of a successful run
 * ``{"type": "error", "message": "..."}`` — a message for the user
+* ``{"type": "metrics", "step": 120, "values": {"loss": 0.8}}`` — training curves
+* ``{"type": "log", "text": "..."}`` — a line for the job log
 
 This module imports only the standard library: the GUI process (the model
 registry) uses it to parse what the child says.
@@ -34,7 +36,20 @@ class ErrorMsg:
     message: str
 
 
-Message = ProgressMsg | DoneMsg | ErrorMsg
+@dataclass(frozen=True)
+class MetricsMsg:
+    """Numbers at a training step (loss, learning rate, dev WER, ...)."""
+
+    step: int
+    values: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LogMsg:
+    text: str
+
+
+Message = ProgressMsg | DoneMsg | ErrorMsg | MetricsMsg | LogMsg
 
 
 def encode(msg: Message) -> str:
@@ -43,6 +58,10 @@ def encode(msg: Message) -> str:
         data: dict[str, Any] = {"type": "progress", "fraction": msg.fraction, "text": msg.text}
     elif isinstance(msg, DoneMsg):
         data = {"type": "done", "result": msg.result}
+    elif isinstance(msg, MetricsMsg):
+        data = {"type": "metrics", "step": msg.step, "values": msg.values}
+    elif isinstance(msg, LogMsg):
+        data = {"type": "log", "text": msg.text}
     else:
         data = {"type": "error", "message": msg.message}
     return json.dumps(data, ensure_ascii=False)
@@ -68,6 +87,13 @@ def decode(line: str) -> Message | None:
             return DoneMsg(result if isinstance(result, dict) else {})
         if kind == "error":
             return ErrorMsg(str(data["message"]))
+        if kind == "metrics":
+            values = data.get("values") or {}
+            return MetricsMsg(
+                int(data["step"]), {str(k): float(v) for k, v in dict(values).items()}
+            )
+        if kind == "log":
+            return LogMsg(str(data["text"]))
     except (KeyError, TypeError, ValueError):
         return None
     return None
@@ -85,3 +111,11 @@ class Emitter:
 
     def progress(self, fraction: float, text: str) -> None:
         self.send(ProgressMsg(round(min(1.0, max(0.0, fraction)), 4), text))
+
+    __call__ = progress  # an Emitter is itself a ``progress(fraction, text)`` callback
+
+    def metrics(self, step: int, values: dict[str, float]) -> None:
+        self.send(MetricsMsg(step, values))
+
+    def log(self, text: str) -> None:
+        self.send(LogMsg(text))
