@@ -91,6 +91,20 @@ class Speaker(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class RecordingSpeaker(Base):
+    """Who speaks in a recording (the session's speakers, chosen when recording)."""
+
+    __tablename__ = "recording_speakers"
+
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("recordings.id", ondelete="CASCADE"), primary_key=True
+    )
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("speakers.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Tier(Base):
     """An annotation layer (transcription, translation, comment…), project-wide."""
 

@@ -1,0 +1,74 @@
+"""Take ``docs/screenshot-record.png``: the Record dialog fed by the synthetic source.
+
+xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python tests/capture/_screenshot_record.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    tmp = Path(tempfile.mkdtemp())
+    os.environ.setdefault("JAZBA_DATA_DIR", str(tmp / "data"))
+    os.environ.setdefault("JAZBA_CONFIG_DIR", str(tmp / "config"))
+    from PySide6.QtCore import QEventLoop
+
+    from desktop_app.core.capture import InputDevice, SyntheticSource
+    from desktop_app.core.project import Project
+    from desktop_app.core.services.speakers import SpeakerService
+    from desktop_app.gui import theme
+    from desktop_app.gui.app import create_app
+    from desktop_app.gui.capture_dialog import CaptureDialog
+
+    app = create_app()
+    theme.manager().apply("light")
+
+    def pump(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 30)
+
+    project = Project.create(tmp / "Village 2026", name="Village 2026")
+    for name in ("Айгүл Сейітова", "Ерлан Жақыпов", "Гүлнар Әбенова"):
+        SpeakerService(project).create(name)
+    devices = [
+        InputDevice(2, "USB Audio CODEC (Zoom H1n)", "ALSA", 2, 48_000.0, True),
+        InputDevice(0, "Built-in microphone", "ALSA", 2, 44_100.0, False),
+    ]
+    dialog = CaptureDialog(
+        project,
+        devices=devices,
+        source_factory=lambda _d, rate, ch: SyntheticSource(rate, ch, block_frames=rate // 50),
+    )
+    dialog.check_speaker("Айгүл Сейітова")
+    dialog.title_edit.setText("Айгүл — ертегі (folk tale)")
+    dialog.place_edit.setText("Сарыағаш, Түркістан облысы")
+    dialog.languages_edit.setText("kk,ru")
+    dialog.consent_check.setChecked(True)
+    dialog.consent_details.setText("archive and research use")
+    dialog.notes_edit.setPlainText("Recorded in the kitchen; a kettle at 02:10.")
+    dialog.show()
+    dialog.start()
+    pump(1.3)
+    dialog.add_marker("start of the tale")
+    pump(1.0)
+    dialog.add_marker()
+    pump(0.45)  # stop inside a loud stretch so the meter shows a level
+    out = ROOT / "docs" / "screenshot-record.png"
+    dialog.grab().save(str(out))
+    print(f"saved {out}; level {dialog.meter.level}")
+    dialog.stop()
+    project.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
