@@ -51,3 +51,7 @@ class StorageError(JazbaError):
 
 class ModelError(JazbaError):
     """A speech model cannot be built, imported, verified or loaded."""
+
+
+class InteropError(JazbaError):
+    """An annotation file cannot be imported, or a dataset cannot be exported."""

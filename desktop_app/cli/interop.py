@@ -1,0 +1,168 @@
+"""``jazba export`` and the annotation side of ``jazba import``.
+
+``jazba import PROJECT FILES…`` takes audio and annotation files together:
+audio is imported first, then each ``.eaf``/``.TextGrid``/``.srt``/``.vtt``/
+``.txt``/``.csv``/``.tsv``/``.jsonl`` file is imported as annotations of the
+recording it links (or is named after), or of ``--recording ID``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from desktop_app.cli.common import CliProgress, open_project, user_errors
+from desktop_app.core.errors import InteropError
+from desktop_app.core.interop.exporter import ExportOptions, export_project
+from desktop_app.core.interop.formats import EXPORT_FORMATS, is_annotation_file
+from desktop_app.core.interop.importer import ImportOptions, import_file
+from desktop_app.core.interop.select import ExportFilter
+from desktop_app.core.interop.splits import SplitSpec
+from desktop_app.core.project import Project
+
+RecordingOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--recording",
+        help="Annotation files: the recording id they annotate (default: matched by media name).",
+    ),
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="Annotation files: SOURCE_TIER=TIER[@SPEAKER] puts a file tier on a project tier "
+        "and speaker; SOURCE_TIER=- skips it. Repeatable.",
+    ),
+]
+ReplaceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--replace", help="Annotation files: replace the recording's segments on those tiers."
+    ),
+]
+PerLineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--per-line",
+        help="Plain text without times: one segment per line (times guessed, marked auto) "
+        "instead of one segment for the whole recording.",
+    ),
+]
+
+
+def split_files(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """``(audio files, annotation files)`` by suffix."""
+    notes = [f for f in files if is_annotation_file(f.name)]
+    return [f for f in files if f not in notes], notes
+
+
+def parse_maps(maps: list[str] | None) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for spec in maps or []:
+        source, eq, target = spec.partition("=")
+        if not eq or not source.strip():
+            raise typer.BadParameter(f"--map '{spec}': use SOURCE_TIER=TIER[@SPEAKER] or SOURCE=-.")
+        out[source.strip()] = None if target.strip() == "-" else target.strip()
+    return out
+
+
+def import_annotation_files(
+    project: Project,
+    files: list[Path],
+    *,
+    recording: int | None = None,
+    maps: list[str] | None = None,
+    replace: bool = False,
+    per_line: bool = False,
+    quiet: bool = False,
+) -> None:
+    """Import each annotation file; each is one transaction and one undo step."""
+    overrides = parse_maps(maps)
+    options = ImportOptions(replace=replace, per_line=per_line)
+    for f in files:
+        result = import_file(
+            project, f, recording, overrides, options, CliProgress(f.name, quiet).state()
+        )
+        typer.echo(result.summary())
+        for warning in result.warnings:
+            typer.echo(f"  warning: {warning}", err=True)
+
+
+def _split_spec(text: str | None, seed: int) -> SplitSpec | None:
+    if not text:
+        return None
+    try:
+        parts = [float(x) for x in text.split(",")]
+    except ValueError as exc:
+        raise typer.BadParameter(f"--split '{text}': use three numbers, e.g. 0.8,0.1,0.1.") from exc
+    if len(parts) != 3:
+        raise typer.BadParameter(f"--split '{text}': use three numbers, e.g. 0.8,0.1,0.1.")
+    return SplitSpec(*parts, seed=seed)
+
+
+def _set(values: list[str] | None) -> frozenset[str] | None:
+    return frozenset(values) if values else None
+
+
+@user_errors
+def export(
+    project_path: Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")],
+    dest: Annotated[Path, typer.Argument(help="Folder to write the export into.")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help=f"One of: {', '.join(EXPORT_FORMATS)}.", show_default=True
+        ),
+    ] = "eaf",
+    audio: Annotated[
+        str,
+        typer.Option(
+            help="none: point at the project's audio; recordings: copy each recording "
+            "(16 kHz WAV for datasets); clips: a 16 kHz WAV per segment (datasets only)."
+        ),
+    ] = "none",
+    approved: Annotated[bool, typer.Option("--approved", help="Only approved segments.")] = False,
+    status: Annotated[list[str] | None, typer.Option(help="Only these statuses.")] = None,
+    speaker: Annotated[list[str] | None, typer.Option(help="Only these speakers.")] = None,
+    tier: Annotated[list[str] | None, typer.Option(help="Only these tiers.")] = None,
+    language: Annotated[list[str] | None, typer.Option(help="Only these languages.")] = None,
+    recording: Annotated[list[int] | None, typer.Option(help="Only these recording ids.")] = None,
+    split: Annotated[
+        str | None,
+        typer.Option(help="Speaker-disjoint train,dev,test shares, e.g. 0.8,0.1,0.1."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for the split.")] = 0,
+    normalize: Annotated[
+        bool, typer.Option("--normalize", help="Datasets: train on normalised text.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace files already in DEST.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Export annotations (ELAN, Praat, subtitles) or a training dataset (CSV, JSONL, HF, Kaldi)."""
+    if approved and status and set(status) != {"approved"}:
+        raise InteropError("--approved and --status disagree; use one of them.")
+    flt = ExportFilter(
+        recordings=frozenset(recording) if recording else None,
+        statuses=frozenset({"approved"}) if approved else _set(status),
+        speakers=_set(speaker),
+        tiers=_set(tier),
+        languages=_set(language),
+    )
+    options = ExportOptions(
+        format=fmt.lower(),
+        filter=flt,
+        audio=audio,
+        splits=_split_spec(split, seed),
+        normalize=normalize,
+        overwrite=overwrite,
+    )
+    with open_project(project_path) as project:
+        result = export_project(project, dest, options, CliProgress("export", quiet).state())
+    typer.echo(result.summary())
+    for warning in result.warnings:
+        typer.echo(f"  warning: {warning}", err=True)

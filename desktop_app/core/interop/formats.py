@@ -1,0 +1,94 @@
+"""The formats Jazba exports and imports, with their names for the CLI and the GUI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    id: str
+    label: str
+    suffix: str  # of the main file(s)
+    per_recording: bool  # one annotation file per recording (else a dataset)
+    help: str
+
+
+EXPORT_FORMATS: dict[str, ExportFormat] = {
+    f.id: f
+    for f in (
+        ExportFormat(
+            "eaf",
+            "ELAN (.eaf)",
+            ".eaf",
+            True,
+            "A tier per tier and speaker, status and language vocabularies, linked media.",
+        ),
+        ExportFormat(
+            "textgrid",
+            "Praat TextGrid",
+            ".TextGrid",
+            True,
+            "An interval tier per tier and speaker, plus language and word tiers.",
+        ),
+        ExportFormat(
+            "srt",
+            "SubRip subtitles (.srt)",
+            ".srt",
+            True,
+            "One cue per segment; the speaker as a 'Name: ' prefix.",
+        ),
+        ExportFormat(
+            "vtt",
+            "WebVTT subtitles (.vtt)",
+            ".vtt",
+            True,
+            "One cue per segment with <v speaker> and <lang> spans.",
+        ),
+        ExportFormat("csv", "CSV table", ".csv", False, "One row per segment, every field."),
+        ExportFormat(
+            "tsv", "TSV table", ".tsv", False, "One row per segment, every field, tab-separated."
+        ),
+        ExportFormat(
+            "jsonl",
+            "JSONL manifest (NeMo)",
+            ".jsonl",
+            False,
+            "audio_filepath, duration, offset, text, speaker, language…",
+        ),
+        ExportFormat(
+            "hf",
+            "Hugging Face dataset (Parquet)",
+            ".parquet",
+            False,
+            "Loads with datasets.load_dataset(folder); needs the 'hf' extra.",
+        ),
+        ExportFormat(
+            "kaldi",
+            "Kaldi data directory",
+            "",
+            False,
+            "wav.scp, segments, text, utt2spk, spk2utt (sorted).",
+        ),
+    )
+}
+
+IMPORT_SUFFIXES: dict[str, str] = {
+    ".eaf": "eaf",
+    ".textgrid": "textgrid",
+    ".srt": "srt",
+    ".vtt": "vtt",
+    ".txt": "txt",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+}
+"""Annotation files by lower-case suffix (``.TextGrid`` is ``.textgrid``)."""
+
+IMPORT_FILTER = "Annotations (*.eaf *.TextGrid *.textgrid *.srt *.vtt *.txt *.csv *.tsv *.jsonl)"
+
+
+def is_annotation_file(name: str) -> bool:
+    from pathlib import PurePath
+
+    return PurePath(name).suffix.lower() in IMPORT_SUFFIXES

@@ -1,0 +1,123 @@
+"""Choosing what an export contains: filters over the project's segments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from desktop_app.core.errors import InteropError
+from desktop_app.core.interop.model import ExportRecording, Item
+from desktop_app.core.project import Project
+from desktop_app.core.store.schema import SEGMENT_STATUSES, Recording, Segment, Speaker, Tier
+
+UnitProvider = Callable[[int], Sequence[int] | None]
+"""Segment id → its unit sequence, or None (set by the unit-LM side when it has them)."""
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which segments to export; ``None`` (or empty) means no restriction.
+
+    Names, not ids, so the same filter works from the CLI and on another
+    project. ``languages`` may contain ``""`` for segments without a language.
+    """
+
+    recordings: frozenset[int] | None = None
+    statuses: frozenset[str] | None = None
+    speakers: frozenset[str] | None = None
+    tiers: frozenset[str] | None = None
+    languages: frozenset[str] | None = None
+    skip_empty: bool = True
+
+    @classmethod
+    def approved_only(cls) -> ExportFilter:
+        return cls(statuses=frozenset({"approved"}))
+
+    def check(self) -> None:
+        unknown = set(self.statuses or ()) - set(SEGMENT_STATUSES)
+        if unknown:
+            raise InteropError(
+                f"Unknown status {', '.join(sorted(unknown))} "
+                f"(use one of {', '.join(SEGMENT_STATUSES)})."
+            )
+
+
+def gather(
+    project: Project, flt: ExportFilter, units: UnitProvider | None = None
+) -> list[ExportRecording]:
+    """The recordings and their segments that ``flt`` selects, in time order."""
+    flt.check()
+    with project.unit() as s:
+        known_tiers = set(s.scalars(select(Tier.name)))
+        known_speakers = set(s.scalars(select(Speaker.name)))
+        for what, wanted, known in (
+            ("tier", flt.tiers, known_tiers),
+            ("speaker", flt.speakers, known_speakers),
+        ):
+            missing = set(wanted or ()) - known
+            if missing:
+                raise InteropError(
+                    f"The project has no {what} named {', '.join(sorted(map(repr, missing)))}."
+                )
+        q = (
+            select(Segment, Tier.name, Tier.kind, Speaker.name)
+            .join(Tier, Tier.id == Segment.tier_id)
+            .outerjoin(Speaker, Speaker.id == Segment.speaker_id)
+            .where(Segment.deleted.is_(False))
+        )
+        if flt.recordings:
+            q = q.where(Segment.recording_id.in_(flt.recordings))
+        if flt.statuses:
+            q = q.where(Segment.status.in_(flt.statuses))
+        if flt.tiers:
+            q = q.where(Tier.name.in_(flt.tiers))
+        if flt.speakers:
+            q = q.where(Speaker.name.in_(flt.speakers))
+        by_rec: dict[int, list[Item]] = {}
+        for seg, tier, kind, speaker in s.execute(q.order_by(Segment.start_ms, Segment.id)):
+            if flt.languages and (seg.language or "") not in flt.languages:
+                continue
+            if flt.skip_empty and not seg.text.strip():
+                continue
+            seq = units(seg.id) if units is not None else None
+            by_rec.setdefault(seg.recording_id, []).append(
+                Item(
+                    start_ms=seg.start_ms,
+                    end_ms=seg.end_ms,
+                    text=seg.text,
+                    speaker=speaker,
+                    tier=tier,
+                    tier_kind=kind,
+                    language=seg.language,
+                    status=seg.status,
+                    words=list(seg.words) if seg.words else None,
+                    confidence=seg.confidence,
+                    segment_id=seg.id,
+                    units=tuple(int(u) for u in seq) if seq is not None else None,
+                )
+            )
+        rq = select(Recording).order_by(Recording.id)
+        if flt.recordings:
+            missing_ids = set(flt.recordings) - set(
+                s.scalars(select(Recording.id).where(Recording.id.in_(flt.recordings)))
+            )
+            if missing_ids:
+                raise InteropError(
+                    f"There is no recording #{', #'.join(map(str, sorted(missing_ids)))}."
+                )
+            rq = rq.where(Recording.id.in_(flt.recordings))
+        return [
+            ExportRecording(
+                id=r.id,
+                title=r.title,
+                original_filename=r.original_filename,
+                audio_path=project.abspath(r.audio_path),
+                model_audio_path=project.abspath(r.model_audio_path),
+                duration_ms=r.duration_ms,
+                languages=r.languages,
+                items=by_rec.get(r.id, []),
+            )
+            for r in s.scalars(rq)
+        ]
