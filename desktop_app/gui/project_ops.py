@@ -216,14 +216,45 @@ class ProjectOps:
             return None
         relay = _SegmentRelay()
         relay.segment.connect(self._segments_arrived, Qt.ConnectionType.QueuedConnection)
+        relay.segment.connect(relay.remember, Qt.ConnectionType.QueuedConnection)
         fn = transcription_job(session.project, rec.id, self.w.settings, relay.segment.emit)
-        job = self.w.runner.start(f"Transcribe {rec.title}", fn)
+        title = f"Transcribe {rec.title}"
+        job = self.w.runner.start(title, fn)
         job.relay = relay  # lives as long as the job
-        job.finished.connect(lambda result: self._transcribed(session, rec.id, describe(result)))
-        job.cancelled.connect(lambda: self._transcribed(session, rec.id, "Transcription stopped"))
+
+        def finished(result) -> None:
+            self._transcribed(session, rec.id, describe(result))
+            self._adopt_pass(session, result.operation_id, title, rec.id)
+
+        def cancelled() -> None:
+            self._transcribed(session, rec.id, "Transcription stopped")
+            self._adopt_pass(session, self._pass_of(session, relay.first_id), title, rec.id)
+
+        job.finished.connect(finished)
+        job.cancelled.connect(cancelled)
         job.failed.connect(lambda msg: self._transcribed(session, rec.id, msg, error=True))
         self.w.docks["jobs"].show()
         return job
+
+    def _adopt_pass(
+        self, session: ProjectSession, operation_id: int | None, title: str, recording_id: int
+    ) -> None:
+        """The pass (one operation in the core) becomes one step on the undo stack."""
+        if operation_id is None or session is not self.w.session or self.w.editor is None:
+            return
+        self.w.editor.adopt(operation_id, title, recording_id)
+
+    @staticmethod
+    def _pass_of(session: ProjectSession, segment_id: int | None) -> int | None:
+        """The transcription operation that created ``segment_id`` (a cancelled
+        job returns no result, but the segments it wrote are kept and undoable)."""
+        if segment_id is None:
+            return None
+        try:
+            history = session.segments.history(segment_id)
+        except JazbaError:
+            return None
+        return next((r.operation_id for r in history if r.operation_kind == "transcribe"), None)
 
     def _segments_arrived(self, seg) -> None:
         """Segments come in as the model decodes: refresh at most ~3 times a second."""
@@ -246,6 +277,10 @@ class ProjectOps:
         self._refresh.stop()
         self._pending.discard(recording_id)
         session.notify_segments(recording_id)
+        review = self.w.review
+        shown = review.recording is not None and review.recording.id == recording_id
+        if shown and review.current_segment() is None and self.w.segment_model.rowCount():
+            self.w.transcript.select_row(0)  # ready to review from the first segment
         if error:
             self.w.show_status_error(message)
         else:
@@ -256,3 +291,11 @@ class _SegmentRelay(QObject):
     """Carries ``on_segment`` calls from the worker thread to the GUI (queued)."""
 
     segment = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first_id: int | None = None
+
+    def remember(self, seg) -> None:
+        if self.first_id is None:
+            self.first_id = seg.id

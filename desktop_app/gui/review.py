@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication
 
 from desktop_app.core.audio.peaks import PeakPyramid
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.services.dto import RecordingInfo, SegmentInfo
+from desktop_app.core.services.segments import MIN_SEGMENT_MS
 from desktop_app.core.settings import Settings
 from desktop_app.gui.playback import Player
 from desktop_app.gui.segment_table_model import Col, SegmentTableModel, fmt_ms
@@ -28,6 +30,21 @@ log = logging.getLogger(__name__)
 SPEEDS = (0.5, 0.6, 0.75, 0.9, 1.0, 1.25, 1.5, 1.75, 2.0)
 SEEK_STEP_MS = 2000
 NEW_SEGMENT_MS = 2000
+MAX_NEW_SEGMENT_MS = 30_000  # "to the next silence" looks this far ahead at most
+
+
+def _snap_suppressed() -> bool:
+    """Holding Alt while dragging or drawing places boundaries exactly."""
+    return bool(QGuiApplication.keyboardModifiers() & Qt.KeyboardModifier.AltModifier)
+
+
+def _fit(snapped: int, raw: int, lo: int, hi: int, *, end: bool = False) -> int:
+    """``snapped`` if it keeps the segment inside ``[lo, hi]`` and at least
+    ``MIN_SEGMENT_MS`` long (``lo`` is the start when fitting an end, ``hi`` the
+    end when fitting a start), else ``raw``."""
+    if end:
+        return snapped if lo + MIN_SEGMENT_MS <= snapped <= hi else raw
+    return snapped if lo <= snapped <= hi - MIN_SEGMENT_MS else raw
 
 
 class ReviewController(QObject):
@@ -60,6 +77,7 @@ class ReviewController(QObject):
         waveform.seek_requested.connect(self.seek)
         waveform.segment_clicked.connect(self._region_clicked)
         waveform.segment_times_changed.connect(self._times_changed)
+        waveform.range_drawn.connect(self.draw_segment)
         player.position_changed.connect(self._position_changed)
         player.playing_changed.connect(self._playing_changed)
         player.error.connect(self.error)
@@ -281,8 +299,59 @@ class ReviewController(QObject):
         return True
 
     def _times_changed(self, segment_id: int, start_ms: int, end_ms: int) -> None:
+        """A boundary was dragged: snap the moved edge(s) to nearby silence, save."""
+        old = self.model.segment(self.model.row_of(segment_id))
+        if old is not None and not _snap_suppressed():
+            lo, hi = self._free_span(segment_id)
+            if start_ms != old.start_ms:
+                start_ms = _fit(self.waveform.snap_ms(start_ms), start_ms, lo, end_ms)
+            if end_ms != old.end_ms:
+                end_ms = _fit(self.waveform.snap_ms(end_ms), end_ms, start_ms, hi, end=True)
         if self.editor is not None and self.editor.set_times(segment_id, start_ms, end_ms) is None:
             self.reload_segments()  # refused: put the region back
+
+    def _free_span(
+        self, segment_id: int | None = None, at_ms: int | None = None
+    ) -> tuple[int, int]:
+        """The gap between the neighbours of ``segment_id`` (or around ``at_ms``)."""
+        segs = [s for s in self.model.segments if s.id != segment_id]
+        if segment_id is not None:
+            me = self.model.segment(self.model.row_of(segment_id))
+            at_ms = me.start_ms if me is not None else 0
+        at = at_ms or 0
+        lo = max((s.end_ms for s in segs if s.end_ms <= at), default=0)
+        total = self.recording.duration_ms if self.recording else 0
+        hi = min((s.start_ms for s in segs if s.start_ms >= at), default=total)
+        return lo, hi
+
+    def draw_segment(self, start_ms: int, end_ms: int) -> None:
+        """A range drawn on the waveform (Shift+drag) becomes a segment, its edges
+        snapped to nearby silence and kept off the neighbouring segments."""
+        if self.editor is None or self.recording is None:
+            return
+        self.pane.commit_editor()
+        if self.model.row_at(start_ms) >= 0:
+            self.error.emit("A new segment must start in a gap between segments.")
+            return
+        lo, hi = self._free_span(at_ms=start_ms)
+        if not _snap_suppressed():
+            start_ms = _fit(self.waveform.snap_ms(start_ms), start_ms, lo, end_ms)
+            end_ms = _fit(self.waveform.snap_ms(end_ms), end_ms, start_ms, hi, end=True)
+        self._create(max(lo, start_ms), min(hi, end_ms))
+
+    def _create(self, start_ms: int, end_ms: int) -> None:
+        if end_ms - start_ms < MIN_SEGMENT_MS:
+            self.error.emit(
+                f"Too short for a segment ({end_ms - start_ms} ms); draw at least "
+                f"{MIN_SEGMENT_MS} ms in a gap."
+            )
+            return
+        assert self.editor is not None and self.recording is not None
+        result = self.editor.add(self.recording.id, start_ms, end_ms, self.tier_id)
+        if result is not None:
+            self.pane.select_segment(result.segment_id)
+            self.player.seek(start_ms)
+            self.pane.edit_text()
 
     def approve_next(self) -> None:
         self.pane.commit_editor()
@@ -318,20 +387,23 @@ class ReviewController(QObject):
             self.editor.merge_next(seg.id)
 
     def add_segment(self) -> None:
+        """A segment from the playhead to the next silence (the sound starting
+        at or after the playhead, up to the next pause or segment); where there
+        is no sound before the next segment, a 2-second one at the playhead."""
         if self.editor is None or self.recording is None:
             return
+        self.pane.commit_editor()
         start = self.player.position_ms
         if self.model.row_at(start) >= 0:
             self.error.emit("The playhead is inside a segment already; move it to a gap.")
             return
-        end = min(start + NEW_SEGMENT_MS, self.recording.duration_ms)
-        later = [s.start_ms for s in self.model.segments if s.start_ms > start]
-        if later:
-            end = min(end, later[0])
-        result = self.editor.add(self.recording.id, start, end, self.tier_id)
-        if result is not None:
-            self.pane.select_segment(result.segment_id)
-            self.pane.edit_text()
+        _lo, hi = self._free_span(at_ms=start)
+        span = self.waveform.sound_span_ms(start, min(hi, start + MAX_NEW_SEGMENT_MS))
+        if span is not None and span[1] - span[0] >= MIN_SEGMENT_MS:
+            start, end = span
+        else:
+            end = min(start + NEW_SEGMENT_MS, hi)
+        self._create(start, end)
 
     def delete_selected(self) -> None:
         self.pane.commit_editor()

@@ -20,7 +20,8 @@ from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.gui import theme as themes
 from desktop_app.gui.theme import Theme
 
-MAX_REGIONS = 250  # more visible segments than this are drawn as bars only
+MAX_REGIONS = 250  # more visible segments than this are drawn as bars only ...
+MIN_REGION_PX = 12  # ... and so are more than one per this many pixels (too narrow to edit)
 LABEL_MIN_PX = 36  # narrower regions get no label
 
 
@@ -97,7 +98,8 @@ class SegmentLayer(QObject):
         ]
         self._updating = True
         try:
-            if len(visible) > MAX_REGIONS:
+            width = self.plot.getViewBox().width()
+            if len(visible) > min(MAX_REGIONS, max(20, width / MIN_REGION_PX)):
                 self._draw_bars([s for _, s in visible])
                 self._use(0)
             else:

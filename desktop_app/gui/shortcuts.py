@@ -31,6 +31,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open_project", "&Open project…", "Ctrl+O", "Project", "open"),
     ActionSpec("open_demo", "Open the &demo project", "", "Project", None),
     ActionSpec("import_audio", "&Import audio…", "Ctrl+I", "Project", "import"),
+    ActionSpec(
+        "record",
+        "&Record…",
+        "Ctrl+Alt+R",
+        "Project",
+        "recording",
+        "Record from a microphone into the project (crash-safe; M drops a marker).",
+    ),
     ActionSpec("close_project", "&Close project", "Ctrl+W", "Project", "close"),
     ActionSpec(
         "transcribe",
@@ -115,6 +123,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Edit the current segment's text; Enter saves, Esc cancels.",
     ),
     ActionSpec("search", "&Search transcripts", "Ctrl+F", "Navigate", "search"),
+    ActionSpec("prev_recording", "Previous recor&ding", "Ctrl+PgUp", "Navigate", None),
+    ActionSpec("next_recording", "Next rec&ording", "Ctrl+PgDown", "Navigate", None),
+    ActionSpec(
+        "next_tier",
+        "Next &tier",
+        "Ctrl+Shift+T",
+        "Navigate",
+        None,
+        "Show the next tier of the project in the transcript.",
+    ),
     # Editing
     ActionSpec("undo", "&Undo", "Ctrl+Z", "Edit", "undo"),
     ActionSpec("redo", "&Redo", "Ctrl+Shift+Z", "Edit", "redo"),
@@ -141,7 +159,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Ctrl+Shift+A",
         "Edit",
         None,
-        "Create a 2-second segment at the playhead (for recordings without a transcript).",
+        "Create a segment from the playhead to the next silence (Shift+drag on the "
+        "waveform draws one).",
     ),
     ActionSpec("delete_segment", "&Delete segment", "Ctrl+Del", "Edit", "delete"),
     ActionSpec(
@@ -163,11 +182,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "history",
         "Every saved version of the current segment.",
     ),
+    ActionSpec("new_tier", "New &tier…", "", "Edit", None, "Add a tier (a layer of segments)."),
+    ActionSpec("rename_tier", "Rena&me tier…", "", "Edit", None, "Rename the tier shown."),
     # View
     ActionSpec("zoom_in", "Zoom &in", "Ctrl+=", "View", "zoom-in"),
     ActionSpec("zoom_out", "Zoom &out", "Ctrl+-", "View", "zoom-out"),
     ActionSpec("zoom_fit", "&Whole recording", "Ctrl+0", "View", "zoom-fit"),
     ActionSpec("spectrogram", "S&pectrogram", "Ctrl+G", "View", "spectrogram", checkable=True),
+    ActionSpec(
+        "snap",
+        "Snap to &silence",
+        "",
+        "View",
+        None,
+        "Dragged and drawn segment boundaries move to the nearest silence a few pixels "
+        "away (hold Alt to place them exactly).",
+        checkable=True,
+    ),
     ActionSpec("dark_theme", "&Dark theme", "", "View", None, checkable=True),
     ActionSpec("help", "&Keyboard shortcuts", "F1", "Help", "help"),
 )

@@ -100,11 +100,12 @@ class TextDelegate(QStyledItemDelegate):
         editor = QLineEdit(parent)
         editor.setFrame(False)
         self.active_editor = editor
-        editor.destroyed.connect(self._forget)
+        editor.destroyed.connect(lambda _obj=None, e=editor: self._forget(e))
         return editor
 
-    def _forget(self) -> None:
-        self.active_editor = None
+    def _forget(self, editor: QWidget) -> None:
+        if self.active_editor is editor:  # not a newer editor opened meanwhile
+            self.active_editor = None
 
 
 class ChoiceDelegate(QStyledItemDelegate):

@@ -191,6 +191,12 @@ class EditController(QObject):
             f"Mark {status}", rec, lambda: self.segments.set_status(list(segment_ids), status)
         )
 
+    def adopt(self, operation_id: int, text: str, recording_id: int | None) -> None:
+        """Put an operation something else already saved (a transcription pass,
+        written by a job over several transactions) on the undo stack as one step."""
+        result = OpResult(operation_id=operation_id, segment_ids=())
+        self.stack.push(ServiceOpCommand(self.session, result, text, recording_id, self.error.emit))
+
     # -- speakers ----------------------------------------------------------
     def merge_speakers(self, source_id: int, target_id: int) -> OpResult | None:
         names = self.session.speaker_names()

@@ -4,8 +4,8 @@ The envelope is drawn from the recording's :class:`PeakPyramid`: on every view
 change the visible span is queried for one min/max pair per pixel, so a
 two-hour recording draws as fast as a two-second one. Only when zoomed in
 past the pyramid's finest level (and the span is short) are raw samples read,
-and then only the visible ones. Wheel zooms, drag pans, the scroll bar
-scrolls; y is fixed.
+and then only the visible ones. Wheel zooms, drag pans, Shift+drag draws a new
+segment, the scroll bar scrolls; y is fixed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QScrollBar, QVBoxLayout, QWidget
 
 from desktop_app.core.audio.importer import load_model_audio
@@ -25,20 +25,26 @@ from desktop_app.core.errors import JazbaError
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.gui import theme as themes
 from desktop_app.gui.segment_regions import SegmentLayer
+from desktop_app.gui.silence import snap_to_silence, sound_span
 from desktop_app.gui.spectrogram import SpectrogramPlot
 
 log = logging.getLogger(__name__)
 
 RAW_MAX_S = 3.0  # below this span (and past level 0) raw samples are drawn
 MIN_SPAN_S = 0.05
+SNAP_PX = 12  # boundaries snap to silence this many pixels away ...
+SNAP_MIN_S, SNAP_MAX_S = 0.03, 0.5  # ... but never closer or further than this
 
 
 class _SeekViewBox(pg.ViewBox):
-    """A click on empty waveform moves the playhead."""
+    """A click on empty waveform moves the playhead; Shift+drag draws a range
+    (a new segment); a plain drag pans."""
 
-    def __init__(self, on_click) -> None:
+    def __init__(self, on_click, on_draw) -> None:
         super().__init__(enableMenu=False)
         self._on_click = on_click
+        self._on_draw = on_draw
+        self.drawing: pg.LinearRegionItem | None = None
 
     def mouseClickEvent(self, ev) -> None:
         if ev.button() == Qt.MouseButton.LeftButton:
@@ -47,11 +53,30 @@ class _SeekViewBox(pg.ViewBox):
         else:
             super().mouseClickEvent(ev)
 
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        shift = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if ev.button() != Qt.MouseButton.LeftButton or (not shift and self.drawing is None):
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        a = self.mapSceneToView(ev.buttonDownScenePos()).x()
+        b = self.mapSceneToView(ev.scenePos()).x()
+        if self.drawing is None:
+            self.drawing = pg.LinearRegionItem(values=(a, b), movable=False)
+            self.drawing.setZValue(15)
+            self.addItem(self.drawing)
+        self.drawing.setRegion((min(a, b), max(a, b)))
+        if ev.isFinish():
+            self.removeItem(self.drawing)
+            self.drawing = None
+            self._on_draw(min(a, b), max(a, b))
+
 
 class WaveformView(QWidget):
     seek_requested = Signal(int)  # ms
     segment_clicked = Signal(int, bool)  # id, double click
     segment_times_changed = Signal(int, int, int)  # id, start ms, end ms
+    range_drawn = Signal(int, int)  # start ms, end ms (Shift+drag on the waveform)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,13 +85,14 @@ class WaveformView(QWidget):
         self.audio_path: Path | None = None
         self.duration_s = 0.0
         self.follow_playhead = True
+        self.snap_enabled = True
         self._syncing_scroll = False
 
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.ci.setContentsMargins(2, 2, 2, 2)
         self.canvas.setMinimumHeight(140)
         self.plot: pg.PlotItem = self.canvas.addPlot(
-            row=0, col=0, viewBox=_SeekViewBox(self._clicked)
+            row=0, col=0, viewBox=_SeekViewBox(self._clicked, self._drawn)
         )
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.hideButtons()
@@ -106,10 +132,6 @@ class WaveformView(QWidget):
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.scroll)
 
-        self._redraw_timer = QTimer(self)
-        self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.setInterval(0)
-        self._redraw_timer.timeout.connect(self._redraw)
         self.plot.getViewBox().sigXRangeChanged.connect(self._range_changed)
         self.plot.getViewBox().sigResized.connect(self._range_changed)
         self.set_theme(self.theme)
@@ -215,12 +237,40 @@ class WaveformView(QWidget):
     def playhead_ms(self) -> int:
         return round(self.playhead.value() * 1000)
 
+    def snap_ms(self, ms: int) -> int:
+        """``ms`` moved to the nearest silence within a few pixels (if snapping
+        is on and there is one); see :func:`~desktop_app.gui.silence.snap_to_silence`."""
+        if not self.snap_enabled or self.peaks is None:
+            return ms
+        radius = min(SNAP_MAX_S, max(SNAP_MIN_S, SNAP_PX * self._pixel_seconds()))
+        return round(snap_to_silence(self.peaks, ms / 1000, radius) * 1000)
+
+    def sound_span_ms(self, start_ms: int, limit_ms: int) -> tuple[int, int] | None:
+        """The stretch of sound from ``start_ms`` to the next pause (before ``limit_ms``)."""
+        if self.peaks is None or limit_ms <= start_ms:
+            return None
+        span = sound_span(self.peaks, start_ms / 1000, limit_ms / 1000)
+        return None if span is None else (round(span[0] * 1000), round(span[1] * 1000))
+
     # -- internals ------------------------------------------------------------------
+    def _pixel_seconds(self) -> float:
+        x0, x1 = self.view_range()
+        width = self.plot.getViewBox().width()
+        return (x1 - x0) / width if width > 0 else 0.0
+
     def _clicked(self, t: float) -> None:
         self.seek_requested.emit(round(min(max(t, 0.0), self.duration_s) * 1000))
 
+    def _drawn(self, a: float, b: float) -> None:
+        a, b = max(0.0, a), min(self.duration_s, b)
+        if b > a:
+            self.range_drawn.emit(round(a * 1000), round(b * 1000))
+
     def _range_changed(self, *args: object) -> None:
-        self._redraw_timer.start()
+        # Redrawn at once (not on a timer) so the next paint shows the new range's
+        # envelope: with a deferred redraw every zoom or scroll step was painted twice,
+        # first with the old data stretched into the new range.
+        self._redraw()
 
     def _redraw(self) -> None:
         self._draw_wave()

@@ -18,6 +18,7 @@ MENUS = {
         "@recent",
         None,
         "import_audio",
+        "record",
         "transcribe",
         None,
         "close_project",
@@ -42,6 +43,9 @@ MENUS = {
         "lang_mixed",
         None,
         "history",
+        None,
+        "new_tier",
+        "rename_tier",
     ],
     "P&layback": [
         "play_pause",
@@ -55,13 +59,34 @@ MENUS = {
         "faster",
         "auto_advance",
     ],
-    "&Navigate": ["prev_segment", "next_segment", "next_low", None, "search"],
-    "&View": ["zoom_in", "zoom_out", "zoom_fit", "spectrogram", None, "@docks", None, "dark_theme"],
+    "&Navigate": [
+        "prev_segment",
+        "next_segment",
+        "next_low",
+        None,
+        "prev_recording",
+        "next_recording",
+        "next_tier",
+        None,
+        "search",
+    ],
+    "&View": [
+        "zoom_in",
+        "zoom_out",
+        "zoom_fit",
+        "spectrogram",
+        "snap",
+        None,
+        "@docks",
+        None,
+        "dark_theme",
+    ],
     "&Help": ["help"],
 }
 TOOLBAR = [
     "open_project",
     "import_audio",
+    "record",
     "transcribe",
     None,
     "undo",
@@ -89,6 +114,7 @@ TOOLBAR = [
 ]
 NEEDS_PROJECT = {
     "import_audio",
+    "record",
     "transcribe",
     "close_project",
     "play_pause",
@@ -114,6 +140,11 @@ NEEDS_PROJECT = {
     "zoom_in",
     "zoom_out",
     "zoom_fit",
+    "prev_recording",
+    "next_recording",
+    "next_tier",
+    "new_tier",
+    "rename_tier",
 }
 
 

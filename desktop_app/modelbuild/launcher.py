@@ -43,6 +43,38 @@ def _keep_tail(stream: IO[str], tail: deque[str]) -> None:
     tail.extend(stream)
 
 
+RUN_MODULE_FLAG = "--run-module"
+"""Hidden first argument of a frozen (PyInstaller) Jazba: ``jazba --run-module
+MODULE ARGS`` runs ``MODULE`` as ``python -m`` would (see ``desktop_app/__main__.py``)."""
+
+
+def job_command(module: str, args: Sequence[str], python: str | None = None) -> list[str]:
+    """The command line that runs ``module`` as a job subprocess.
+
+    In a frozen bundle ``sys.executable`` is Jazba itself, which cannot take
+    ``-m``; it runs the module through its hidden ``--run-module`` argument.
+    """
+    if python is None and getattr(sys, "frozen", False):
+        return [sys.executable, RUN_MODULE_FLAG, module, *args]
+    return [python or sys.executable, "-m", module, *args]
+
+
+def run_module_argv(argv: Sequence[str]) -> bool:
+    """Run ``argv = [prog, RUN_MODULE_FLAG, MODULE, ARGS...]`` like ``python -m``;
+    False (nothing run) when ``argv`` does not ask for it. Only Jazba's own
+    modules may be run this way."""
+    if len(argv) < 3 or argv[1] != RUN_MODULE_FLAG:
+        return False
+    module = argv[2]
+    if module.split(".")[0] != "desktop_app":
+        raise SystemExit(f"{RUN_MODULE_FLAG}: not a Jazba module: {module}")
+    import runpy
+
+    sys.argv = [module, *argv[3:]]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+    return True
+
+
 def _env() -> dict[str, str]:
     """The child must import ``desktop_app`` even when Jazba is not installed."""
     env = dict(os.environ)
@@ -90,7 +122,7 @@ def run_modelbuild(
     is cancelled, and :class:`ModelError` with the child's message when it
     fails. The child's stderr goes to this process's log.
     """
-    cmd = [python or sys.executable, "-m", module, *args]
+    cmd = job_command(module, args, python)
     log.info("Starting model build: %s", " ".join(cmd))
     kwargs: dict[str, Any] = {}
     if os.name == "posix":

@@ -88,3 +88,21 @@ def test_search_keeps_й_distinct_from_и(project: Project) -> None:
 )
 def test_fts_query_is_safe(typed: str, query: str | None) -> None:
     assert fts_query(typed) == query
+
+
+def test_tier_create_and_rename(project: Project) -> None:
+    tiers = TierService(project)
+    tr = tiers.create("аударма", kind="translation")
+    assert tiers.rename(tr.id, "  translation ").name == "translation"
+    assert [t.name for t in tiers.list()][-1] == "translation"
+    tiers.create("notes")
+    with pytest.raises(EditError, match="already exists"):
+        tiers.rename(tr.id, "notes")
+    with pytest.raises(EditError, match="needs a name"):
+        tiers.rename(tr.id, "   ")
+    with pytest.raises(NotFoundError):
+        tiers.rename(9999, "x")
+    model_tier = next(t for t in tiers.list() if t.name == "transcription")
+    with pytest.raises(EditError, match="keeps its name"):
+        tiers.rename(model_tier.id, "mine")
+    assert {t.name for t in tiers.list()} == {"transcription", "translation", "notes"}

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import EditError, NotFoundError
-from desktop_app.core.project import Project
+from desktop_app.core.project import DEFAULT_TIER, Project
 from desktop_app.core.services import revisions
 from desktop_app.core.services.dto import OpResult, SpeakerInfo, TierInfo
 from desktop_app.core.store.schema import Segment, Speaker, Tier
@@ -152,12 +152,22 @@ class TierService:
         return self.create(name, kind)
 
     def rename(self, tier_id: int, name: str) -> TierInfo:
+        """Give a tier a new name. The model's tier (``transcription``) keeps its
+        name: transcription and training find it by that name."""
+        name = name.strip()
+        if not name:
+            raise EditError("A tier needs a name.")
         try:
             with self.project.unit() as s:
                 tier = s.get(Tier, tier_id)
                 if tier is None:
                     raise NotFoundError(f"There is no tier #{tier_id}.")
-                tier.name = name.strip()
+                if tier.name == DEFAULT_TIER and name != DEFAULT_TIER:
+                    raise EditError(
+                        f"The '{DEFAULT_TIER}' tier is where the speech model writes and what "
+                        "training reads, so it keeps its name. Create a new tier instead."
+                    )
+                tier.name = name
                 s.flush()
                 return TierInfo(tier.id, tier.name, tier.kind, tier.language)
         except IntegrityError as exc:

@@ -1,0 +1,72 @@
+"""A transcription pass is one step on the window's undo stack."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from desktop_app.gui.segment_table_model import Col
+from desktop_app.gui.workers import JobStatus
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+CTRL_SHIFT = CTRL | Qt.KeyboardModifier.ShiftModifier
+
+
+def texts(window) -> list[str]:
+    return [s.text for s in window.segment_model.segments]
+
+
+def test_ctrl_z_removes_the_whole_pass_and_ctrl_shift_z_restores_it(
+    window, qtbot, fake_asr
+) -> None:
+    draft = texts(window)
+    assert len(draft) == 2 and draft[0] == "сәлеметсіз бе менің атым айгул"
+    view = window.transcript.view
+    view.setFocus()
+    job = window.ops.transcribe_current()
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        pass
+    qtbot.waitUntil(lambda: texts(window) == ["сөз00 сөз01", "сөз10 сөз11"])
+    assert window.undo_stack.count() == 1
+    assert window.actions["undo"].text() == "&Undo Transcribe Сәлемдесу (greeting)"
+    passed = [(s.start_ms, s.end_ms, s.status) for s in window.segment_model.segments]
+    assert passed == [(600, 2800, "auto"), (3820, 5920, "auto")]
+
+    qtbot.keyClick(view, Qt.Key.Key_Z, CTRL)
+    assert texts(window) == draft  # the model's segments are gone, the old draft is back
+    assert window.recordings.model.recording(0).counts == {"auto": 2}
+    qtbot.keyClick(view, Qt.Key.Key_Z, CTRL_SHIFT)
+    assert texts(window) == ["сөз00 сөз01", "сөз10 сөз11"]
+    # the database agrees (nothing is only in the view)
+    rec_id = window.review.recording.id
+    stored = window.session.segments.list(rec_id, window.review.tier_id)
+    assert [s.text for s in stored] == ["сөз00 сөз01", "сөз10 сөз11"]
+
+
+def test_an_edit_after_the_pass_is_undone_first(window, qtbot, fake_asr) -> None:
+    job = window.ops.transcribe_current()
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        pass
+    qtbot.waitUntil(lambda: texts(window)[0] == "сөз00 сөз01")
+    model = window.segment_model
+    model.setData(model.index(0, Col.TEXT), "түзетілген")
+    view = window.transcript.view
+    qtbot.keyClick(view, Qt.Key.Key_Z, CTRL)
+    assert texts(window)[0] == "сөз00 сөз01"
+    qtbot.keyClick(view, Qt.Key.Key_Z, CTRL)
+    assert texts(window)[0] == "сәлеметсіз бе менің атым айгул"
+
+
+def test_a_cancelled_pass_keeps_its_segments_and_is_undoable(window, qtbot, fake_asr) -> None:
+    fake_asr.delay = 0.4
+    window.recordings.select(2)  # three stretches of speech
+    draft = texts(window)
+    job = window.ops.transcribe_current()
+    qtbot.waitUntil(lambda: texts(window)[:1] == ["сөз00 сөз01"], timeout=10_000)
+    with qtbot.waitSignal(job.cancelled, timeout=10_000):
+        job.cancel()
+    assert job.status is JobStatus.CANCELLED
+    qtbot.waitUntil(lambda: window.undo_stack.count() == 1)
+    kept = texts(window)
+    assert "сөз00 сөз01" in kept and "сөз20 сөз21" not in kept
+    window.actions["undo"].trigger()
+    assert texts(window) == draft
