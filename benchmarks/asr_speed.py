@@ -1,16 +1,23 @@
 """Jazba's ONNX Whisper engine against faster-whisper on the same weights.
 
-Both engines get the same audio, thread count and settings (fixed language,
-temperature 0 only, no VAD, no conditioning on previous text), once with
-greedy search and once with beam search. Printed per clip and setting: wall
-time, real-time factor (wall / audio seconds), our time over faster-whisper's,
-the text tokens each produced and the wall time per token (the outputs can
-differ in length, e.g. when one engine loops), and whether our text tokens
-equal faster-whisper's. With ``--hf-dir`` (the same weights as a Transformers
-checkpoint) the first window's fp32 greedy tokens are also compared with
-Transformers, which runs exactly the same graph and is the exact reference.
+Engines: Jazba fp32, Jazba with the int8 decoder (when the model folder has
+``decoder_model_merged_int8.onnx``), faster-whisper (CTranslate2) fp32 and
+int8. All get the same audio, thread count and settings (fixed language,
+temperature 0 only, no VAD, no conditioning on previous text, no word
+timestamps unless ``--words``), once with greedy search and once per beam
+size. The engines run interleaved (J, F, J, F, …) ``--repeat`` times, so a
+machine shared with other work slows them alike; the median is reported.
 
-    .venv/bin/python benchmarks/asr_speed.py --onnx-dir MODEL_ONNX --ct2-dir MODEL_CT2
+Printed per clip and setting: wall time and real-time factor (wall / audio
+seconds) of each engine, Jazba fp32's time over faster-whisper int8's (the
+goal: ≤ 1.0) and over fp32's, the WER of each engine against the text that
+was spoken, and whether Jazba's text tokens equal faster-whisper fp32's.
+With ``--hf-dir`` (the same weights as a Transformers checkpoint) the first
+window's fp32 greedy tokens are also compared with Transformers, which runs
+exactly the same graph and is the exact reference.
+
+    .venv/bin/python benchmarks/asr_speed.py --onnx-dir MODEL_ONNX --ct2-dir MODEL_CT2 \
+        --hf-dir MODEL_HF --threads 2 --repeat 5
 
 Without ``--audio``, English and Kazakh clips of about 20 s are spoken with
 espeak-ng. faster-whisper is a dev dependency; this script is not part of the app.
@@ -82,13 +89,14 @@ def espeak_clips(folder: Path) -> dict[str, tuple[str, np.ndarray]]:
     return clips
 
 
-def run_jazba(model: WhisperOnnx, audio: np.ndarray, lang: str, beams: int) -> Run:
+def run_jazba(model: WhisperOnnx, audio: np.ndarray, lang: str, beams: int, words: bool) -> Run:
     options = DecodeOptions(
         language=lang,
         beam_size=beams,
         temperatures=(0.0,),
         condition_on_previous_text=False,
         vad_filter=False,
+        word_timestamps=words,
     )
     start = time.perf_counter()
     segments, _ = model.transcribe(audio, options)
@@ -99,7 +107,7 @@ def run_jazba(model: WhisperOnnx, audio: np.ndarray, lang: str, beams: int) -> R
     return Run(elapsed, "".join(s.text for s in segments).strip(), tokens)
 
 
-def run_faster_whisper(model, audio: np.ndarray, lang: str, beams: int) -> Run:
+def run_faster_whisper(model, audio: np.ndarray, lang: str, beams: int, words: bool) -> Run:
     start = time.perf_counter()
     segments, _ = model.transcribe(
         audio,
@@ -109,12 +117,24 @@ def run_faster_whisper(model, audio: np.ndarray, lang: str, beams: int) -> Run:
         temperature=[0.0],
         condition_on_previous_text=False,
         vad_filter=False,
-        word_timestamps=False,
+        word_timestamps=words,
     )
     segments = list(segments)
     elapsed = time.perf_counter() - start
     tokens = [t for s in segments for t in s.tokens if t < 50257]
     return Run(elapsed, "".join(s.text for s in segments).strip(), tokens)
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate after lower-casing and removing punctuation."""
+    import re
+
+    import jiwer
+
+    def norm(text: str) -> str:
+        return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+    return float(jiwer.wer(norm(reference), norm(hypothesis) or "<empty>"))
 
 
 def transformers_parity(model: WhisperOnnx, hf_dir: Path, audio: np.ndarray, lang: str) -> str:
@@ -174,9 +194,10 @@ def main() -> None:
     parser.add_argument("--ct2-dir", type=Path, required=True)
     parser.add_argument("--threads", type=int, default=physical_cores() or 4)
     parser.add_argument("--beams", default="1,3", help="comma-separated beam sizes")
-    parser.add_argument("--repeat", type=int, default=1, help="timed runs (best is kept)")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved timed runs (median)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
     parser.add_argument("--audio", nargs="*", default=[], help="LANG=FILE.wav")
+    parser.add_argument("--words", action="store_true", help="word timestamps in both engines")
     parser.add_argument("--show-text", action="store_true")
     parser.add_argument(
         "--hf-dir",
@@ -187,52 +208,76 @@ def main() -> None:
 
     from faster_whisper import WhisperModel
 
+    engines: dict[str, tuple[str, object]] = {}
     ours = WhisperOnnx(args.onnx_dir, device=args.device, threads=args.threads)
+    engines["jz-fp32"] = ("jz", ours)
+    if (args.onnx_dir / "decoder_model_merged_int8.onnx").is_file():
+        q = WhisperOnnx(args.onnx_dir, device=args.device, threads=args.threads, quantized=True)
+        engines["jz-int8"] = ("jz", q)
     fw_device = "cuda" if ours.device == "cuda" else "cpu"
-    reference = WhisperModel(
-        str(args.ct2_dir), device=fw_device, compute_type="float32", cpu_threads=args.threads
-    )
+    for compute in ("float32", "int8"):
+        model = WhisperModel(
+            str(args.ct2_dir), device=fw_device, compute_type=compute, cpu_threads=args.threads
+        )
+        engines[f"fw-{compute.replace('float', 'fp')}"] = ("fw", model)
     with tempfile.TemporaryDirectory() as tmp:
         clips = {
-            Path(f).stem: (lang, read_wav(Path(f)))
+            Path(f).stem: (lang, read_wav(Path(f)), None)
             for lang, f in (a.split("=", 1) for a in args.audio)
         }
-        clips = clips or espeak_clips(Path(tmp))
-    print(f"device={ours.device} threads={args.threads} onnx={args.onnx_dir} ct2={args.ct2_dir}")
+        clips = clips or {
+            name: (lang, audio, TEXTS[lang])
+            for name, (lang, audio) in espeak_clips(Path(tmp)).items()
+        }
+    print(
+        f"device={ours.device} threads={args.threads} repeat={args.repeat} (median) "
+        f"words={args.words} onnx={args.onnx_dir} ct2={args.ct2_dir}"
+    )
     if ours.device_warning:
         print("warning:", ours.device_warning)
-    header = (
-        f"{'clip':<12}{'beam':>5}{'audio s':>9}{'jazba s':>9}{'fw s':>8}"
-        f"{'RTF jz':>8}{'RTF fw':>8}{'jz/fw':>7}{'tok jz':>8}{'tok fw':>8}"
-        f"{'ms/tok jz':>10}{'ms/tok fw':>10}  tokens vs fw"
-    )
+    names = list(engines)
+    header = f"{'clip':<10}{'beam':>5}{'audio s':>8}" + "".join(f"{n + ' s':>10}" for n in names)
+    header += f"{'jz/fw-int8':>11}{'jz/fw-fp32':>11}" + "".join(f"{'RTF ' + n:>13}" for n in names)
+    header += "".join(f"{'WER ' + n:>13}" for n in names) + "  tokens jz-fp32 vs fw-fp32"
     print(header)
-    for name, (lang, audio) in clips.items():
+
+    def run(name: str, audio: np.ndarray, lang: str, beams: int) -> Run:
+        kind, model = engines[name]
+        if kind == "jz":
+            return run_jazba(model, audio, lang, beams, args.words)  # type: ignore[arg-type]
+        return run_faster_whisper(model, audio, lang, beams, args.words)
+
+    for clip, (lang, audio, text) in clips.items():
         seconds = audio.size / SR
         for beams in (int(b) for b in args.beams.split(",")):
-            run_jazba(ours, audio[: SR * 5], lang, beams)  # warm up both engines
-            run_faster_whisper(reference, audio[: SR * 5], lang, beams)
-            jz = min(
-                (run_jazba(ours, audio, lang, beams) for _ in range(args.repeat)),
-                key=lambda r: r.seconds,
+            for name in names:  # warm up every engine
+                run(name, audio[: SR * 5], lang, beams)
+            runs: dict[str, list[Run]] = {n: [] for n in names}
+            for _ in range(args.repeat):
+                for name in names:
+                    runs[name].append(run(name, audio, lang, beams))
+            wall = {n: float(np.median([r.seconds for r in rs])) for n, rs in runs.items()}
+            last = {n: rs[-1] for n, rs in runs.items()}
+            same = "equal" if last["jz-fp32"].tokens == last["fw-fp32"].tokens else "DIFFER"
+            line = f"{clip:<10}{beams:>5}{seconds:>8.1f}" + "".join(
+                f"{wall[n]:>10.2f}" for n in names
             )
-            fw = min(
-                (run_faster_whisper(reference, audio, lang, beams) for _ in range(args.repeat)),
-                key=lambda r: r.seconds,
-            )
-            same = "equal" if jz.tokens == fw.tokens else "DIFFER"
-            print(
-                f"{name:<12}{beams:>5}{seconds:>9.1f}{jz.seconds:>9.2f}{fw.seconds:>8.2f}"
-                f"{jz.seconds / seconds:>8.3f}{fw.seconds / seconds:>8.3f}"
-                f"{jz.seconds / fw.seconds:>7.2f}{len(jz.tokens):>8}{len(fw.tokens):>8}"
-                f"{1000 * jz.seconds / max(1, len(jz.tokens)):>10.1f}"
-                f"{1000 * fw.seconds / max(1, len(fw.tokens)):>10.1f}  {same}"
-            )
+            line += f"{wall['jz-fp32'] / wall['fw-int8']:>11.2f}"
+            line += f"{wall['jz-fp32'] / wall['fw-fp32']:>11.2f}"
+            line += "".join(f"{wall[n] / seconds:>13.3f}" for n in names)
+            if text is not None:
+                line += "".join(f"{wer(text, last[n].text):>13.3f}" for n in names)
+            else:
+                line += "".join(f"{'-':>13}" for n in names)
+            print(line + f"  {same}", flush=True)
+            if "jz-int8" in wall:
+                print(f"{'':<10}  jz-int8/fw-int8 = {wall['jz-int8'] / wall['fw-int8']:.2f}")
             if args.show_text or same != "equal":
-                print(f"    jazba: {jz.text}\n    fw:    {fw.text}")
+                for n in names:
+                    print(f"    {n}: {last[n].text}")
         if args.hf_dir:
             parity = transformers_parity(ours, args.hf_dir, audio, lang)
-            print(f"{name:<12} fp32 greedy tokens, first window, vs transformers: {parity}")
+            print(f"{clip:<10} fp32 greedy tokens, first window, vs transformers: {parity}")
 
 
 if __name__ == "__main__":

@@ -91,6 +91,8 @@ class DecodingResult:
     text: str
     language: str | None
     attempts: int = 1
+    steps: int = 0  # decoder runs this attempt took (the cost the fallback budget counts)
+    loop_truncated: bool = False  # a repetition loop was cut off (see truncate_loop)
 
 
 @dataclass
@@ -257,6 +259,7 @@ class WindowDecoder:
         best = max(candidates, key=lambda c: c.score(options.length_penalty))
         text = tok.decode(best.tokens)
         n_scored = len(best.tokens) + 1
+        steps = max(1, *(len(c.tokens) for c in candidates))
         return DecodingResult(
             tokens=tuple(best.tokens),
             token_logprobs=tuple(best.logprobs),
@@ -267,6 +270,7 @@ class WindowDecoder:
             compression_ratio=compression_ratio(text),
             text=text,
             language=language,
+            steps=steps,
         )
 
     def _sample(
@@ -328,20 +332,42 @@ class WindowDecoder:
     ) -> DecodingResult:
         """Decode at each temperature in turn until the result passes both checks.
 
-        If none passes, the attempt with the best average log-probability among
-        those under the compression threshold (else among all) is returned.
+        The cost is capped: with ``options.truncate_loops`` a result that is a
+        repetition loop ("астан астан астан…") is cut after the first copy of
+        the repeated part and kept, without resampling, when the rest passes
+        the checks; and the fallback attempts together may run the decoder at
+        most ``options.fallback_budget`` times ``max_new_tokens`` steps (an
+        attempt only starts when a full-length one fits). If no attempt
+        passes, the one with the best average log-probability among those
+        under the compression threshold (else among all) is returned.
         """
         rng = rng if rng is not None else np.random.default_rng(options.seed)
         attempts: list[DecodingResult] = []
-        for temperature in options.temperatures:
-            result = self.decode(
+        spent = 0
+        budget = (
+            None if options.fallback_budget is None else options.fallback_budget * max_new_tokens
+        )
+        result: DecodingResult | None = None
+        for i, temperature in enumerate(options.temperatures):
+            if i > 0 and budget is not None and budget - spent < max_new_tokens:
+                break  # no room for another full attempt
+            attempt = self.decode(
                 encoder_out, options, language=language, temperature=temperature,
                 max_new_tokens=max_new_tokens, previous_tokens=previous_tokens, rng=rng,
             )  # fmt: skip
-            attempts.append(result)
-            if not _needs_fallback(result, options):
+            spent += attempt.steps if i > 0 else 0
+            attempts.append(attempt)
+            if not _needs_fallback(attempt, options):
+                result = attempt
                 break
-        else:
+            if options.truncate_loops and _is_loop(attempt, options):
+                cut = self.truncate_loop(attempt)
+                if cut is not None:
+                    attempts.append(cut)
+                    if not _needs_fallback(cut, options):
+                        result = cut
+                        break
+        if result is None:
             passing = [
                 r
                 for r in attempts
@@ -349,7 +375,51 @@ class WindowDecoder:
                 or r.compression_ratio <= options.compression_ratio_threshold
             ]
             result = max(passing or attempts, key=lambda r: r.avg_logprob)
-        return replace(result, attempts=len(attempts))
+        return replace(result, attempts=sum(1 for a in attempts if not a.loop_truncated))
+
+    def truncate_loop(self, result: DecodingResult) -> DecodingResult | None:
+        """``result`` cut after the first copy of a trailing repetition; ``None`` if none."""
+        tb = self.tokenizer.timestamp_begin
+        positions = [i for i, t in enumerate(result.tokens) if t < tb]
+        cut = find_loop([result.tokens[i] for i in positions])
+        if cut is None:
+            return None
+        end = positions[cut]  # first token of the second copy
+        tokens = result.tokens[:end]
+        logprobs = result.token_logprobs[:end]
+        text = self.tokenizer.decode(tokens)
+        total = float(sum(logprobs))
+        return replace(
+            result,
+            tokens=tokens,
+            token_logprobs=logprobs,
+            sum_logprob=total,
+            avg_logprob=total / (len(tokens) + 1),
+            compression_ratio=compression_ratio(text),
+            text=text,
+            loop_truncated=True,
+        )
+
+
+def find_loop(
+    tokens: list[int] | tuple[int, ...], max_period: int = 40, min_repeats: int = 3
+) -> int | None:
+    """Where the first repeat starts when ``tokens`` end in a loop, else ``None``.
+
+    A loop is a tail made of at least ``min_repeats`` copies of a unit of at
+    most ``max_period`` tokens (the last copy may be partial). Of all units
+    the one whose loop starts earliest wins; the index returned is that start
+    plus one unit, i.e. what to keep is ``tokens[:index]``.
+    """
+    n = len(tokens)
+    best: tuple[int, int] | None = None  # (loop start, period)
+    for period in range(1, min(max_period, n // min_repeats) + 1):
+        start = n - period
+        while start > 0 and tokens[start - 1] == tokens[start - 1 + period]:
+            start -= 1
+        if n - start >= min_repeats * period and (best is None or start < best[0]):
+            best = (start, period)
+    return None if best is None else best[0] + best[1]
 
 
 def is_silence(result: DecodingResult, options: DecodeOptions) -> bool:
@@ -357,6 +427,11 @@ def is_silence(result: DecodingResult, options: DecodeOptions) -> bool:
     if options.no_speech_threshold is None or result.no_speech_prob <= options.no_speech_threshold:
         return False
     return options.log_prob_threshold is None or result.avg_logprob < options.log_prob_threshold
+
+
+def _is_loop(result: DecodingResult, options: DecodeOptions) -> bool:
+    cr = options.compression_ratio_threshold
+    return cr is not None and result.compression_ratio > cr
 
 
 def _needs_fallback(result: DecodingResult, options: DecodeOptions) -> bool:

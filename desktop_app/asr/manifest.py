@@ -40,8 +40,12 @@ REQUIRED_FILES = (
     "preprocessor_config.json",
     "tokenizer.json",
 )
+ALIGN_FILE = "decoder_align.onnx"  # cross-attention weights of the alignment heads
+DECODER_INT8_FILE = "decoder_model_merged_int8.onnx"  # int8 weights, see WhisperOnnx(quantized=)
 #: Copied when present: they let ``transformers.AutoTokenizer`` load the folder too.
 OPTIONAL_FILES = ("tokenizer_config.json", "special_tokens_map.json")
+#: Extra graphs a version may have: word timings, an int8 decoder. Older folders lack them.
+OPTIONAL_GRAPHS = (ALIGN_FILE, DECODER_INT8_FILE)
 HF_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
 
 
@@ -53,6 +57,7 @@ class ModelSource(StrEnum):
     HF_HUB = "hf-hub"
     CT2_DIR = "ct2-dir"
     ONNX_DIR = "onnx-dir"
+    FINETUNED = "finetuned"
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,9 @@ def sha256_file(path: Path, chunk: int = 4 << 20) -> str:
 
 def runtime_files(folder: Path) -> list[str]:
     """Names of the runtime files present in ``folder`` (required, optional, external data)."""
-    names = [n for n in (*REQUIRED_FILES, *OPTIONAL_FILES) if (folder / n).is_file()]
+    names = [
+        n for n in (*REQUIRED_FILES, *OPTIONAL_FILES, *OPTIONAL_GRAPHS) if (folder / n).is_file()
+    ]
     names += sorted(
         p.name
         for p in folder.iterdir()

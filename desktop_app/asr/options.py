@@ -38,7 +38,8 @@ class DecodeOptions:
     greedy search. ``temperatures`` is the fallback schedule: a window is decoded
     again at the next temperature while its zlib compression ratio is above
     ``compression_ratio_threshold`` or its average log-probability is below
-    ``log_prob_threshold``. A window whose ``<|nospeech|>`` probability is above
+    ``log_prob_threshold``; ``truncate_loops`` and ``fallback_budget`` cap the
+    cost of that on audio the model loops on. A window whose ``<|nospeech|>`` probability is above
     ``no_speech_threshold`` *and* whose average log-probability is below
     ``log_prob_threshold`` is treated as silence and yields no segment.
     """
@@ -51,6 +52,9 @@ class DecodeOptions:
     best_of: int = 5  # samples drawn per window when the temperature is above 0
     temperatures: tuple[float, ...] = DEFAULT_TEMPERATURES
     compression_ratio_threshold: float | None = 2.4
+    # Cost caps of the fallback (see WindowDecoder.decode_with_fallback):
+    truncate_loops: bool = True  # keep a loop's first copy instead of resampling
+    fallback_budget: float | None = 2.0  # fallback decoder steps ≤ this × the token budget
     log_prob_threshold: float | None = -1.0
     no_speech_threshold: float | None = 0.6
     without_timestamps: bool = False
@@ -65,6 +69,7 @@ class DecodeOptions:
     condition_on_previous_text: bool = False
     prompt_reset_on_temperature: float = 0.5
     initial_prompt: str | None = None
+    word_timestamps: bool = True  # aligned word times when the model has an aligner
     vad_filter: bool = False
     vad: VadOptions = field(default_factory=VadOptions)
     seed: int = 0
@@ -78,6 +83,8 @@ class DecodeOptions:
             raise ValueError("temperatures must hold at least one value")
         if self.repetition_penalty <= 0:
             raise ValueError("repetition_penalty must be positive")
+        if self.fallback_budget is not None and self.fallback_budget < 0:
+            raise ValueError("fallback_budget must be None (no cap) or at least 0")
         if self.no_repeat_ngram_size < 0:
             raise ValueError("no_repeat_ngram_size must be 0 (off) or more")
         if self.task not in ("transcribe", "translate"):

@@ -5,13 +5,15 @@
 generator that decodes one window at a time. Whoever iterates owns progress
 (``segment.end / info.duration``) and cancellation (stop iterating).
 
-Word timings: Whisper's word-level timestamps come from cross-attention
-weights of its alignment heads, aligned to the audio with DTW. The optimum
-export does not output those weights, so for now each word's start and end
-are *estimated* by spreading the segment's span over its words by length
-(``Word.estimated`` is true). A :class:`WordAligner` given to
-:class:`WhisperOnnx` replaces the estimate once a model exported with
-cross-attention outputs exists.
+Language: with ``options.language=None`` the language is detected on the
+first window of every VAD chunk (a recording may switch between Kazakh and
+Russian) and stored on each segment; ``info.language`` is the first chunk's.
+
+Word timings: when the model folder has ``decoder_align.onnx`` the words of
+each window are aligned to the audio with the cross-attention weights of the
+alignment heads and DTW (:mod:`desktop_app.asr.alignment`), as Whisper does.
+Folders exported before that keep an *estimate*: the segment's span spread
+over its words by length (``Word.estimated`` is true).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from desktop_app.asr.alignment import CrossAttentionAligner, snap_to_sound, tidy_spans
 from desktop_app.asr.decoding import DecodingResult, ModelSettings, WindowDecoder, is_silence
 from desktop_app.asr.features import SAMPLE_RATE, FeatureConfig, LogMelSpectrogram
 from desktop_app.asr.options import DecodeOptions
@@ -37,7 +40,7 @@ SAMPLES_PER_TIMESTAMP = int(TIME_PRECISION * SAMPLE_RATE)  # 320 samples = 20 ms
 
 @dataclass(frozen=True)
 class Word:
-    """A word with its confidence (geometric mean of its token probabilities)."""
+    """A word with its confidence: the mean probability of its tokens (as Whisper)."""
 
     text: str
     start: float | None
@@ -87,21 +90,21 @@ class TranscriptionInfo:
 
 
 class WordAligner(Protocol):
-    """Extension point: real word timings from cross-attention + DTW.
+    """Word timings for one window; see :class:`~desktop_app.asr.alignment.CrossAttentionAligner`.
 
-    Called once per segment; returns ``(start, end)`` in seconds for each word,
-    or ``None`` to fall back to the estimate.
+    Returns window-relative ``(start, end)`` seconds for each entry of
+    ``word_tokens``, or ``None`` to fall back to the estimate.
     """
 
     def __call__(
         self,
         *,
         encoder_output: Any,
-        text_tokens: Sequence[int],
+        sot_sequence: Sequence[int],
+        no_timestamps: int,
+        eot: int,
         word_tokens: Sequence[Sequence[int]],
-        window_start: float,
-        segment_start: float,
-        segment_end: float,
+        num_frames: int,
     ) -> list[tuple[float, float]] | None: ...
 
 
@@ -116,7 +119,15 @@ class WhisperOnnx:
         *,
         io_binding: bool | None = None,
         word_aligner: WordAligner | None = None,
+        quantized: bool = False,
     ) -> None:
+        """Open ``model_dir``.
+
+        ``word_aligner`` replaces the folder's own aligner (``decoder_align.onnx``,
+        used when present). ``quantized`` runs the int8 decoder
+        (``decoder_model_merged_int8.onnx``) instead of the fp32 one; the folder
+        must have it.
+        """
         model_dir = Path(model_dir)
         if not model_dir.is_dir():
             raise ModelError(f"The model folder '{model_dir}' does not exist.")
@@ -133,7 +144,7 @@ class WhisperOnnx:
                 raise ModelError(f"Cannot read '{pre.name}': {exc}") from exc
         else:
             config = FeatureConfig(n_mels=self.settings.num_mel_bins)
-        self.sessions = WhisperSessions(model_dir, device, threads, io_binding)
+        self.sessions = WhisperSessions(model_dir, device, threads, io_binding, quantized=quantized)
         if self.sessions.n_mels != config.n_mels:
             raise ModelError(
                 f"'{WhisperSessions.ENCODER}' expects {self.sessions.n_mels} mel bins but the "
@@ -141,7 +152,11 @@ class WhisperOnnx:
             )
         self.mel = LogMelSpectrogram(config)
         self.decoder = WindowDecoder(self.sessions, self.tokenizer, self.settings)
-        self.word_aligner = word_aligner
+        self.word_aligner: WordAligner | None = (
+            word_aligner
+            if word_aligner is not None
+            else CrossAttentionAligner.from_model_dir(model_dir, self.sessions)
+        )
 
     @property
     def device(self) -> str:
@@ -179,18 +194,15 @@ class WhisperOnnx:
             chunks = list(vad.chunks)
         else:
             chunks = [SpeechChunk(0, audio.shape[0])] if audio.shape[0] else []
-        language, probs, cached = options.language, None, None
+        language, probs, first = options.language, None, None
         if language is not None:
             self.tokenizer.language_token(language)  # fail now on an unknown code
         elif not self.tokenizer.is_multilingual:
             language = next(iter(self.tokenizer.languages), "en")
         elif chunks:
-            first = chunks[0]
-            window = audio[first.start : min(first.end, first.start + self.mel.config.n_samples)]
-            encoded = self.encode(window)
-            probs = self.decoder.detect_language(encoded)
+            first = self._detect_chunk(audio, chunks[0])
+            probs = first[1]
             language = next(iter(probs))
-            cached = (first.start, window.shape[0], encoded)
         info = TranscriptionInfo(
             language=language,
             language_probability=probs[language] if probs and language else 1.0,
@@ -203,7 +215,19 @@ class WhisperOnnx:
             vad_message=vad.message if vad else None,
             options=options,
         )
-        return self._segments(audio, chunks, options, language or "en", cached), info
+        fixed = language if probs is None else None  # None: detect per chunk
+        return self._segments(audio, chunks, options, fixed or "en", fixed is None, first), info
+
+    def _detect_chunk(
+        self, audio: np.ndarray, chunk: SpeechChunk
+    ) -> tuple[tuple[int, int, Any], dict[str, float]]:
+        """Encode the chunk's first window; detect its language.
+
+        Returns ``((start, size, encoded), probs)``: the encoding is reused.
+        """
+        size = min(chunk.end - chunk.start, self.mel.config.n_samples)
+        encoded = self.encode(audio[chunk.start : chunk.start + size])
+        return (chunk.start, size, encoded), self.decoder.detect_language(encoded)
 
     def _segments(
         self,
@@ -211,7 +235,8 @@ class WhisperOnnx:
         chunks: list[SpeechChunk],
         options: DecodeOptions,
         language: str,
-        cached: tuple[int, int, Any] | None,
+        detect: bool,
+        first: tuple[tuple[int, int, Any], dict[str, float]] | None,
     ) -> Iterator[Segment]:
         tok = self.tokenizer
         rng = np.random.default_rng(options.seed)
@@ -221,7 +246,13 @@ class WhisperOnnx:
             tok.prompt_tokens(options.initial_prompt) if options.initial_prompt else []
         )
         next_id = 0
-        for chunk in chunks:
+        for index, chunk in enumerate(chunks):
+            cached: tuple[int, int, Any] | None = None
+            if detect:  # the language of each chunk, from its first window
+                detected = first if index == 0 and first is not None else None
+                detected = detected or self._detect_chunk(audio, chunk)
+                cached, probs = detected
+                language = next(iter(probs))
             seek = chunk.start
             while chunk.end - seek >= self.mel.config.hop_length:
                 size = min(n_samples, chunk.end - seek)
@@ -241,14 +272,16 @@ class WhisperOnnx:
                 pieces, advance = self._split(result, size, options.without_timestamps)
                 offset = seek / SAMPLE_RATE
                 chunk_end = chunk.end / SAMPLE_RATE
-                for start, end, toks, lps in pieces:
-                    seg = self._segment(
-                        next_id, offset, min(offset + start, chunk_end),
-                        min(offset + end, chunk_end), toks, lps, result, encoded,
-                    )  # fmt: skip
-                    if seg is not None:
-                        next_id += 1
-                        yield seg
+                spans = [
+                    (min(offset + start, chunk_end), min(offset + end, chunk_end), toks, lps)
+                    for start, end, toks, lps in pieces
+                ]
+                window = audio[seek : seek + size]
+                for seg in self._window_segments(
+                    next_id, offset, window, spans, result, encoded, options
+                ):
+                    next_id += 1
+                    yield seg
                 seek += advance
                 if options.condition_on_previous_text and (
                     result.temperature <= options.prompt_reset_on_temperature
@@ -298,78 +331,97 @@ class WhisperOnnx:
                 advance = size
         return pieces, advance
 
-    def _segment(
+    def _window_segments(
         self,
-        seg_id: int,
-        window_start: float,
-        start: float,
-        end: float,
-        tokens: list[int],
-        logprobs: list[float],
+        first_id: int,
+        offset: float,
+        window: np.ndarray,
+        pieces: list[tuple[float, float, list[int], list[float]]],
         result: DecodingResult,
         encoded: Any,
-    ) -> Segment | None:
+        options: DecodeOptions,
+    ) -> list[Segment]:
+        """The window's segments, with its words aligned together (as Whisper does)."""
         tok = self.tokenizer
-        text_idx = [i for i, t in enumerate(tokens) if t < tok.eot]
-        text_tokens = [tokens[i] for i in text_idx]
-        text = tok.decode(text_tokens)
-        if not text.strip():
-            return None
-        text_lps = [logprobs[i] for i in text_idx]
-        confidence = math.exp(sum(text_lps) / len(text_lps)) if text_lps else 0.0
-        words = self._words(
-            text_tokens, text_lps, result.language, start, end, window_start, encoded
-        )
-        return Segment(
-            id=seg_id,
-            start=start,
-            end=end,
-            text=text,
-            tokens=tuple(tokens),
-            token_logprobs=tuple(logprobs),
-            avg_logprob=result.avg_logprob,
-            no_speech_prob=result.no_speech_prob,
-            compression_ratio=result.compression_ratio,
-            temperature=result.temperature,
-            language=result.language or "",
-            confidence=confidence,
-            words=words,
-        )
-
-    def _words(
-        self,
-        text_tokens: list[int],
-        text_lps: list[float],
-        language: str | None,
-        start: float,
-        end: float,
-        window_start: float,
-        encoded: Any,
-    ) -> tuple[Word, ...]:
-        words, word_tokens = self.tokenizer.split_to_words(text_tokens, language)
-        probs: list[float] = []
-        i = 0
-        for toks in word_tokens:
-            lps = text_lps[i : i + len(toks)]
-            i += len(toks)
-            probs.append(math.exp(sum(lps) / len(lps)) if lps else 0.0)
+        drafts = []
+        for start, end, tokens, logprobs in pieces:
+            text_idx = [i for i, t in enumerate(tokens) if t < tok.eot]
+            text_tokens = [tokens[i] for i in text_idx]
+            text = tok.decode(text_tokens)
+            if not text.strip():
+                continue
+            text_lps = [logprobs[i] for i in text_idx]
+            words, word_tokens = tok.split_to_words(text_tokens, result.language)
+            drafts.append((start, end, tokens, logprobs, text, text_lps, words, word_tokens))
+        all_words = [w for d in drafts for w in d[6]]
+        all_word_tokens = [t for d in drafts for t in d[7]]
         spans = None
-        if self.word_aligner is not None:
+        if options.word_timestamps and self.word_aligner is not None and all_words:
             spans = self.word_aligner(
-                encoder_output=encoded, text_tokens=text_tokens, word_tokens=word_tokens,
-                window_start=window_start, segment_start=start, segment_end=end,
-            )  # fmt: skip
-        if spans is not None and len(spans) == len(words):
-            return tuple(
-                Word(w, s, e, p, estimated=False)
-                for w, (s, e), p in zip(words, spans, probs, strict=True)
+                encoder_output=encoded,
+                sot_sequence=tok.sot_sequence(result.language, options.task),
+                no_timestamps=tok.no_timestamps,
+                eot=tok.eot,
+                word_tokens=all_word_tokens,
+                num_frames=window.shape[0] // self.mel.config.hop_length,
             )
-        return tuple(
-            Word(w, s, e, p)
-            for w, (s, e), p in zip(
-                words, estimate_word_times(words, start, end), probs, strict=True
+            if spans is not None and len(spans) == len(all_words):
+                spans = snap_to_sound(tidy_spans(all_words, spans), window, SAMPLE_RATE)
+                spans = [(offset + s, offset + e) for s, e in spans]
+            else:
+                spans = None
+        segments = []
+        k = 0
+        for start, end, tokens, logprobs, text, text_lps, words, word_tokens in drafts:
+            word_spans = spans[k : k + len(words)] if spans is not None else None
+            k += len(words)
+            confidence = math.exp(sum(text_lps) / len(text_lps)) if text_lps else 0.0
+            segments.append(
+                Segment(
+                    id=first_id + len(segments),
+                    start=start,
+                    end=end,
+                    text=text,
+                    tokens=tuple(tokens),
+                    token_logprobs=tuple(logprobs),
+                    avg_logprob=result.avg_logprob,
+                    no_speech_prob=result.no_speech_prob,
+                    compression_ratio=result.compression_ratio,
+                    temperature=result.temperature,
+                    language=result.language or "",
+                    confidence=confidence,
+                    words=_words(words, word_tokens, text_lps, start, end, word_spans),
+                )
             )
-        )
+        return segments
+
+
+def _words(
+    words: list[str],
+    word_tokens: list[list[int]],
+    text_lps: list[float],
+    start: float,
+    end: float,
+    spans: list[tuple[float, float]] | None,
+) -> tuple[Word, ...]:
+    """Words with their mean token probability; aligned spans are kept inside the segment."""
+    probs: list[float] = []
+    i = 0
+    for toks in word_tokens:
+        lps = text_lps[i : i + len(toks)]
+        i += len(toks)
+        probs.append(float(np.mean(np.exp(lps))) if lps else 0.0)
+    if spans is None:
+        estimates = estimate_word_times(words, start, end)
+        return tuple(Word(w, s, e, p) for w, (s, e), p in zip(words, estimates, probs, strict=True))
+    out = []
+    previous_end = start
+    for w, (s, e), p in zip(words, spans, probs, strict=True):
+        s = round(min(max(s, previous_end), end), 3)
+        e = round(min(max(e, s), end), 3)
+        out.append(Word(w, s, e, p, estimated=False))
+        previous_end = e
+    return tuple(out)
 
 
 def estimate_word_times(

@@ -4,7 +4,9 @@ The folder holds ``encoder_model.onnx`` and ``decoder_model_merged.onnx`` (one
 decoder with an ``If`` on ``use_cache_branch``: the first step runs without a
 cache, later steps feed ``past_key_values.*`` back), their ``*.onnx_data``
 files when a model is too large for one protobuf, the HF configs and the
-tokenizer files. With ``accelerate`` installed optimum stores the tied
+tokenizer files, and ``decoder_align.onnx``, the small graph that gives the
+cross-attention weights word timings are aligned with
+(:mod:`desktop_app.modelbuild.align_export`). With ``accelerate`` installed optimum stores the tied
 embedding once, so whisper-base's decoder is ~208 MB rather than ~314 MB.
 """
 
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desktop_app.asr.manifest import DECODER_FILE as DECODER
+from desktop_app.asr.manifest import DECODER_INT8_FILE as DECODER_INT8
 from desktop_app.asr.manifest import ENCODER_FILE as ENCODER
 from desktop_app.asr.manifest import check_whisper_config, runtime_files
 from desktop_app.core.errors import ModelError
@@ -27,7 +30,6 @@ log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float, str], None]
 
-DECODER_INT8 = "decoder_model_merged_int8.onnx"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 HF_REQUIRED_FILES = ("config.json",)
 TASK = "automatic-speech-recognition-with-past"
@@ -48,6 +50,7 @@ def export_onnx(
     progress: ProgressFn | None = None,
     opset: int | None = None,
     validate: bool = True,
+    word_aligner: bool = True,
 ) -> list[Path]:
     """Export ``hf_dir`` to ``out_dir`` and keep only the runtime files.
 
@@ -56,7 +59,8 @@ def export_onnx(
     form); otherwise optimum's ``tokenizer.json`` (from a slow tokenizer) is
     used. With ``validate``, logits of the ONNX models are compared with
     PyTorch on a fixed input
-    (:func:`desktop_app.modelbuild.onnx_check.compare_with_torch`).
+    (:func:`desktop_app.modelbuild.onnx_check.compare_with_torch`). With
+    ``word_aligner`` the alignment graph is exported too (a few seconds).
     Returns the files written, sorted by name.
     """
     hf, out = Path(hf_dir), Path(out_dir)
@@ -117,16 +121,26 @@ def export_onnx(
         diff = compare_with_torch(hf, out)
         if diff.max_logit_diff > 1e-2 or diff.tokens_hf != diff.tokens_onnx:
             raise ModelError(f"The ONNX export does not match PyTorch: {diff}")
+    if word_aligner:
+        from desktop_app.modelbuild.align_export import export_alignment_graph
+
+        report(0.95, "Exporting the word aligner")
+        export_alignment_graph(hf, out)
     report(1.0, "Exported")
     return sorted(out.iterdir())
 
 
 def quantize_decoder_int8(onnx_dir: str | Path) -> Path:
-    """Write ``decoder_model_merged_int8.onnx`` (dynamic int8 weights) next to the fp32 one.
+    """Write ``decoder_model_merged_int8.onnx`` (dynamic int8 MatMul weights) next to the fp32 one.
 
-    Only the decoder: quantising Whisper's encoder ruins accuracy. The
-    registry must not offer this variant until a WER test shows parity with
-    fp32 on Kazakh and English dev sets (not written yet).
+    Only the decoder: quantising Whisper's encoder ruins accuracy (English
+    WER 0.05 -> 0.18). Only MatMul weights are quantised, the output
+    projection included: optimum's graph computes it from a ``Transpose`` of
+    the tied embedding on every step, which the quantiser cannot see through,
+    so the embedding is first stored transposed (:func:`_pretranspose_tied_embedding`)
+    and looked up with ``Gather(axis=1)``. Quantising the ``Gather`` too
+    (ONNX Runtime's default) makes every step dequantise the whole
+    embedding, slower than fp32. ``tests/asr/test_int8.py`` checks WER parity.
     """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -135,11 +149,86 @@ def quantize_decoder_int8(onnx_dir: str | Path) -> Path:
     if not source.is_file():
         raise ModelError(f"'{folder}' has no {DECODER} to quantise.")
     target = folder / DECODER_INT8
-    quantize_dynamic(
-        source,
-        target,
-        weight_type=QuantType.QInt8,
-        per_channel=False,
-        extra_options={"EnableSubgraph": True},
-    )
+    with tempfile.TemporaryDirectory(prefix=".int8-", dir=folder) as tmp:
+        staged = Path(tmp) / DECODER
+        _pretranspose_tied_embedding(source, staged)
+        quantize_dynamic(
+            staged,
+            Path(tmp) / DECODER_INT8,
+            weight_type=QuantType.QInt8,
+            per_channel=False,
+            op_types_to_quantize=["MatMul"],
+            extra_options={"EnableSubgraph": True},
+        )
+        shutil.move(Path(tmp) / DECODER_INT8, target)
     return target
+
+
+def _pretranspose_tied_embedding(source: Path, target: Path) -> None:
+    """Rewrite the merged decoder so the tied embedding is stored as ``(d_model, vocab)``.
+
+    In both branches of the ``If``, ``Transpose(E)`` feeding the output
+    projection becomes the stored ``E^T`` itself and ``Gather(E, ids)`` becomes
+    ``Transpose(Gather(E^T, ids, axis=1))`` (a few rows). A graph without that
+    pattern is copied unchanged.
+    """
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(source))
+    transposed = {
+        node.input[0]
+        for branch in _subgraphs(model.graph)
+        for node in branch.node
+        if node.op_type == "Transpose" and node.input[0] in _initializer_names(model.graph)
+    }
+    gathered = {
+        node.input[0]
+        for branch in _subgraphs(model.graph)
+        for node in branch.node
+        if node.op_type == "Gather"
+    }
+    tied = transposed & gathered
+    for init in model.graph.initializer:
+        if init.name in tied:
+            flipped = np.ascontiguousarray(numpy_helper.to_array(init).T)
+            init.CopyFrom(numpy_helper.from_array(flipped, name=f"{init.name}__T"))
+    # Branches first: rewriting the main graph replaces its If nodes by copies.
+    for branch in reversed(_subgraphs(model.graph)):
+        nodes = []
+        for node in branch.node:
+            name = node.input[0] if node.input else ""
+            if name in tied and node.op_type == "Transpose":
+                nodes.append(
+                    helper.make_node("Identity", [f"{name}__T"], list(node.output), name=node.name)
+                )
+            elif name in tied and node.op_type == "Gather":
+                out = node.output[0]
+                gather = [f"{name}__T", node.input[1]]
+                nodes.append(
+                    helper.make_node("Gather", gather, [f"{out}__T"], axis=1, name=node.name)
+                )
+                nodes.append(
+                    helper.make_node(
+                        "Transpose", [f"{out}__T"], [out], perm=[1, 2, 0], name=f"{node.name}__T"
+                    )
+                )
+            else:
+                nodes.append(node)
+        del branch.node[:]
+        branch.node.extend(nodes)
+    onnx.save(model, str(target))
+
+
+def _initializer_names(graph: object) -> set[str]:
+    return {init.name for init in graph.initializer}  # type: ignore[attr-defined]
+
+
+def _subgraphs(graph: object) -> list[object]:
+    """The graph itself and the branches of its ``If`` nodes."""
+    branches = [graph]
+    for node in graph.node:  # type: ignore[attr-defined]
+        if node.op_type == "If":
+            branches += [attr.g for attr in node.attribute if attr.name.endswith("_branch")]
+    return branches

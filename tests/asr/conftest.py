@@ -65,8 +65,10 @@ class TinyModel:
     pt_dir: Path
 
 
-def build_tiny_model(root: Path, no_speech_bias: float = 0.3, seed: int = 0) -> TinyModel:
-    """Create, save and export a tiny Whisper.
+def build_tiny_model(
+    root: Path, no_speech_bias: float = 0.3, seed: int = 0, word_aligner: bool = True
+) -> TinyModel:
+    """Create, save and export a tiny Whisper (with its word aligner, ``decoder_align.onnx``).
 
     With ``no_speech_bias`` position 0 of the decoder (where <|startoftranscript|>
     sits) gets a large positional embedding along a direction ``u``, and the
@@ -122,6 +124,10 @@ def build_tiny_model(root: Path, no_speech_bias: float = 0.3, seed: int = 0) -> 
     )
     for name in ("tokenizer.json", "generation_config.json", "preprocessor_config.json"):
         shutil.copy(pt_dir / name, onnx_dir / name)
+    if word_aligner:
+        from desktop_app.modelbuild.align_export import export_alignment_graph
+
+        export_alignment_graph(pt_dir, onnx_dir)
     return TinyModel(onnx_dir=onnx_dir, pt_dir=pt_dir)
 
 
@@ -161,3 +167,43 @@ def tone_speechlike(seconds: float, seed: int = 0) -> np.ndarray:
 @pytest.fixture
 def speechlike() -> Callable[..., np.ndarray]:
     return tone_speechlike
+
+
+def speak(text: str, lang: str, path: Path, *extra: str) -> np.ndarray:
+    """``text`` spoken by espeak-ng, as 16 kHz float32 (skips without espeak-ng)."""
+    import subprocess
+    import wave
+
+    import soxr
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    subprocess.run(["espeak-ng", "-v", lang, *extra, "-w", str(path), text], check=True)
+    with wave.open(str(path)) as wav:
+        rate = wav.getframerate()
+        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
+    return soxr.resample(pcm.astype(np.float32) / 32768.0, rate, SR).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def real_full_model(default_model, tmp_path_factory) -> Path:
+    """The default model with its word aligner and int8 decoder.
+
+    A default model installed before those existed (``JAZBA_PREBUILT_MODELS``)
+    gets them here, in a folder of links to its files: the aligner is
+    exported from the same weights converted to Transformers.
+    """
+    from desktop_app.modelbuild.align_export import export_alignment_graph
+    from desktop_app.modelbuild.export_onnx import quantize_decoder_int8
+    from tests.asr.test_real_model import hf_dir_of_default_model
+
+    registry, manifest = default_model
+    source = registry.path(manifest.id)
+    folder = tmp_path_factory.mktemp("full_model")
+    for path in source.iterdir():
+        (folder / path.name).symlink_to(path)
+    if not (folder / "decoder_align.onnx").exists():
+        export_alignment_graph(hf_dir_of_default_model(tmp_path_factory), folder)
+    if not (folder / "decoder_model_merged_int8.onnx").exists():
+        quantize_decoder_int8(folder)
+    return folder

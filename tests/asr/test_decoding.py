@@ -212,3 +212,124 @@ def test_compression_ratio() -> None:
     assert compression_ratio("") == 0.0
     assert compression_ratio("бір екі үш " * 30) > 2.4
     assert compression_ratio("Мен Қазақстанда тұрамын.") < 2.4
+
+
+# ------------------------------------------------------------ fallback costs
+def test_find_loop() -> None:
+    from desktop_app.asr.decoding import find_loop
+
+    assert find_loop([5, 6, 7, 1, 2, 1, 2, 1, 2, 1]) == 5  # keep 5 6 7 1 2
+    assert find_loop([9, 3, 3, 3, 3]) == 2
+    assert find_loop([1, 2, 3, 4, 5]) is None
+    assert find_loop([1, 2, 1, 2]) is None  # two copies are not a loop
+
+
+def _result(tokens, logprob=-0.1, cr=1.0, steps=None):
+    from desktop_app.asr.decoding import DecodingResult
+
+    return DecodingResult(
+        tokens=tuple(tokens), token_logprobs=(logprob,) * len(tokens),
+        sum_logprob=logprob * len(tokens), avg_logprob=logprob, no_speech_prob=0.0,
+        temperature=0.0, compression_ratio=cr, text="x", language="kk",
+        steps=len(tokens) if steps is None else steps,
+    )  # fmt: skip
+
+
+def test_a_loop_is_truncated_instead_of_resampled(tiny_whisper, monkeypatch) -> None:
+    tok = tiny_whisper.tokenizer
+    unit = tok.encode(" астан")
+    looping = [tok.timestamp_begin, *tok.encode(" Бүгін"), *(unit * 30)]
+    calls: list[float] = []
+
+    def fake_decode(encoded, options, *, temperature=0.0, **kwargs):
+        calls.append(temperature)
+        return _result(looping, cr=5.0, steps=100)
+
+    monkeypatch.setattr(tiny_whisper.decoder, "decode", fake_decode)
+    options = BASE.replace(temperatures=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0))
+    result = tiny_whisper.decoder.decode_with_fallback(
+        None, options, language="kk", max_new_tokens=100
+    )
+    assert calls == [0.0]  # no resampling
+    assert result.loop_truncated and result.attempts == 1
+    assert list(result.tokens) == looping[: 1 + len(tok.encode(" Бүгін")) + len(unit)]
+    assert result.text == tok.decode(result.tokens) and result.compression_ratio < 2.4
+    assert len(result.token_logprobs) == len(result.tokens)
+
+    calls.clear()
+    whisper_like = options.replace(truncate_loops=False, fallback_budget=None)
+    result = tiny_whisper.decoder.decode_with_fallback(
+        None, whisper_like, language="kk", max_new_tokens=100
+    )
+    assert len(calls) == 6 and not result.loop_truncated  # Whisper's full schedule
+
+
+def test_fallback_budget_caps_the_attempts(tiny_whisper, monkeypatch) -> None:
+    calls: list[float] = []
+
+    def fake_decode(encoded, options, *, temperature=0.0, max_new_tokens=0, **kwargs):
+        calls.append(temperature)
+        return _result([400 + len(calls)] * 3, logprob=-3.0, steps=max_new_tokens)  # improbable
+
+    monkeypatch.setattr(tiny_whisper.decoder, "decode", fake_decode)
+    temps = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    for budget, expected in ((2.0, 3), (0.5, 1), (None, 6)):
+        calls.clear()
+        options = BASE.replace(temperatures=temps, fallback_budget=budget)
+        result = tiny_whisper.decoder.decode_with_fallback(
+            None, options, language="kk", max_new_tokens=50
+        )
+        assert len(calls) == expected and result.attempts == expected
+    short = []  # attempts that end early cost less, so more of them fit
+
+    def early_end(encoded, options, *, temperature=0.0, **kwargs):
+        short.append(temperature)
+        return _result([401, 402], logprob=-3.0, steps=10)
+
+    monkeypatch.setattr(tiny_whisper.decoder, "decode", early_end)
+    options = BASE.replace(temperatures=temps, fallback_budget=2.0)
+    tiny_whisper.decoder.decode_with_fallback(None, options, language="kk", max_new_tokens=50)
+    assert len(short) == 6
+
+
+def test_language_is_detected_per_vad_chunk(tiny_whisper, monkeypatch) -> None:
+    from desktop_app.asr import transcribe as transcribe_module
+    from desktop_app.asr.vad import SpeechChunk, VadResult
+
+    sr = 16_000
+    chunks = (SpeechChunk(0, 4 * sr), SpeechChunk(6 * sr, 10 * sr), SpeechChunk(12 * sr, 15 * sr))
+    monkeypatch.setattr(
+        transcribe_module, "detect_speech", lambda audio, opts: VadResult(chunks, chunks, "test")
+    )
+    answers = iter(["kk", "ru", "en"])
+    detected_on: list[tuple[int, ...]] = []
+    real_detect = tiny_whisper.decoder.detect_language
+
+    def fake_detect(encoded):
+        detected_on.append(tuple(np.asarray(encoded).shape))
+        probs = real_detect(encoded)
+        lang = next(answers)
+        return {lang: 0.9, **{k: v for k, v in probs.items() if k != lang}}
+
+    monkeypatch.setattr(tiny_whisper.decoder, "detect_language", fake_detect)
+    encodes: list[int] = []
+    real_encode = tiny_whisper.sessions.encode
+    monkeypatch.setattr(
+        tiny_whisper.sessions, "encode", lambda f: encodes.append(1) or real_encode(f)
+    )
+    options = BASE.replace(language=None, vad_filter=True, max_new_tokens=6)
+    segments, info = tiny_whisper.transcribe(tone_speechlike(15.0), options)
+    assert info.language == "kk" and info.language_probability == pytest.approx(0.9)
+    segments = list(segments)
+    assert len(detected_on) == 3  # once per chunk
+    assert len(encodes) == 3  # each chunk's first window is encoded once, for both jobs
+    by_chunk = {
+        lang: [s for s in segments if lo <= s.start * sr < hi]
+        for lang, (lo, hi) in zip(
+            ("kk", "ru", "en"), ((0, 5 * sr), (6 * sr, 11 * sr), (12 * sr, 16 * sr)), strict=True
+        )
+    }
+    for lang, segs in by_chunk.items():
+        assert segs and all(s.language == lang for s in segs), lang
+    forced = list(tiny_whisper.transcribe(tone_speechlike(15.0), options.replace(language="ru"))[0])
+    assert len(detected_on) == 3 and all(s.language == "ru" for s in forced)

@@ -51,11 +51,17 @@ def real(default_model) -> WhisperOnnx:
 
 
 @pytest.fixture(scope="module")
-def real_hf(tmp_path_factory):
+def real_hf(real_hf_dir):
     """The same weights as a Transformers model, through the project's converter."""
     import torch
     from transformers import WhisperForConditionalGeneration
 
+    torch.set_num_threads(1)  # OpenMP spin-waits crawl next to ORT's threads on 2 cores
+    return WhisperForConditionalGeneration.from_pretrained(real_hf_dir).eval()
+
+
+def hf_dir_of_default_model(tmp_path_factory) -> Path:
+    """The default model's weights as a Transformers checkpoint folder."""
     from desktop_app.modelbuild.ct2_to_hf import convert_ct2_to_hf
     from desktop_app.modelbuild.default_model import package_data_dirs
 
@@ -68,8 +74,12 @@ def real_hf(tmp_path_factory):
         shutil.copy(part1 / name, ct2 / name)
     hf_dir = tmp_path_factory.mktemp("hf") / "model"
     convert_ct2_to_hf(ct2, hf_dir, check_load=False)
-    torch.set_num_threads(1)  # OpenMP spin-waits crawl next to ORT's threads on 2 cores
-    return WhisperForConditionalGeneration.from_pretrained(hf_dir).eval()
+    return hf_dir
+
+
+@pytest.fixture(scope="module")
+def real_hf_dir(tmp_path_factory) -> Path:
+    return hf_dir_of_default_model(tmp_path_factory)
 
 
 @pytest.mark.parametrize(("lang", "timestamps"), [("en", True), ("kk", False)])

@@ -65,8 +65,8 @@ def test_segments_are_well_formed(tiny_whisper) -> None:
         assert len(seg.tokens) == len(seg.token_logprobs)
         assert 0.0 < seg.confidence <= 1.0
         assert "".join(w.text for w in seg.words) == seg.text
-        for word in seg.words:
-            assert word.estimated and 0.0 < word.probability <= 1.0
+        for word in seg.words:  # aligned: the tiny model has decoder_align.onnx
+            assert not word.estimated and 0.0 < word.probability <= 1.0
             assert seg.start - 1e-3 <= word.start <= word.end <= seg.end + 1e-3
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.asr.manifest import REQUIRED_FILES
+from desktop_app.asr.manifest import ALIGN_FILE, REQUIRED_FILES, runtime_files
 from desktop_app.core.errors import ModelError
 from desktop_app.modelbuild.export_onnx import DECODER_INT8, export_onnx, quantize_decoder_int8
 from desktop_app.modelbuild.onnx_check import OnnxGreedy, compare_with_torch, fixed_features
@@ -15,7 +15,50 @@ from desktop_app.modelbuild.onnx_check import OnnxGreedy, compare_with_torch, fi
 
 def test_folder_holds_only_the_runtime_files(tiny_onnx: Path) -> None:
     names = {p.name for p in tiny_onnx.iterdir()}
-    assert names == {*REQUIRED_FILES, "tokenizer_config.json", "special_tokens_map.json"}
+    assert names == {
+        *REQUIRED_FILES,
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        ALIGN_FILE,
+    }
+    assert set(runtime_files(tiny_onnx)) == names  # so the manifest lists and checks them all
+
+
+def test_word_aligner_can_be_left_out(tiny_hf: Path, tmp_path: Path) -> None:
+    files = export_onnx(tiny_hf, tmp_path / "out", validate=False, word_aligner=False)
+    assert ALIGN_FILE not in {p.name for p in files}
+
+
+def test_alignment_graph_matches_the_decoders_cross_attention(tiny_hf: Path, tiny_onnx) -> None:
+    """Heads from generation_config ([[1, 0], [1, 1]]); compared with PyTorch on real tokens."""
+    import numpy as np
+    import onnxruntime as ort
+    import torch
+    from transformers import WhisperForConditionalGeneration
+
+    model = WhisperForConditionalGeneration.from_pretrained(tiny_hf, attn_implementation="eager")
+    hidden = torch.randn(1, 1500, 64, generator=torch.Generator().manual_seed(1))
+    ids = torch.tensor([[257, 258, 262, 266, 40, 41, 42, 256]])
+    with torch.inference_mode():
+        out = model.model.decoder(
+            input_ids=ids, encoder_hidden_states=hidden, output_attentions=True
+        )
+    expected = np.stack([out.cross_attentions[1][0, h].numpy() for h in (0, 1)])
+    session = ort.InferenceSession(str(tiny_onnx / ALIGN_FILE), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {"input_ids": ids.numpy(), "encoder_hidden_states": hidden.numpy()})
+    assert got.shape == (2, 8, 1500)
+    np.testing.assert_allclose(got, expected, atol=2e-3)
+
+
+def test_alignment_heads_default_and_bad(tiny_hf: Path, tmp_path: Path, json_edit) -> None:
+    from desktop_app.modelbuild.align_export import alignment_heads, export_alignment_graph
+
+    src = shutil.copytree(tiny_hf, tmp_path / "hf")
+    json_edit(src / "generation_config.json", alignment_heads=None)
+    assert alignment_heads(src, 4, 2) == [[2, 0], [2, 1], [3, 0], [3, 1]]  # upper half
+    json_edit(src / "generation_config.json", alignment_heads=[[5, 0]])
+    with pytest.raises(ModelError, match="do not exist"):
+        export_alignment_graph(src, tmp_path / "out")
 
 
 def test_tokenizer_files_are_ours_not_optimums(tiny_hf: Path, tiny_onnx: Path) -> None:
