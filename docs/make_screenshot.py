@@ -2,7 +2,11 @@
 
 The demo is built in a temporary folder and transcribed through the GUI's own
 transcription job with the installed default model (``jazba models
-install-default``), so what the picture shows is real model output.
+install-default``), so what the picture shows is real model output: the
+transcript's underlined, tinted words are those whose model probability is
+below the review threshold, and the word under the playhead is shaded.
+``JAZBA_DATA_DIR`` must hold the model: run ``jazba models install-default``
+with it set, or copy ``~/.local/share/jazba/models`` to ``$JAZBA_DATA_DIR/models``.
 
     Xvfb :99 -screen 0 1600x1000x24 &
     JAZBA_DATA_DIR=/tmp/jz JAZBA_CONFIG_DIR=/tmp/jz/config DISPLAY=:99 \\

@@ -50,6 +50,7 @@ class Settings:
     auto_advance: bool = True  # after "play segment" ends, go on to the next one
     playback_speed: float = 1.0
     show_spectrogram: bool = False
+    snap_to_silence: bool = True  # dragged/drawn boundaries move to nearby silence
     # Keyboard: action id -> key sequence text ("" = no shortcut); only changed ones
     shortcuts: dict[str, str] = field(default_factory=dict)
     # Session

@@ -23,8 +23,14 @@ TIPS = """
 <li>On the waveform: the wheel zooms, dragging pans, a click moves the playhead,
 a click on a segment selects it, a double-click plays it; drag a segment's edges to move
 its boundaries (undoable).</li>
-<li>Words the model was unsure of are <u>underlined</u>; rows below the confidence threshold
-(Settings) are tinted. <b>Next low-confidence segment</b> jumps between them.</li>
+<li>Words the model was unsure of (probability below the threshold in Settings) are
+<u>underlined</u> and tinted; rows below it are tinted too. <b>Next low-confidence
+segment</b> jumps between rows, <b>Next low-confidence word</b> moves the playhead from
+one underlined word to the next. Hover a word to see its probability.</li>
+<li><b>Click a word</b> in the Text column to move the playhead to it (Shift/Ctrl+click
+only select rows; a double-click edits the text). The word under the playhead is shaded
+while it plays. A word you typed yourself has no timing, so a click on it goes to the end
+of the model's word before it.</li>
 </ul>
 """
 

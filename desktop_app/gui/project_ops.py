@@ -131,7 +131,9 @@ class ProjectOps:
             return
         from desktop_app.gui.recording_dialog import RecordingDialog
 
-        dialog = RecordingDialog(session.recordings.get(recording_id), self.w)
+        dialog = RecordingDialog(
+            session.recordings.get(recording_id), self.w, speakers=session.speaker_list()
+        )
         if dialog.exec():
             self.update_recording(recording_id, dialog.meta())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,20 +47,22 @@ def progress_text(counts: dict[str, int]) -> str:
 
 
 def metadata_tooltip(r: RecordingInfo) -> str:
+    esc = html.escape
     lines = [
-        f"<b>{r.title}</b>",
-        f"File: {r.original_filename}",
+        f"<b>{esc(r.title)}</b>",
+        f"File: {esc(r.original_filename)}",
         f"Length: {fmt_ms(r.duration_ms)} · {r.sample_rate} Hz · {r.channels} ch · {r.format}",
     ]
     for label, value in (
         ("Recorded", r.recorded_on),
         ("Place", r.place),
         ("Languages", r.languages),
+        ("Speakers", ", ".join(r.speaker_names)),
         ("Consent", r.consent),
         ("Notes", r.notes),
     ):
         if value:
-            lines.append(f"{label}: {value}")
+            lines.append(f"{label}: {esc(value)}")
     lines.append(f"Segments: {progress_text(r.counts)}")
     return "<br>".join(lines)
 

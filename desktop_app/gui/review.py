@@ -24,6 +24,7 @@ from desktop_app.gui.session import ALL_RECORDINGS, ProjectSession
 from desktop_app.gui.transcript_pane import TranscriptPane
 from desktop_app.gui.undo import EditController
 from desktop_app.gui.waveform_view import WaveformView
+from desktop_app.gui.word_spans import next_low_word
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class ReviewController(QObject):
         model.edit_handler = self._edit_from_table
         pane.current_changed.connect(self._current_changed)
         pane.activated.connect(lambda seg: self.play_segment(seg))
+        pane.word_clicked.connect(self._word_clicked)
         waveform.seek_requested.connect(self.seek)
         waveform.segment_clicked.connect(self._region_clicked)
         waveform.segment_times_changed.connect(self._times_changed)
@@ -180,6 +182,7 @@ class ReviewController(QObject):
 
     def _position_changed(self, ms: int) -> None:
         self.waveform.set_playhead(ms)
+        self.pane.set_playhead(ms)
         if self.player.is_playing and not self.looping and not self.pane.is_editing():
             row = self.model.row_at(ms)
             if row >= 0 and row != self.pane.view.currentIndex().row():
@@ -262,6 +265,24 @@ class ReviewController(QObject):
             self.message.emit("No unapproved low-confidence segments left.")
             return
         self.go_to_row(row, play=False)
+
+    def next_low_word(self) -> None:
+        """Move the playhead to the next low-confidence word after it (through
+        the unapproved segments in time order, wrapping around)."""
+        self.pane.commit_editor()
+        found = next_low_word(self.model.segments, self.player.position_ms, self.model.threshold)
+        if found is None:
+            self.message.emit("No low-confidence words left in unapproved segments.")
+            return
+        seg, word, ms = found
+        self.pane.select_segment(seg.id)
+        self.player.seek(ms)
+        p = f" (probability {word.p:.2f})" if word.p is not None else ""
+        self.message.emit(f"Low-confidence word “{word.text}”{p} at {fmt_ms(ms)}")
+
+    def _word_clicked(self, seg: SegmentInfo, ms: int) -> None:
+        self.pane.select_segment(seg.id, scroll=False)
+        self.player.seek(ms)
 
     def go_to_segment(self, recording_id: int, segment_id: int) -> bool:
         """Show a segment (switching recording and, if needed, tier) and seek to it."""

@@ -162,6 +162,10 @@ class SettingsDialog(QDialog):
         self.auto_advance = QCheckBox("Play the next segment after approve-and-next")
         self.auto_advance.setChecked(s.auto_advance)
         form.addRow("Auto-advance:", self.auto_advance)
+        self.snap = QCheckBox("Move dragged and drawn boundaries to nearby silence")
+        self.snap.setChecked(s.snap_to_silence)
+        self.snap.setToolTip("Hold Alt while dragging to place a boundary exactly.")
+        form.addRow("Snap to silence:", self.snap)
         return w
 
     def _model_tab(self, s: Settings) -> QWidget:
@@ -249,6 +253,7 @@ class SettingsDialog(QDialog):
             theme=self.theme.currentData(),
             low_confidence=float(self.low_conf.value()),
             auto_advance=self.auto_advance.isChecked(),
+            snap_to_silence=self.snap.isChecked(),
             model_version=self.model_version.currentData() or "",
             device=self.device.currentData(),
             decoding_preset=self.preset.currentData(),

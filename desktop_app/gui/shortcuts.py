@@ -115,6 +115,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Jump to the next unapproved segment with low model confidence.",
     ),
     ActionSpec(
+        "next_low_word",
+        "Next low-confidence &word",
+        "Ctrl+Shift+L",
+        "Navigate",
+        None,
+        "Move the playhead to the next underlined word (in this segment, then the next "
+        "ones); a plain click on a word does the same for that word.",
+    ),
+    ActionSpec(
         "edit_text",
         "&Edit text",
         "F2",

@@ -1,50 +1,48 @@
 """The transcript table: one row per segment, edited in place.
 
 Text is edited in a line editor (Enter saves, Esc cancels); speaker, language
-and status through drop-downs. Words the model was unsure of are underlined
-and coloured (while the text still matches the model's words), and whole
-low-confidence rows are tinted.
+and status through drop-downs. Words the model was unsure of are underlined,
+coloured and tinted (see :mod:`~desktop_app.gui.text_delegate`), whole
+low-confidence rows are tinted, and a plain click on a word moves the
+playhead to it (``word_clicked``).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 from PySide6.QtCore import (
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
-    QRectF,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAbstractTextDocumentLayout, QPalette, QTextDocument
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
     QComboBox,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QStyle,
     QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.core.services.dto import SegmentInfo
-from desktop_app.gui import theme
 from desktop_app.gui.segment_table_model import (
     LANGUAGES,
-    LOW_WORDS_ROLE,
     SEGMENT_ROLE,
     STATUSES,
     Col,
     SegmentTableModel,
 )
+from desktop_app.gui.text_delegate import TextDelegate
+from desktop_app.gui.word_spans import seek_ms
 
 Index = QModelIndex | QPersistentModelIndex
 _SELECT_ROW = (
@@ -52,60 +50,6 @@ _SELECT_ROW = (
     | QItemSelectionModel.SelectionFlag.Rows
     | QItemSelectionModel.SelectionFlag.Current
 )
-
-
-class TextDelegate(QStyledItemDelegate):
-    """Paints low-confidence words; edits text in a line editor."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.active_editor: QWidget | None = None
-
-    def paint(self, painter, option: QStyleOptionViewItem, index: Index) -> None:
-        tokens = index.data(LOW_WORDS_ROLE)
-        if not tokens or not any(low for _, low in tokens):
-            super().paint(painter, option, index)
-            return
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        t = theme.current()
-        parts = [
-            f'<span style="color:{t.low_conf_word}; text-decoration: underline;">'
-            f"{html.escape(word)}</span>"
-            if low
-            else html.escape(word)
-            for word, low in tokens
-        ]
-        doc = QTextDocument()
-        doc.setDefaultFont(opt.font)
-        doc.setDocumentMargin(0)
-        doc.setHtml(" ".join(parts))
-        rect = opt.rect.adjusted(5, 0, -4, 0)
-        painter.save()
-        painter.setClipRect(rect)
-        painter.translate(rect.left(), rect.top() + (rect.height() - doc.size().height()) / 2)
-        ctx = QAbstractTextDocumentLayout.PaintContext()
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        ctx.palette.setColor(QPalette.ColorRole.Text, opt.palette.color(role))
-        ctx.clip = QRectF(0, 0, rect.width(), rect.height())
-        doc.documentLayout().draw(painter, ctx)
-        painter.restore()
-
-    def createEditor(self, parent: QWidget, option, index: Index) -> QWidget:
-        editor = QLineEdit(parent)
-        editor.setFrame(False)
-        self.active_editor = editor
-        editor.destroyed.connect(lambda _obj=None, e=editor: self._forget(e))
-        return editor
-
-    def _forget(self, editor: QWidget) -> None:
-        if self.active_editor is editor:  # not a newer editor opened meanwhile
-            self.active_editor = None
 
 
 class ChoiceDelegate(QStyledItemDelegate):
@@ -136,6 +80,7 @@ class ChoiceDelegate(QStyledItemDelegate):
 class TranscriptPane(QWidget):
     current_changed = Signal(object)  # SegmentInfo | None
     activated = Signal(object)  # SegmentInfo (double-click on time: play it)
+    word_clicked = Signal(object, int)  # SegmentInfo, where to seek (ms): a click on a word
 
     def __init__(self, model: SegmentTableModel, speakers: Callable[[], list[tuple[str, object]]]):
         super().__init__()
@@ -160,11 +105,12 @@ class TranscriptPane(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Col.TEXT, QHeaderView.ResizeMode.Stretch)
         for col, width in (
-            (Col.TIME, 130),
-            (Col.SPEAKER, 140),
+            (Col.TIME, 118),
+            (Col.SPEAKER, 130),
             (Col.LANGUAGE, 62),
             (Col.STATUS, 82),
             (Col.CONFIDENCE, 58),
+            (Col.PERPLEXITY, 72),
         ):
             self.view.setColumnWidth(col, width)
         header.moveSection(header.visualIndex(Col.CONFIDENCE), header.visualIndex(Col.TEXT))
@@ -183,6 +129,8 @@ class TranscriptPane(QWidget):
         )
         self.view.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.view.doubleClicked.connect(self._double_clicked)
+        self._pressed: tuple[int, int] | None = None  # (row, word) under a left press
+        self.view.viewport().installEventFilter(self)
         model.modelReset.connect(self._after_reset)
         self._keep_id: int | None = None
         model.modelAboutToBeReset.connect(self._before_reset)
@@ -238,7 +186,45 @@ class TranscriptPane(QWidget):
             self.text_delegate.commitData.emit(editor)
             self.text_delegate.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
 
+    def set_playhead(self, ms: int) -> None:
+        """Mark the word under the playhead (repaints only the rows it left and entered)."""
+        old, self.text_delegate.playhead_ms = self.text_delegate.playhead_ms, ms
+        rows = {self.model.row_at(ms)}
+        if old is not None:
+            rows.add(self.model.row_at(old))
+        for row in rows - {-1}:
+            self.view.update(self.model.index(row, Col.TEXT))
+
     # -- internals -------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A plain left click on a word (press and release on the same word)
+        seeks to it; Shift/Ctrl clicks only select, double-clicks edit."""
+        kind = event.type()
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease) and isinstance(
+            event, QMouseEvent
+        ):
+            plain = (
+                event.button() == Qt.MouseButton.LeftButton
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier
+            )
+            hit = self._word_under(event.position().toPoint()) if plain else None
+            if kind == QEvent.Type.MouseButtonPress:
+                self._pressed = hit
+            elif hit is not None and hit == self._pressed and not self.is_editing():
+                self._pressed = None
+                seg = self.model.segment(hit[0])
+                spans = self.text_delegate.spans(self.model.index(hit[0], Col.TEXT))
+                if seg is not None and spans is not None:
+                    self.word_clicked.emit(seg, seek_ms(seg, spans[1], hit[1]))
+        return super().eventFilter(watched, event)
+
+    def _word_under(self, pos) -> tuple[int, int] | None:
+        index = self.view.indexAt(pos)
+        if not index.isValid() or index.column() != Col.TEXT:
+            return None
+        word = self.text_delegate.word_at(self.view, index, pos)
+        return None if word is None else (index.row(), word)
+
     def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.current_changed.emit(self.model.segment(current.row()))
 

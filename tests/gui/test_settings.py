@@ -144,3 +144,41 @@ def test_applying_settings_updates_the_window(window) -> None:
     assert load_settings().shortcuts == {"merge": "Ctrl+J"}
     window.set_theme("light")
     theme.manager().apply("light")
+
+
+# -- snap to silence: remembered between sessions ------------------------------------
+def test_snap_to_silence_defaults_on_and_survives_a_round_trip() -> None:
+    assert Settings().snap_to_silence is True
+    assert from_dict({"version": 1, "theme": "dark"}).snap_to_silence is True  # older file
+    assert from_dict({"version": 1, "snap_to_silence": "no"}).snap_to_silence is True
+    assert save_settings(Settings(snap_to_silence=False))
+    assert load_settings().snap_to_silence is False
+    data = json.loads(settings_path().read_text(encoding="utf-8"))
+    assert data["snap_to_silence"] is False
+
+
+def test_dialog_shows_and_returns_snap(qtbot) -> None:
+    from desktop_app.gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(snap_to_silence=False))
+    qtbot.addWidget(dialog)
+    assert not dialog.snap.isChecked()
+    dialog.snap.setChecked(True)
+    assert dialog.result_settings().snap_to_silence is True
+
+
+def test_view_menu_snap_is_saved_and_restored(make_window, project_path: Path) -> None:
+    w = make_window(project_path)
+    assert w.actions["snap"].isChecked() and w.waveform.snap_enabled
+    w.actions["snap"].trigger()  # the View menu toggle
+    assert not w.waveform.snap_enabled and w.settings.snap_to_silence is False
+    w.close()  # quitting saves the settings
+    assert load_settings().snap_to_silence is False
+    again = make_window(project_path, load_settings())
+    assert not again.actions["snap"].isChecked() and not again.waveform.snap_enabled
+    from dataclasses import replace
+
+    again.apply_settings(replace(again.settings, snap_to_silence=True))  # Settings dialog OK
+    assert again.actions["snap"].isChecked() and again.waveform.snap_enabled
+    assert load_settings().snap_to_silence is True
+    again.close()

@@ -13,9 +13,7 @@ from desktop_app.core.capture.project_recording import (
     find_unfinished,
     finish_recording,
     import_recording,
-    recording_speakers,
     recover_unfinished,
-    set_recording_speakers,
     start_recording,
 )
 from desktop_app.core.capture.recorder import (
@@ -35,6 +33,7 @@ from desktop_app.core.capture.sources import (
     open_input,
 )
 from desktop_app.core.capture.synthetic import SyntheticSource, synthetic_samples
+from desktop_app.core.services.recordings import recording_speakers, set_recording_speakers
 
 __all__ = [
     "IN_PROGRESS_DIR",

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import soundfile as sf
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from desktop_app.core.capture.journal import Journal, SessionMeta
 from desktop_app.core.capture.recorder import Recorder, RecorderOptions
@@ -35,10 +35,14 @@ from desktop_app.core.errors import JazbaError, StorageError
 from desktop_app.core.jobs import JobState, Progress
 from desktop_app.core.project import DEFAULT_TIER, Project
 from desktop_app.core.services.dto import RecordingInfo
-from desktop_app.core.services.recordings import RecordingMeta, RecordingService
+from desktop_app.core.services.recordings import (
+    RecordingMeta,
+    RecordingService,
+    set_recording_speakers,
+)
 from desktop_app.core.services.segments import MIN_SEGMENT_MS, NewSegment, SegmentService
 from desktop_app.core.services.speakers import TierService
-from desktop_app.core.store.schema import Recording, RecordingSpeaker, Speaker
+from desktop_app.core.store.schema import Recording
 
 try:
     import fcntl
@@ -345,31 +349,6 @@ def _remove(*paths: Path) -> None:
     for p in [*paths, *extra]:
         with contextlib.suppress(OSError):
             p.unlink(missing_ok=True)
-
-
-# -- recording <-> speakers ----------------------------------------------------------------
-def set_recording_speakers(
-    project: Project, recording_id: int, speaker_ids: tuple[int, ...] | list[int]
-) -> None:
-    """Replace the list of speakers of a recording (unknown ids are ignored)."""
-    with project.unit() as s:
-        known = set(s.scalars(select(Speaker.id).where(Speaker.id.in_(speaker_ids))))
-        s.execute(delete(RecordingSpeaker).where(RecordingSpeaker.recording_id == recording_id))
-        order = list(dict.fromkeys(sid for sid in speaker_ids if sid in known))
-        for pos, sid in enumerate(order):
-            s.add(RecordingSpeaker(recording_id=recording_id, speaker_id=sid, position=pos))
-
-
-def recording_speakers(project: Project, recording_id: int) -> list[str]:
-    """Names of the speakers of a recording, in the order they were given."""
-    with project.unit() as s:
-        rows = s.execute(
-            select(Speaker.name)
-            .join(RecordingSpeaker, RecordingSpeaker.speaker_id == Speaker.id)
-            .where(RecordingSpeaker.recording_id == recording_id)
-            .order_by(RecordingSpeaker.position)
-        )
-        return [name for (name,) in rows]
 
 
 # -- recovery ---------------------------------------------------------------------------

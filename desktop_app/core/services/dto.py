@@ -8,6 +8,14 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class SpeakerRef:
+    """A speaker named on a recording (who speaks in it)."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class RecordingInfo:
     id: int
     title: str
@@ -28,6 +36,11 @@ class RecordingInfo:
     notes: str | None
     created_at: datetime
     counts: dict[str, int] = field(default_factory=dict)  # segments per status
+    speakers: tuple[SpeakerRef, ...] = ()  # who speaks in it, in the order given
+
+    @property
+    def speaker_names(self) -> list[str]:
+        return [sp.name for sp in self.speakers]
 
 
 @dataclass(frozen=True)

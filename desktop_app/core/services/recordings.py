@@ -1,21 +1,24 @@
-"""Recordings: import audio into a project, list, update metadata, remove."""
+"""Recordings: import audio into a project, list, update metadata, remove,
+and who speaks in each (the ``recording_speakers`` table)."""
 
 from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from desktop_app.core.audio.importer import ImportedAudio, import_audio, remove_imported
 from desktop_app.core.errors import AudioImportError, EditError, NotFoundError, StorageError
 from desktop_app.core.jobs import JobState, Progress
 from desktop_app.core.project import Project
-from desktop_app.core.services.dto import RecordingInfo
-from desktop_app.core.store.schema import Recording, Segment, Tier
+from desktop_app.core.services.dto import RecordingInfo, SpeakerRef
+from desktop_app.core.store.schema import Recording, RecordingSpeaker, Segment, Speaker, Tier
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +33,22 @@ class RecordingMeta:
     languages: str | None = None
     consent: str | None = None
     notes: str | None = None
+    speaker_ids: tuple[int, ...] | None = None  # who speaks in it (replaces the list)
 
     def values(self) -> dict[str, str]:
-        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+        """The recording's own columns to set (not the speakers)."""
+        return {
+            f.name: v
+            for f in fields(self)
+            if f.name != "speaker_ids" and (v := getattr(self, f.name)) is not None
+        }
 
 
-def to_info(r: Recording, counts: dict[str, int] | None = None) -> RecordingInfo:
+def to_info(
+    r: Recording,
+    counts: dict[str, int] | None = None,
+    speakers: Sequence[SpeakerRef] = (),
+) -> RecordingInfo:
     return RecordingInfo(
         id=r.id,
         title=r.title,
@@ -56,7 +69,53 @@ def to_info(r: Recording, counts: dict[str, int] | None = None) -> RecordingInfo
         notes=r.notes,
         created_at=r.created_at,
         counts=counts or {},
+        speakers=tuple(speakers),
     )
+
+
+# -- who speaks in a recording ------------------------------------------------------
+def _live_speakers(s: Session) -> tuple[dict[int, int], dict[int, str]]:
+    """Every speaker id -> the live speaker it now is (merged ones followed to
+    the speaker they were merged into), and the live speakers' names."""
+    rows = s.execute(select(Speaker.id, Speaker.name, Speaker.merged_into_id)).all()
+    into = {sid: merged for sid, _name, merged in rows}
+    names = {sid: name for sid, name, merged in rows if merged is None}
+    live: dict[int, int] = {}
+    for sid in into:
+        cur, hops = sid, 0
+        while (nxt := into.get(cur)) is not None and hops <= len(into):  # hops: no loops
+            cur, hops = nxt, hops + 1
+        if cur in names:
+            live[sid] = cur
+    return live, names
+
+
+def _speakers_of(s: Session, recording_ids: Iterable[int]) -> dict[int, list[SpeakerRef]]:
+    ids = list(recording_ids)
+    if not ids:
+        return {}
+    live, names = _live_speakers(s)
+    out: dict[int, list[SpeakerRef]] = {}
+    for rec_id, sid in s.execute(
+        select(RecordingSpeaker.recording_id, RecordingSpeaker.speaker_id)
+        .where(RecordingSpeaker.recording_id.in_(ids))
+        .order_by(RecordingSpeaker.recording_id, RecordingSpeaker.position)
+    ):
+        target = live.get(sid)
+        refs = out.setdefault(rec_id, [])
+        if target is not None and all(r.id != target for r in refs):
+            refs.append(SpeakerRef(target, names[target]))
+    return out
+
+
+def _replace_speakers(s: Session, recording_id: int, speaker_ids: Iterable[int]) -> None:
+    """Set the speakers of a recording: merged ones become the speaker they
+    were merged into, unknown ids are ignored, duplicates dropped."""
+    live, _names = _live_speakers(s)
+    order = list(dict.fromkeys(live[sid] for sid in speaker_ids if sid in live))
+    s.execute(delete(RecordingSpeaker).where(RecordingSpeaker.recording_id == recording_id))
+    for pos, sid in enumerate(order):
+        s.add(RecordingSpeaker(recording_id=recording_id, speaker_id=sid, position=pos))
 
 
 class RecordingService:
@@ -73,15 +132,29 @@ class RecordingService:
                 .group_by(Segment.recording_id, Segment.status)
             ):
                 counts.setdefault(rec_id, {})[status] = n
-            rows = s.scalars(select(Recording).order_by(Recording.id))
-            return [to_info(r, counts.get(r.id)) for r in rows]
+            rows = list(s.scalars(select(Recording).order_by(Recording.id)))
+            speakers = _speakers_of(s, (r.id for r in rows))
+            return [to_info(r, counts.get(r.id), speakers.get(r.id, ())) for r in rows]
 
     def get(self, recording_id: int) -> RecordingInfo:
         with self.project.unit() as s:
             r = s.get(Recording, recording_id)
             if r is None:
                 raise NotFoundError(f"There is no recording #{recording_id}.")
-            return to_info(r)
+            return to_info(r, speakers=_speakers_of(s, [r.id]).get(r.id, ()))
+
+    def speakers(self, recording_id: int) -> list[SpeakerRef]:
+        """Who speaks in a recording, in the order they were given."""
+        return list(self.get(recording_id).speakers)
+
+    def set_speakers(self, recording_id: int, speaker_ids: Iterable[int]) -> RecordingInfo:
+        """Replace the list of speakers of a recording (unknown ids are ignored,
+        merged speakers become the one they were merged into)."""
+        with self.project.unit() as s:
+            if s.get(Recording, recording_id) is None:
+                raise NotFoundError(f"There is no recording #{recording_id}.")
+            _replace_speakers(s, recording_id, speaker_ids)
+        return self.get(recording_id)
 
     def import_file(
         self,
@@ -130,7 +203,9 @@ class RecordingService:
                 )
                 s.add(r)
                 s.flush()
-                return to_info(r)
+                if meta.speaker_ids is not None:
+                    _replace_speakers(s, r.id, meta.speaker_ids)
+                return to_info(r, speakers=_speakers_of(s, [r.id]).get(r.id, ()))
         except SQLAlchemyError as exc:
             log.exception("database write failed while importing %s", src)
             raise StorageError(
@@ -148,8 +223,10 @@ class RecordingService:
                 raise NotFoundError(f"There is no recording #{recording_id}.")
             for key, value in values.items():
                 setattr(r, key, value)
+            if meta.speaker_ids is not None:
+                _replace_speakers(s, recording_id, meta.speaker_ids)
             s.flush()
-            return to_info(r)
+            return to_info(r, speakers=_speakers_of(s, [r.id]).get(r.id, ()))
 
     def remove(self, recording_id: int) -> None:
         """Remove a recording, its segments and its files from the project."""
@@ -169,3 +246,14 @@ class RecordingService:
     def audio_file(self, recording_id: int, *, for_model: bool = False) -> Path:
         info = self.get(recording_id)
         return self.project.abspath(info.model_audio_path if for_model else info.audio_path)
+
+
+# -- module-level forms (used by field recording, see desktop_app.core.capture) -------
+def set_recording_speakers(project: Project, recording_id: int, speaker_ids: Iterable[int]) -> None:
+    """Replace the list of speakers of a recording (see :meth:`RecordingService.set_speakers`)."""
+    RecordingService(project).set_speakers(recording_id, speaker_ids)
+
+
+def recording_speakers(project: Project, recording_id: int) -> list[str]:
+    """Names of the speakers of a recording, in the order they were given."""
+    return RecordingService(project).get(recording_id).speaker_names
