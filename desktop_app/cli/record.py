@@ -95,10 +95,10 @@ def _watch_enter(recorder: ProjectRecorder) -> None:
     threading.Thread(target=loop, name="markers", daemon=True).start()
 
 
-def _run(recorder: ProjectRecorder, quiet: bool) -> None:
+def _run(recorder: ProjectRecorder, quiet: bool, stop: threading.Event) -> None:
     tty = sys.stderr.isatty()
     last_line = 0.0
-    while not recorder.finished:
+    while not recorder.finished and not stop.is_set():
         st = recorder.status()
         now = time.monotonic()
         if not quiet and (tty or now - last_line >= STATUS_EVERY_S):
@@ -106,10 +106,6 @@ def _run(recorder: ProjectRecorder, quiet: bool) -> None:
             sys.stderr.flush()
             last_line = now
         time.sleep(0.1)
-
-
-def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 @user_errors
@@ -198,24 +194,31 @@ def _record(
     duration: float | None,
     quiet: bool,
 ) -> ImportOutcome:
-    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    options = RecorderOptions(
-        max_frames=None if duration is None else max(1, round(duration * source.rate))
-    )
-    recorder = start_recording(project, source, meta, final_format=fmt, options=options)
-    typer.echo(
-        f"Recording from '{source.name}' ({source.rate} Hz, {source.channels} ch) into "
-        f"{recorder.wav_path.parent}. Ctrl+C stops and saves; Enter drops a marker.",
-        err=True,
-    )
-    if sys.stdin is not None and sys.stdin.isatty():
-        _watch_enter(recorder)
+    # Ctrl+C and SIGTERM only ask the loop to stop: an exception raised at an
+    # arbitrary point (say, while the recorder is still starting) could leave
+    # the writer thread running and the process hanging.
+    stop = threading.Event()
+
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        _run(recorder, quiet)
-    except KeyboardInterrupt:
-        pass
+        options = RecorderOptions(
+            max_frames=None if duration is None else max(1, round(duration * source.rate))
+        )
+        recorder = start_recording(project, source, meta, final_format=fmt, options=options)
+        typer.echo(
+            f"Recording from '{source.name}' ({source.rate} Hz, {source.channels} ch) into "
+            f"{recorder.wav_path.parent}. Ctrl+C stops and saves; Enter drops a marker.",
+            err=True,
+        )
+        if sys.stdin is not None and sys.stdin.isatty():
+            _watch_enter(recorder)
+        _run(recorder, quiet, stop)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     result = recorder.stop() if not recorder.finished else recorder.wait()
     if not quiet:
         sys.stderr.write("\n")
