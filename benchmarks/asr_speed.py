@@ -1,17 +1,21 @@
 """Jazba's ONNX Whisper engine against faster-whisper on the same weights.
 
-Engines: Jazba fp32, Jazba with the int8 decoder (when the model folder has
-``decoder_model_merged_int8.onnx``), faster-whisper (CTranslate2) fp32 and
-int8. All get the same audio, thread count and settings (fixed language,
-temperature 0 only, no VAD, no conditioning on previous text, no word
-timestamps unless ``--words``), once with greedy search and once per beam
-size. The engines run interleaved (J, F, J, F, …) ``--repeat`` times, so a
-machine shared with other work slows them alike; the median is reported.
+Engines: Jazba fp32, Jazba int8 (when the model folder has the int8 variant:
+``encoder_model_int8.onnx`` + ``decoder_model_merged_int8.onnx``, built by
+``python -m desktop_app.modelbuild add-variants DIR DIR --int8`` or
+``jazba models upgrade``; a folder with only the int8 decoder runs it with
+the fp32 encoder), faster-whisper (CTranslate2) fp32 and int8. All get the
+same audio, thread count and settings (fixed language, temperature 0 only,
+no VAD, no conditioning on previous text, no word timestamps unless
+``--words``), once with greedy search and once per beam size. The engines
+run interleaved (J, F, J, F, …) ``--repeat`` times, so a machine shared
+with other work slows them alike; the median is reported.
 
 Printed per clip and setting: wall time and real-time factor (wall / audio
 seconds) of each engine, Jazba fp32's time over faster-whisper int8's (the
-goal: ≤ 1.0) and over fp32's, the WER of each engine against the text that
-was spoken, and whether Jazba's text tokens equal faster-whisper fp32's.
+goal: ≤ 1.0; the line below gives Jazba int8's) and over fp32's, the WER of
+each engine against the text that was spoken, and whether Jazba's text
+tokens equal faster-whisper fp32's.
 With ``--hf-dir`` (the same weights as a Transformers checkpoint) the first
 window's fp32 greedy tokens are also compared with Transformers, which runs
 exactly the same graph and is the exact reference.

@@ -42,10 +42,12 @@ REQUIRED_FILES = (
 )
 ALIGN_FILE = "decoder_align.onnx"  # cross-attention weights of the alignment heads
 DECODER_INT8_FILE = "decoder_model_merged_int8.onnx"  # int8 weights, see WhisperOnnx(quantized=)
+#: Fused attention + int8 block-quantised weights, see ``desktop_app.modelbuild.optimize_onnx``.
+ENCODER_INT8_FILE = "encoder_model_int8.onnx"
 #: Copied when present: they let ``transformers.AutoTokenizer`` load the folder too.
 OPTIONAL_FILES = ("tokenizer_config.json", "special_tokens_map.json")
-#: Extra graphs a version may have: word timings, an int8 decoder. Older folders lack them.
-OPTIONAL_GRAPHS = (ALIGN_FILE, DECODER_INT8_FILE)
+#: Extra graphs a version may have: word timings, int8 graphs. Older folders lack them.
+OPTIONAL_GRAPHS = (ALIGN_FILE, DECODER_INT8_FILE, ENCODER_INT8_FILE)
 HF_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
 
 

@@ -214,11 +214,16 @@ class WhisperSessions:
     ``decoder_with_past_model.onnx`` afterwards. With I/O binding (the default
     on CUDA) the encoder output and the KV cache stay on the device as
     ``OrtValue`` objects; only the logits of the last position come back.
+
+    ``quantized`` runs the int8 graphs: ``decoder_model_merged_int8.onnx``
+    (required) and ``encoder_model_int8.onnx`` when the folder has it (see
+    :mod:`desktop_app.modelbuild.optimize_onnx`).
     """
 
     ENCODER = "encoder_model.onnx"
     MERGED = "decoder_model_merged.onnx"
     MERGED_INT8 = "decoder_model_merged_int8.onnx"
+    ENCODER_INT8 = "encoder_model_int8.onnx"
     DECODER = "decoder_model.onnx"
     WITH_PAST = "decoder_with_past_model.onnx"
 
@@ -236,7 +241,11 @@ class WhisperSessions:
         opts = make_session_options(threads)
         self.threads = opts.intra_op_num_threads
         self.quantized = quantized
-        self.encoder, choice = load_session(model_dir / self.ENCODER, opts, choice)
+        encoder = self.ENCODER
+        if quantized and (model_dir / self.ENCODER_INT8).is_file():
+            encoder = self.ENCODER_INT8  # folders quantised before it existed: fp32 encoder
+        self.encoder_file = encoder
+        self.encoder, choice = load_session(model_dir / encoder, opts, choice)
         if quantized:
             if not (model_dir / self.MERGED_INT8).is_file():
                 raise ModelError(

@@ -169,6 +169,12 @@ class ModelRegistry:
         write_manifest(folder, manifest)
         return manifest
 
+    def upgrade(self, model_id: str, state: Progress, hf_dir: str | Path | None = None) -> Any:
+        """Add the int8 variant / word aligner an older version lacks (see :mod:`.upgrade`)."""
+        from desktop_app.asr.upgrade import upgrade_version
+
+        return upgrade_version(self, model_id, state, hf_dir)
+
     def remove(self, model_id: str) -> None:
         """Delete a version. The active one cannot be removed: activate another first."""
         folder = self.path(model_id)
@@ -308,8 +314,14 @@ class ModelRegistry:
         source_ref: str | None = None,
         metrics: dict[str, float] | None = None,
         notes: str = "",
+        extra: dict[str, Path] | None = None,
     ) -> Manifest:
-        """Validate an ONNX Whisper folder and install a copy of its runtime files."""
+        """Validate an ONNX Whisper folder and install a copy of its runtime files.
+
+        ``extra`` maps names to files or folders stored beside them (a model
+        card, the training config, the HF weights a later fine-tune starts
+        from); they are not part of the checksummed runtime files.
+        """
         src = Path(path).resolve()
         validate_onnx_dir(src)
         if parent_id is not None:
@@ -320,6 +332,11 @@ class ModelRegistry:
             build.mkdir()
             for file in runtime_files(src):
                 shutil.copyfile(src / file, build / file)
+            for extra_name, extra_src in (extra or {}).items():
+                if Path(extra_src).is_dir():
+                    shutil.copytree(extra_src, build / extra_name)
+                else:
+                    shutil.copyfile(extra_src, build / extra_name)
             return self._finish(
                 build,
                 name=name or src.name,

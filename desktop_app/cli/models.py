@@ -94,6 +94,24 @@ def verify(model_id: str) -> None:
     typer.echo(f"{m.id}: all {len(m.files)} files intact")
 
 
+@models_app.command("upgrade")
+@user_errors
+def upgrade(
+    model_id: str,
+    hf_dir: Annotated[
+        Path | None,
+        typer.Option(help="The version's Hugging Face checkpoint (for the word aligner)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Add what an older version lacks: the fast int8 variant and word timings."""
+    result = _registry().upgrade(model_id, CliProgress("Upgrading", quiet).state(), hf_dir)
+    added = ", ".join(result.added) if result.added else "nothing (already up to date)"
+    typer.echo(f"{model_id}: added {added}")
+    for note in result.notes:
+        typer.echo(f"  note: {note}")
+
+
 @models_app.command("remove")
 @user_errors
 def remove(model_id: str) -> None:

@@ -14,6 +14,7 @@ from desktop_app.core.project import Project
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.services.transcription import (
+    PRECISIONS,
     TranscribeRequest,
     TranscribeResult,
     transcribe_recording,
@@ -51,7 +52,8 @@ def transcribe_project(
             typer.echo(f"  note: {result.device_warning}", err=True)
         typer.echo(
             f"  {result.added} segment(s), {result.skipped} kept as edited by a person; "
-            f"{result.wall_seconds:.1f} s on {result.device} (RTF {result.rtf:.2f})"
+            f"{result.wall_seconds:.1f} s on {result.device}, {result.precision} "
+            f"(RTF {result.rtf:.2f})"
         )
         results.append(result)
     return results
@@ -71,11 +73,20 @@ def transcribe(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     threads: Annotated[int | None, typer.Option(help="CPU threads (default: all cores).")] = None,
     vad: Annotated[bool, typer.Option(help="Cut at pauses with voice activity detection.")] = True,
+    precision: Annotated[
+        str,
+        typer.Option(
+            help="fp32, int8 (about twice as fast on the CPU, same accuracy in our tests) "
+            "or auto (int8 on the CPU when the model has it)."
+        ),
+    ] = "auto",
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Transcribe recordings with the local model; edited/approved segments are kept."""
     if preset not in preset_names():
         raise typer.BadParameter(f"Unknown preset '{preset}' (use {', '.join(preset_names())}).")
+    if precision not in PRECISIONS:
+        raise typer.BadParameter(f"Unknown precision '{precision}' (use {', '.join(PRECISIONS)}).")
     template = TranscribeRequest(
         recording_id=0,
         model_id=model,
@@ -84,6 +95,7 @@ def transcribe(
         device=device,
         threads=threads,
         vad=vad,
+        precision=precision,
     )
     with open_project(project_path) as project:
         transcribe_project(project, recordings, template, quiet)

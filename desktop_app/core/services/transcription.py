@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.asr.manifest import Manifest
+from desktop_app.asr.manifest import DECODER_INT8_FILE, ENCODER_INT8_FILE, Manifest
+from desktop_app.asr.ort_session import choose_device
 from desktop_app.asr.presets import DEFAULT_PRESET, preset
 from desktop_app.asr.registry import ModelRegistry
 from desktop_app.asr.transcribe import Segment, WhisperOnnx
@@ -48,6 +49,38 @@ class TranscribeRequest:
     threads: int | None = None
     vad: bool = True
     tier_id: int | None = None
+    #: "auto" (int8 on the CPU when the version has it, else fp32), "fp32" or "int8".
+    precision: str = "auto"
+
+
+PRECISIONS = ("auto", "fp32", "int8")
+
+
+def has_int8(model_dir: Path) -> bool:
+    """Whether the version folder has the int8 variant (encoder and decoder)."""
+    return all((model_dir / name).is_file() for name in (ENCODER_INT8_FILE, DECODER_INT8_FILE))
+
+
+def resolve_precision(precision: str, model_dir: Path, device: str) -> str:
+    """``"fp32"`` or ``"int8"`` for ``precision`` on this model folder and device.
+
+    ``auto`` picks int8 on the CPU when the folder has it: it passed the WER
+    parity check (``tests/asr/test_int8.py``) and is ~2x faster there. On CUDA
+    the fp32 graphs run (the int8 kernels are CPU ones). An explicit ``int8``
+    on a folder without it raises :class:`ModelError` with the fix.
+    """
+    if precision not in PRECISIONS:
+        raise ModelError(f"Unknown precision '{precision}': use {', '.join(PRECISIONS)}.")
+    if precision == "int8" and not has_int8(model_dir):
+        raise ModelError(
+            "This model version has no int8 variant. Add it with "
+            "'jazba models upgrade MODEL_ID', or transcribe with precision fp32."
+        )
+    if precision != "auto":
+        return precision
+    if not has_int8(model_dir) or choose_device(device).device != "cpu":
+        return "fp32"
+    return "int8"
 
 
 @dataclass(frozen=True)
@@ -62,6 +95,7 @@ class TranscribeResult:
     device_warning: str | None
     audio_seconds: float
     wall_seconds: float
+    precision: str = "fp32"
 
     @property
     def rtf(self) -> float:
@@ -73,15 +107,20 @@ class EngineCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key: tuple[str, str, int | None] | None = None
+        self._key: tuple[str, str, int | None, str] | None = None
         self._engine: WhisperOnnx | None = None
 
-    def get(self, model_dir: Path, device: str, threads: int | None) -> WhisperOnnx:
-        key = (str(model_dir), device, threads)
+    def get(
+        self, model_dir: Path, device: str, threads: int | None, precision: str = "fp32"
+    ) -> WhisperOnnx:
+        """The engine for these settings; ``precision`` is ``fp32`` or ``int8`` (resolved)."""
+        key = (str(model_dir), device, threads, precision)
         with self._lock:
             if self._engine is None or self._key != key:
                 self._engine = None  # release the old sessions first
-                self._engine = WhisperOnnx(model_dir, device=device, threads=threads)
+                self._engine = WhisperOnnx(
+                    model_dir, device=device, threads=threads, quantized=precision == "int8"
+                )
                 self._key = key
             return self._engine
 
@@ -134,6 +173,8 @@ def transcribe_recording(
     registry = registry or ModelRegistry()
     manifest = resolve_model(registry, request.model_id)
     recording = RecordingService(project).get(request.recording_id)
+    model_dir = registry.path(manifest.id)
+    precision = resolve_precision(request.precision, model_dir, request.device)
     jobs = JobLog(project)
     job_id = jobs.start(
         "transcribe",
@@ -142,13 +183,14 @@ def transcribe_recording(
             "model_id": manifest.id,
             "preset": request.preset,
             "language": request.language,
+            "precision": precision,
         },
     )
     t0 = time.perf_counter()
     try:
         state.set_progress(0.0, f"Loading {manifest.name}…")
         engine = (engines or _DEFAULT_CACHE).get(
-            registry.path(manifest.id), request.device, request.threads
+            model_dir, request.device, request.threads, precision
         )
         if engine.device_warning:
             jobs.append_log(job_id, engine.device_warning)
@@ -197,4 +239,5 @@ def transcribe_recording(
         device_warning=engine.device_warning,
         audio_seconds=total_s,
         wall_seconds=time.perf_counter() - t0,
+        precision=precision,
     )
