@@ -32,6 +32,9 @@ MAX_RECENT = 10
 
 THEMES = ("light", "dark")
 DEVICES = ("auto", "cpu", "cuda")
+#: Same values as ``desktop_app.core.services.transcription.PRECISIONS`` (kept here
+#: so that loading settings needs no ASR runtime).
+PRECISIONS = ("auto", "fp32", "int8")
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Settings:
     # Transcription
     model_version: str = ""  # "" = the default model
     device: str = "auto"
+    precision: str = "auto"  # auto (int8 on the CPU when the model has it), fp32, int8
     decoding_preset: str = "kk-ru"  # a name from desktop_app.asr.presets
     # Review
     low_confidence: float = 0.6  # segments/words below this are highlighted
@@ -75,6 +79,8 @@ class Settings:
             out.theme = d.theme
         if out.device not in DEVICES:
             out.device = d.device
+        if out.precision not in PRECISIONS:
+            out.precision = d.precision
         if not out.decoding_preset.strip():
             out.decoding_preset = d.decoding_preset
         if not 0.0 <= out.low_confidence <= 1.0:
@@ -90,6 +96,8 @@ class Settings:
 # ``MIGRATIONS[old_version] = fn`` turning an old-version dict into the next
 # version's dict (e.g. ``{"dark_mode": True}`` -> ``{"theme": "dark"}``).
 # Version 1 is the first released layout, so there is nothing to migrate yet.
+# A new field needs no migration: an older file simply lacks it and gets the
+# default (e.g. ``precision`` was added to version 1 files that way).
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 """``MIGRATIONS[n]`` turns a version-``n`` dict into a version-``n + 1`` dict."""
 

@@ -221,7 +221,7 @@ class ProjectOps:
         relay.segment.connect(relay.remember, Qt.ConnectionType.QueuedConnection)
         fn = transcription_job(session.project, rec.id, self.w.settings, relay.segment.emit)
         title = f"Transcribe {rec.title}"
-        job = self.w.runner.start(title, fn)
+        job = self.w.runner.start(title, fn, summary=describe)
         job.relay = relay  # lives as long as the job
 
         def finished(result) -> None:

@@ -1,10 +1,11 @@
-"""The settings dialog: appearance, review, transcription and shortcuts."""
+"""The settings dialog: appearance, review, transcription (with the installed
+model versions and their upgrade) and shortcuts."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeySequence
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
     QHeaderView,
     QKeySequenceEdit,
     QLabel,
@@ -26,30 +28,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.settings import DEVICES, Settings
-from desktop_app.gui import shortcuts
+from desktop_app.core.settings import DEVICES, PRECISIONS, Settings
+from desktop_app.gui import shortcuts, theme
+from desktop_app.gui.model_versions import ModelVersionsWidget, VersionInfo, list_versions
+from desktop_app.gui.workers import JobRunner
+
+if TYPE_CHECKING:
+    from desktop_app.asr.registry import ModelRegistry
 
 Index = QModelIndex | QPersistentModelIndex
+
+PRECISION_LABELS = {
+    "auto": "Automatic (fast int8 on the CPU when the model has it)",
+    "fp32": "Full precision (fp32)",
+    "int8": "Fast (int8)",
+}
 
 PRESET_HELP = {
     "fast": "greedy search — quickest",
     "accurate": "5 beams — slower, for hard audio",
     "kk-ru": "3 beams tuned for Kazakh/Russian — the default",
 }
-
-
-def installed_models() -> tuple[list[tuple[str, str]], str | None]:
-    """``(id, label)`` of every installed model version, and the active one's name."""
-    from desktop_app.asr.registry import ModelRegistry
-    from desktop_app.core.errors import JazbaError
-
-    try:
-        registry = ModelRegistry()
-        manifests = registry.versions()
-        active = registry.active()
-    except (JazbaError, OSError):
-        return [], None
-    return [(m.id, f"{m.name} ({m.id})") for m in manifests], active.name if active else None
 
 
 def decoding_presets() -> list[tuple[str, str]]:
@@ -125,11 +124,23 @@ class KeyDelegate(QStyledItemDelegate):
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    """``runner`` runs model upgrades (default: the parent window's, so they show
+    in its Jobs panel and outlive the dialog); ``registry`` is for tests."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        runner: JobRunner | None = None,
+        registry: ModelRegistry | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self.resize(640, 520)
+        self.resize(760, 600)
         self._settings = settings
+        self._registry = registry
+        runner = runner or getattr(parent, "runner", None)
+        self.runner = runner if isinstance(runner, JobRunner) else JobRunner(parent=self)
         tabs = QTabWidget()
         tabs.addTab(self._general_tab(settings), "General")
         tabs.addTab(self._model_tab(settings), "Transcription")
@@ -170,19 +181,11 @@ class SettingsDialog(QDialog):
 
     def _model_tab(self, s: Settings) -> QWidget:
         w = QWidget()
-        form = QFormLayout(w)
+        outer = QVBoxLayout(w)
+        form = QFormLayout()
+        outer.addLayout(form)
         self.model_version = QComboBox()
-        models, active = installed_models()
-        self.model_version.addItem(
-            f"The active model ({active})" if active else "The active model (none installed)", ""
-        )
-        for model_id, label in models:
-            self.model_version.addItem(label, model_id)
-        i = self.model_version.findData(s.model_version)
-        if i < 0 and s.model_version:
-            self.model_version.addItem(f"{s.model_version} (not installed)", s.model_version)
-            i = self.model_version.count() - 1
-        self.model_version.setCurrentIndex(max(0, i))
+        self._fill_models(s.model_version)
         form.addRow("Model version:", self.model_version)
         self.device = QComboBox()
         for d in DEVICES:
@@ -194,12 +197,89 @@ class SettingsDialog(QDialog):
             )
         self.device.setCurrentIndex(max(0, self.device.findData(s.device)))
         form.addRow("Run on:", self.device)
+        self.precision = QComboBox()
+        for p in PRECISIONS:
+            self.precision.addItem(PRECISION_LABELS[p], p)
+        self.precision.setCurrentIndex(max(0, self.precision.findData(s.precision)))
+        self.precision.setToolTip(
+            "int8 runs about twice as fast on the CPU with the same accuracy (checked when "
+            "the model is built); on an NVIDIA GPU Automatic uses full precision."
+        )
+        form.addRow("Precision:", self.precision)
+        self.precision_hint = QLabel("")
+        self.precision_hint.setWordWrap(True)
+        form.addRow("", self.precision_hint)
         self.preset = QComboBox()
         for name, help_text in decoding_presets():
             self.preset.addItem(f"{name} — {help_text}" if help_text else name, name)
         self.preset.setCurrentIndex(max(0, self.preset.findData(s.decoding_preset)))
         form.addRow("Decoding:", self.preset)
+        box = QGroupBox("Installed model versions")
+        box_layout = QVBoxLayout(box)
+        self.versions = ModelVersionsWidget(self.runner, self._registry, box)
+        box_layout.addWidget(self.versions)
+        outer.addWidget(box, 1)
+        self.versions.job_started.connect(self._show_jobs)
+        self.versions.versions_changed.connect(lambda _id: self._fill_models())
+        self.model_version.currentIndexChanged.connect(self._update_precision_hint)
+        self.precision.currentIndexChanged.connect(self._update_precision_hint)
+        self._update_precision_hint()
         return w
+
+    def _fill_models(self, want: str | None = None) -> None:
+        """(Re)fill the model choice, keeping ``want`` (default: the current choice)."""
+        want = self.model_version.currentData() if want is None else want
+        self._version_info = {v.id: v for v in list_versions(self._registry)}
+        active = next((v for v in self._version_info.values() if v.active), None)
+        box = self.model_version
+        box.blockSignals(True)
+        box.clear()
+        box.addItem(
+            f"The active model ({active.name})" if active else "The active model (none installed)",
+            "",
+        )
+        for v in self._version_info.values():
+            box.addItem(v.label(), v.id)
+        i = box.findData(want or "")
+        if i < 0 and want:
+            box.addItem(f"{want} (not installed)", want)
+            i = box.count() - 1
+        box.setCurrentIndex(max(0, i))
+        box.blockSignals(False)
+        if hasattr(self, "precision_hint"):
+            self._update_precision_hint()
+
+    def chosen_version(self) -> VersionInfo | None:
+        """The version transcription would use with the dialog's model choice."""
+        chosen = self.model_version.currentData() or ""
+        if not chosen:
+            return next((v for v in self._version_info.values() if v.active), None)
+        return self._version_info.get(chosen)
+
+    def _update_precision_hint(self) -> None:
+        v = self.chosen_version()
+        text, color = "", theme.current().muted
+        if v is not None and not v.fast_int8:
+            if self.precision.currentData() == "int8":
+                color = "#c2410c"
+                text = (
+                    f"'{v.name}' has no int8 graphs, so transcription would stop with an "
+                    "error: upgrade it below or choose another precision."
+                )
+            elif self.precision.currentData() == "auto":
+                text = (
+                    f"'{v.name}' has no int8 graphs yet, so it runs in full precision; "
+                    "Upgrade below adds them."
+                )
+        self.precision_hint.setStyleSheet(f"color: {color};")
+        self.precision_hint.setText(text)
+        self.precision_hint.setVisible(bool(text))
+
+    def _show_jobs(self, _job: object) -> None:
+        """Upgrades run in the window's Jobs panel: make sure it is visible."""
+        docks = getattr(self.parent(), "docks", None)
+        if isinstance(docks, dict) and "jobs" in docks:
+            docks["jobs"].show()
 
     def _shortcuts_tab(self, s: Settings) -> QWidget:
         w = QWidget()
@@ -256,6 +336,7 @@ class SettingsDialog(QDialog):
             snap_to_silence=self.snap.isChecked(),
             model_version=self.model_version.currentData() or "",
             device=self.device.currentData(),
+            precision=self.precision.currentData(),
             decoding_preset=self.preset.currentData(),
             shortcuts=shortcuts.overrides_for(self.shortcut_model.keys),
         )

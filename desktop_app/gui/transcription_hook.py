@@ -35,6 +35,7 @@ def request_for(recording_id: int, settings: Settings) -> TranscribeRequest:
         model_id=settings.model_version or None,
         preset=preset,
         device=settings.device,
+        precision=settings.precision,
     )
 
 
@@ -51,9 +52,10 @@ def transcription_job(
 
 
 def describe(result: TranscribeResult) -> str:
+    """One line for the status bar and the Jobs panel: what was done, where, how."""
     text = (
         f"Transcribed {result.added} segment(s) in {result.wall_seconds:.1f} s "
-        f"on {result.device.upper()}"
+        f"on {result.device.upper()} ({result.precision})"
     )
     if result.skipped:
         text += f"; {result.skipped} kept as you edited them"

@@ -94,9 +94,17 @@ class Job(QObject):
     cancelled = Signal()
     ended = Signal()  # after finished, failed or cancelled
 
-    def __init__(self, title: str, fn: JobFunction, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        fn: JobFunction,
+        parent: QObject | None = None,
+        summary: Callable[[Any], str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.title = title
+        #: Turns the result into the final status line (default "Done").
+        self.summary = summary
         self.status = JobStatus.QUEUED
         self.progress = 0.0
         self.message = "Waiting…"
@@ -161,7 +169,13 @@ class Job(QObject):
 
     @Slot(object)
     def _on_done(self, result: object) -> None:
-        self._end(JobStatus.DONE, "Done")
+        message = "Done"
+        if self.summary is not None:
+            try:
+                message = self.summary(result) or message
+            except Exception:  # a bug in the summary must not lose the result
+                log.exception("summary of job '%s' failed", self.title)
+        self._end(JobStatus.DONE, message)
         self.progress = 1.0
         self.result = result
         self.finished.emit(result)
@@ -201,8 +215,11 @@ class JobRunner(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self.jobs: list[Job] = []
 
-    def start(self, title: str, fn: JobFunction) -> Job:
-        job = Job(title, fn, self)
+    def start(
+        self, title: str, fn: JobFunction, summary: Callable[[Any], str] | None = None
+    ) -> Job:
+        """Run ``fn(state)``; ``summary(result)`` becomes the final status if given."""
+        job = Job(title, fn, self, summary)
         job.ended.connect(lambda: self.job_ended.emit(job))
         self.jobs.append(job)
         self.job_added.emit(job)

@@ -182,3 +182,72 @@ def test_view_menu_snap_is_saved_and_restored(make_window, project_path: Path) -
     assert again.actions["snap"].isChecked() and again.waveform.snap_enabled
     assert load_settings().snap_to_silence is True
     again.close()
+
+
+# -- precision: fp32 / int8 / automatic ------------------------------------------------
+def test_precision_is_typed_and_persisted() -> None:
+    from desktop_app.core.services.transcription import PRECISIONS as ENGINE_PRECISIONS
+
+    assert settings_mod.PRECISIONS == ENGINE_PRECISIONS  # the same choices as the engine
+    assert Settings().precision == "auto"
+    assert from_dict({"version": 1, "theme": "dark"}).precision == "auto"  # an older file
+    assert from_dict({"version": 1, "precision": "fp16"}).precision == "auto"
+    assert from_dict({"version": 1, "precision": 8}).precision == "auto"
+    assert save_settings(Settings(precision="int8"))
+    assert load_settings().precision == "int8"
+    assert json.loads(settings_path().read_text(encoding="utf-8"))["precision"] == "int8"
+
+
+def test_dialog_shows_and_returns_precision(qtbot) -> None:
+    from desktop_app.gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(precision="fp32"))
+    qtbot.addWidget(dialog)
+    box = dialog.precision
+    assert [box.itemText(i) for i in range(box.count())] == [
+        "Automatic (fast int8 on the CPU when the model has it)",
+        "Full precision (fp32)",
+        "Fast (int8)",
+    ]
+    assert box.currentData() == "fp32"
+    box.setCurrentIndex(box.findData("int8"))
+    assert dialog.result_settings().precision == "int8"
+
+
+def test_the_request_carries_the_precision_and_the_result_says_what_ran() -> None:
+    from desktop_app.core.services.transcription import TranscribeResult
+    from desktop_app.gui.transcription_hook import describe, request_for
+
+    request = request_for(7, Settings(precision="int8", device="cpu"))
+    assert (request.recording_id, request.precision, request.device) == (7, "int8", "cpu")
+    result = TranscribeResult(
+        recording_id=7, model_id="m", operation_id=1, added=3, skipped=0, language="kk",
+        device="cpu", device_warning=None, audio_seconds=10.0, wall_seconds=1.25,
+        precision="int8",
+    )  # fmt: skip
+    assert describe(result) == "Transcribed 3 segment(s) in 1.2 s on CPU (int8)"
+
+
+def test_finished_transcription_shows_device_and_precision(window, qtbot, fake_asr) -> None:
+    """The job runs with the precision from the settings; the Jobs panel and the
+    status bar say what was actually used, and the job log records it."""
+    from desktop_app.core.services.job_log import JobLog
+    from desktop_app.gui.jobs_panel import JobCol
+
+    window.settings.precision = "fp32"
+    job = window.ops.transcribe_current()
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        pass
+    status = window.jobs.model.index(0, JobCol.STATUS).data()
+    assert status.startswith("Transcribed 2 segment(s)") and status.endswith("on CPU (fp32)")
+    assert window.statusBar().currentMessage() == status
+    assert JobLog(window.session.project).list()[0].params["precision"] == "fp32"
+
+
+def test_int8_on_a_model_without_it_is_a_clear_error(window, qtbot, fake_asr) -> None:
+    window.settings.precision = "int8"  # the fake model folder has no int8 graphs
+    job = window.ops.transcribe_current()
+    with qtbot.waitSignal(job.failed, timeout=10_000) as blocker:
+        pass
+    assert "no int8 variant" in blocker.args[0] and "jazba models upgrade" in blocker.args[0]
+    assert window.jobs.model.index(0, 2).data() == blocker.args[0]
