@@ -1,0 +1,169 @@
+"""A Markdown model card for each fine-tuned version.
+
+Laid out like the cards published for Kazakh ASR models: details, the data
+it learnt from, evaluation before and after on the held-out test set (with
+normalisation stated), per-group breakdowns, the training run, limitations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from desktop_app.core.learning.audit import DataAudit
+from desktop_app.core.learning.config import FinetuneConfig
+from desktop_app.core.learning.metrics import EvalReport, Scores, relative_reduction
+
+MIN_GROUP_FOR_CLAIMS = 20  # groups with fewer test utterances get a warning
+
+
+@dataclass
+class CardInput:
+    name: str
+    model_id: str
+    parent_name: str
+    parent_id: str | None
+    config: FinetuneConfig
+    audit: DataAudit
+    before: EvalReport | None
+    after: EvalReport
+    training: Mapping[str, Any] = field(default_factory=dict)  # steps, minutes, device, ...
+    projects: list[str] = field(default_factory=list)
+    created_at: str = ""
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}"
+
+
+def _row(label: str, s: Scores) -> str:
+    return (
+        f"| {label} | {s.n} | {_pct(s.wer)} | {_pct(s.cer)} | {_pct(s.mer)} | {_pct(s.wil)} "
+        f"| {s.length_ratio:.2f} | {s.insertions} | {s.hallucinations} |"
+    )
+
+
+HEADER = (
+    "| Model | Utterances | WER % | CER % | MER % | WIL % | Hyp/ref length | Insertions "
+    "| Hallucination-like |\n|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def _breakdown(before: EvalReport | None, after: EvalReport, key: str) -> list[str]:
+    groups = after.breakdown.get(key, {})
+    if len(groups) < 2 and "unknown" in groups:
+        return []
+    lines = [
+        f"\n**By {key.replace('_', ' ')}**\n",
+        "| Group | Utterances | WER % before | WER % after | CER % before | CER % after |",
+        "|---|---|---|---|---|---|",
+    ]
+    for group, s in groups.items():
+        b = before.breakdown.get(key, {}).get(group) if before else None
+        lines.append(
+            f"| {group} | {s.n} | {_pct(b.wer) if b else '–'} | {_pct(s.wer)} "
+            f"| {_pct(b.cer) if b else '–'} | {_pct(s.cer)} |"
+        )
+    return lines
+
+
+def render_model_card(card: CardInput) -> str:
+    cfg, audit, after, before = card.config, card.audit, card.after, card.before
+    created = card.created_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    method = "LoRA (merged)" if cfg.method == "lora" else "full fine-tune"
+    if cfg.freeze_encoder:
+        method += ", encoder frozen"
+    out = [
+        f"# {card.name}",
+        "",
+        "## Model details",
+        "",
+        f"- **Id:** `{card.model_id}`",
+        f"- **Fine-tuned from:** {card.parent_name}"
+        + (f" (`{card.parent_id}`)" if card.parent_id else ""),
+        "- **Architecture:** Whisper (encoder-decoder), exported to ONNX for Jazba's runtime",
+        f"- **Method:** {method}; learning rate {cfg.lr:g}, batch {cfg.batch_size}"
+        f"×{cfg.grad_accum}, SpecAugment {'on' if cfg.spec_augment else 'off'}",
+        f"- **Language:** {cfg.language}",
+        f"- **Created:** {created} with Jazba",
+        f"- **Projects:** {', '.join(card.projects) or '–'}",
+        "",
+        "## Training data",
+        "",
+        *[f"- {line.strip()}" for line in audit.summary_lines()],
+        "",
+        "## Evaluation",
+        "",
+        f"Held-out test set: {after.overall.n} utterances that were never trained on. "
+        "Both sides are normalised before scoring (lowercase, punctuation removed, "
+        "whitespace collapsed, numbers spelled out in Kazakh; FLEURS-style). "
+        "Hallucination-like: a hypothesis over 1.5× the reference length or stuck "
+        "repeating a word or phrase.",
+        "",
+        HEADER,
+    ]
+    if before is not None:
+        out.append(_row(f"{card.parent_name} (before)", before.overall))
+    out.append(_row(f"{card.name} (after)", after.overall))
+    if before is not None and before.overall.wer > 0:
+        change = -100 * relative_reduction(before.overall.wer, after.overall.wer) + 0.0
+        out += ["", f"Relative WER change: **{change:+.1f} %** "
+                f"({_pct(before.overall.wer)} → {_pct(after.overall.wer)})."]  # fmt: skip
+    for key in ("speaker", "gender", "age_band", "language"):
+        out += _breakdown(before, after, key)
+    if after.worst:
+        out += ["", "**Hardest test utterances (after)**", "", "| Reference | Hypothesis | WER % |",
+                "|---|---|---|"]  # fmt: skip
+        for u, w in after.worst[:5]:
+            ref = u.reference.replace("|", "/")
+            hyp = u.hypothesis.replace("|", "/")
+            out.append(f"| {ref} | {hyp} | {_pct(w)} |")
+    t = card.training
+    best_dev = f"{_pct(t['best_dev_wer'])} %" if t.get("best_dev_wer") is not None else "–"
+    out += [
+        "",
+        "## Training",
+        "",
+        f"- **Steps:** {t.get('steps', '–')} ({t.get('epochs', '–')} epochs)"
+        + (", stopped early on dev WER" if t.get("stopped_early") else ""),
+        f"- **Best dev WER:** {best_dev} at step {t.get('best_step', '–')}",
+        f"- **Final training loss:** {t.get('final_loss', '–')}",
+        f"- **Device:** {t.get('device', '–')}, precision {t.get('precision', '–')}",
+        f"- **Wall time:** {t.get('minutes', 0):.1f} minutes",
+        "",
+        "## Limitations",
+        "",
+        "- Trained on a small, project-specific set: expect it to be better for these "
+        "speakers, this recording setup and this domain, and possibly worse elsewhere. "
+        "Compare with the parent before relying on it for new material.",
+        f"- The test set has {after.overall.n} utterances; differences of a few points "
+        "are within noise at that size.",
+    ]
+    small = [
+        f"{key.replace('_', ' ')} '{g}'"
+        for key, groups in after.breakdown.items()
+        for g, s in groups.items()
+        if g != "unknown" and s.n < MIN_GROUP_FOR_CLAIMS
+    ]
+    if small:
+        out.append(
+            f"- Groups with under {MIN_GROUP_FOR_CLAIMS} test utterances ("
+            + ", ".join(small[:8])
+            + (", …" if len(small) > 8 else "")
+            + ") give no reliable per-group figures."
+        )
+    if audit.counts_by_kind():
+        out.append(
+            "- The audit flagged suspicious training texts ("
+            + ", ".join(f"{k}: {v}" for k, v in sorted(audit.counts_by_kind().items()))
+            + "); they were trained on as they are."
+        )
+    out += [
+        "- Word timings are estimated, not aligned; speaker turns are not modelled.",
+        "- Re-transcribing with this version changes only automatic segments; edited and "
+        "approved ones stay as people left them.",
+        "",
+    ]
+    return "\n".join(out)

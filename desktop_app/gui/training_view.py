@@ -1,0 +1,469 @@
+"""The Training view: approved corrections in, a new evaluated model version out.
+
+A non-modal dialog over the open project:
+
+* **Data**: the audit of the training data (segments, minutes, speakers,
+  splits, language tags) and the suspicious texts it found;
+* **Parameters**: base version, full or LoRA, frozen encoder, epochs,
+  learning rate, batch size, SpecAugment, device;
+* **Start / Cancel** with progress and time left; the fine-tune runs in the
+  spawned training process (through :func:`desktop_app.core.learning.loop.finetune`
+  in a worker thread), so the window never loads PyTorch;
+* tabs with live **loss and dev-WER curves** (pyqtgraph), the **before/after**
+  evaluation table, the **model card**, the **versions** (activate, roll
+  back) and the **review queue** (unapproved segments, least confident first).
+
+``install(window)`` adds "Train a better model…" to the Project menu.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.asr.registry import ModelRegistry
+from desktop_app.core.errors import JazbaError
+from desktop_app.core.learning.active import rank_for_review
+from desktop_app.core.learning.audit import DataAudit, audit
+from desktop_app.core.learning.config import FinetuneConfig
+from desktop_app.core.learning.dataset import build_splits
+from desktop_app.core.learning.loop import (
+    FinetuneRequest,
+    FinetuneResult,
+    finetune,
+    version_record,
+)
+from desktop_app.core.project import Project
+from desktop_app.gui import dialogs
+from desktop_app.gui.jobs_panel import fmt_eta
+from desktop_app.gui.training_widgets import EVAL_COLUMNS, CurvesView, eval_rows, fill_eval_table
+from desktop_app.gui.workers import Job, JobRunner, JobStatus
+from desktop_app.modelbuild.protocol import LogMsg, Message, MetricsMsg
+
+if TYPE_CHECKING:
+    from desktop_app.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class _Messages(QObject):
+    """Carries the trainer's messages from the worker thread to the GUI thread."""
+
+    metrics = Signal(int, object)
+    log = Signal(str)
+
+    def forward(self, msg: Message) -> None:  # worker thread
+        if isinstance(msg, MetricsMsg):
+            self.metrics.emit(msg.step, dict(msg.values))
+        elif isinstance(msg, LogMsg):
+            self.log.emit(msg.text)
+
+
+class TrainingDialog(QDialog):
+    """See the module docstring. Widgets call core functions; none touches the DB."""
+
+    version_installed = Signal(str)
+
+    def __init__(
+        self,
+        project: Project,
+        runner: JobRunner,
+        registry: ModelRegistry | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("training_dialog")
+        self.setWindowTitle(f"Training — {project.name}")
+        self.project, self.runner = project, runner
+        self.registry = registry or ModelRegistry()
+        self.job: Job | None = None
+        self.training_eta: float | None = None
+        self.messages = _Messages(self)
+        self.messages.metrics.connect(self._on_metrics)
+        self.messages.log.connect(self._on_log)
+        self._build()
+        self.resize(1250, 780)
+        self.refresh()
+
+    # -- layout ----------------------------------------------------------------
+    def _build(self) -> None:
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        data_box = QGroupBox("Training data (approved segments)")
+        dv = QVBoxLayout(data_box)
+        self.audit_label = QLabel()
+        self.audit_label.setObjectName("training_audit")
+        self.audit_label.setWordWrap(True)
+        self.audit_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.include_edited = QCheckBox("Also use edited (not yet approved) segments")
+        self.include_edited.toggled.connect(lambda _on: self.refresh_audit())
+        self.suspicious = QListWidget()
+        self.suspicious.setObjectName("training_suspicious")
+        self.suspicious.setMaximumHeight(110)
+        dv.addWidget(self.audit_label)
+        dv.addWidget(self.include_edited)
+        dv.addWidget(QLabel("Suspicious texts (check before training):"))
+        dv.addWidget(self.suspicious)
+        lv.addWidget(data_box)
+
+        params = QGroupBox("Parameters")
+        form = QFormLayout(params)
+        self.base_combo = QComboBox()
+        self.method_combo = QComboBox()
+        self.method_combo.addItem("Full fine-tune", "full")
+        self.method_combo.addItem("LoRA (small adapters, merged after)", "lora")
+        self.freeze = QCheckBox("Freeze the encoder (faster; decoder learns)")
+        self.epochs = QDoubleSpinBox(decimals=1, minimum=0.5, maximum=100, value=5, singleStep=1)
+        self.lr = QLineEdit()
+        self.lr.setPlaceholderText("default (1e-5 full, 1e-3 LoRA)")
+        self.batch = QSpinBox(minimum=1, maximum=128, value=8)
+        self.spec = QCheckBox("SpecAugment (mask time and frequency bands)")
+        self.spec.setChecked(True)
+        self.device = QComboBox()
+        for label, value in (("Automatic", "auto"), ("CPU", "cpu"), ("NVIDIA GPU", "cuda")):
+            self.device.addItem(label, value)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("default: base name · project")
+        self.activate_after = QCheckBox("Make the new version active when done")
+        form.addRow("Start from", self.base_combo)
+        form.addRow("Method", self.method_combo)
+        form.addRow("", self.freeze)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Learning rate", self.lr)
+        form.addRow("Batch size", self.batch)
+        form.addRow("", self.spec)
+        form.addRow("Device", self.device)
+        form.addRow("New version name", self.name_edit)
+        form.addRow("", self.activate_after)
+        lv.addWidget(params)
+
+        run_row = QHBoxLayout()
+        self.start_btn = QPushButton("Start training")
+        self.start_btn.setObjectName("training_start")
+        self.start_btn.clicked.connect(self.start)
+        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.setObjectName("training_cancel")
+        self.cancel_btn.setEnabled(False)
+        self.cancel_btn.clicked.connect(self.cancel)
+        run_row.addWidget(self.start_btn)
+        run_row.addWidget(self.cancel_btn)
+        lv.addLayout(run_row)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QLabel("Ready.")
+        self.status.setObjectName("training_status")
+        self.status.setWordWrap(True)
+        lv.addWidget(self.progress)
+        lv.addWidget(self.status)
+        lv.addStretch(1)
+
+        self.tabs = QTabWidget()
+        self.curves = CurvesView()
+        self.tabs.addTab(self.curves, "Curves")
+        self.eval_table = QTableWidget(0, len(EVAL_COLUMNS))
+        self.eval_table.setObjectName("training_eval_table")
+        self.eval_table.setHorizontalHeaderLabels(list(EVAL_COLUMNS))
+        self.eval_table.verticalHeader().setVisible(False)
+        header = self.eval_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in range(1, len(EVAL_COLUMNS)):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.tabs.addTab(self.eval_table, "Before / after")
+        self.card_view = QTextBrowser()
+        self.card_view.setObjectName("training_card")
+        self.tabs.addTab(self.card_view, "Model card")
+        self.tabs.addTab(self._build_versions(), "Versions")
+        self.review_list = QListWidget()
+        self.review_list.setObjectName("training_review")
+        self.tabs.addTab(self.review_list, "Review next")
+        self.log_view = QTextBrowser()
+        self.tabs.addTab(self.log_view, "Log")
+
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(1, 1)
+        split.setSizes([430, 820])
+        outer = QVBoxLayout(self)
+        outer.addWidget(split)
+
+    def _build_versions(self) -> QWidget:
+        box = QWidget()
+        v = QVBoxLayout(box)
+        self.versions = QTableWidget(0, 5)
+        self.versions.setObjectName("training_versions")
+        self.versions.setHorizontalHeaderLabels(["", "Name", "Id", "From", "Test WER %"])
+        self.versions.verticalHeader().setVisible(False)
+        self.versions.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.versions.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        header = self.versions.horizontalHeader()
+        for column in range(5):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.versions.itemSelectionChanged.connect(self._version_selected)
+        row = QHBoxLayout()
+        self.activate_btn = QPushButton("Activate selected")
+        self.activate_btn.clicked.connect(self.activate_selected)
+        self.rollback_btn = QPushButton("Roll back")
+        self.rollback_btn.clicked.connect(self.rollback)
+        row.addWidget(self.activate_btn)
+        row.addWidget(self.rollback_btn)
+        row.addStretch(1)
+        v.addWidget(self.versions)
+        v.addLayout(row)
+        return box
+
+    # -- data ------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.refresh_versions()
+        self.refresh_audit()
+        self.refresh_review()
+
+    def refresh_audit(self) -> None:
+        try:
+            result = audit(build_splits([self.project], self.include_edited.isChecked()))
+        except JazbaError as exc:
+            self.audit_label.setText(str(exc))
+            return
+        self.show_audit(result)
+
+    def show_audit(self, result: DataAudit) -> None:
+        lines = result.summary_lines()
+        speakers = ", ".join(
+            f"{name} {seconds / 60:.1f} min" for name, seconds in result.speaker_seconds.items()
+        )
+        if speakers:
+            lines.append(f"Speakers: {speakers}")
+        self.audit_label.setText("\n".join(lines))
+        self.suspicious.clear()
+        for s in result.suspicious:
+            self.suspicious.addItem(f"[{s.kind}] {s.text[:50]!r} — {s.detail}")
+
+    def refresh_versions(self) -> None:
+        versions = self.registry.versions()
+        active = self.registry.active_id()
+        self.base_combo.clear()
+        self.versions.setRowCount(len(versions))
+        for r, m in enumerate(versions):
+            self.base_combo.addItem(f"{m.name} ({m.id})", m.id)
+            wer = m.metrics.get("test_wer")
+            cells = ["●" if m.id == active else "", m.name, m.id, m.parent_id or "",
+                     f"{100 * wer:.1f}" if wer is not None else ""]  # fmt: skip
+            for c, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, m.id)
+                self.versions.setItem(r, c, item)
+        if active:
+            self.base_combo.setCurrentIndex(max(0, self.base_combo.findData(active)))
+        self.rollback_btn.setEnabled(active is not None)
+
+    def refresh_review(self) -> None:
+        self.review_list.clear()
+        for item in rank_for_review(self.project, limit=100):
+            weak = f" (weakest word: {item.weakest_word})" if item.weakest_word else ""
+            self.review_list.addItem(
+                f"{item.score:.2f}  {item.recording_title} #{item.segment.id}: "
+                f"{item.segment.text[:70]}{weak}"
+            )
+
+    def selected_version(self) -> str | None:
+        items = self.versions.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def _version_selected(self) -> None:
+        model_id = self.selected_version()
+        if model_id:
+            self.show_version(model_id)
+
+    def show_version(self, model_id: str) -> None:
+        """Show a version's stored curves, evaluation and card."""
+        try:
+            record = version_record(self.registry, model_id)
+            manifest = self.registry.get(model_id)
+        except JazbaError as exc:
+            self.status.setText(str(exc))
+            return
+        if record.training:
+            self.curves.set_history(record.training)
+        parent = self.registry.get(manifest.parent_id).name if manifest.parent_id and (
+            manifest.parent_id in {m.id for m in self.registry.versions()}
+        ) else "parent"  # fmt: skip
+        fill_eval_table(
+            self.eval_table, eval_rows(record.before, record.after, parent, manifest.name)
+        )
+        self.card_view.setMarkdown(record.card or f"*{manifest.name} has no model card.*")
+
+    # -- running ---------------------------------------------------------------
+    def config(self) -> FinetuneConfig:
+        lr_text = self.lr.text().strip()
+        try:
+            lr = float(lr_text) if lr_text else None
+        except ValueError:
+            raise JazbaError(f"'{lr_text}' is not a learning rate (e.g. 1e-5).") from None
+        return FinetuneConfig(
+            method=self.method_combo.currentData(),
+            freeze_encoder=self.freeze.isChecked(),
+            epochs=self.epochs.value(),
+            batch_size=self.batch.value(),
+            learning_rate=lr,
+            spec_augment=self.spec.isChecked(),
+            device=self.device.currentData(),
+        )
+
+    def start(self) -> None:
+        try:
+            request = FinetuneRequest(
+                config=self.config(),
+                base_model_id=self.base_combo.currentData(),
+                include_edited=self.include_edited.isChecked(),
+                name=self.name_edit.text().strip() or None,
+                activate=self.activate_after.isChecked(),
+            )
+        except JazbaError as exc:
+            dialogs.show_error(self, str(exc))
+            return
+        self.curves.clear_data()
+        self.log_view.clear()
+        self.training_eta = None
+        project, registry, forward = self.project, self.registry, self.messages.forward
+
+        def job(state: Any) -> FinetuneResult:
+            return finetune([project], request, state, registry=registry, on_message=forward)
+
+        self.job = self.runner.start("Fine-tune the speech model", job)
+        self.job.changed.connect(self._on_job_changed)
+        self.job.finished.connect(self.show_result)
+        self.job.failed.connect(self._on_failed)
+        self.job.ended.connect(self._on_ended)
+        self.start_btn.setEnabled(False)
+        self.cancel_btn.setEnabled(True)
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def _on_job_changed(self) -> None:
+        job = self.job
+        if job is None:
+            return
+        self.progress.setValue(round(1000 * job.progress))
+        eta = self.training_eta if self.training_eta is not None else job.eta_s()
+        left = fmt_eta(eta)
+        self.status.setText(f"{job.message}" + (f" — {left}" if left else ""))
+
+    def _on_metrics(self, step: int, values: dict[str, float]) -> None:
+        self.curves.add(step, values)
+        if "eta_s" in values:
+            self.training_eta = values["eta_s"]
+
+    def _on_log(self, text: str) -> None:
+        self.log_view.append(text)
+
+    def _on_failed(self, message: str) -> None:
+        self.status.setText(message)
+        dialogs.show_error(self, message)
+
+    def _on_ended(self) -> None:
+        self.start_btn.setEnabled(True)
+        self.cancel_btn.setEnabled(False)
+        if self.job is not None and self.job.status is JobStatus.CANCELLED:
+            self.status.setText("Cancelled. The run's checkpoints were kept.")
+        self.training_eta = None
+
+    def show_result(self, result: FinetuneResult) -> None:
+        fill_eval_table(
+            self.eval_table,
+            eval_rows(result.before, result.after, result.parent.name, result.manifest.name),
+        )
+        self.card_view.setMarkdown(result.card)
+        self.tabs.setCurrentWidget(self.eval_table)
+        b = result.before.overall.wer if result.before else None
+        change = f" (test WER {100 * b:.1f} → {100 * result.after.overall.wer:.1f} %)" if b else ""
+        self.status.setText(f"Installed {result.manifest.name}{change}.")
+        self.refresh_versions()
+        self.refresh_review()
+        self.version_installed.emit(result.manifest.id)
+
+    # -- versions --------------------------------------------------------------
+    def activate_selected(self) -> None:
+        model_id = self.selected_version()
+        if model_id is None:
+            return
+        try:
+            self.registry.set_active(model_id)
+        except JazbaError as exc:
+            dialogs.show_error(self, str(exc))
+        self.refresh_versions()
+        self.status.setText(
+            f"Active model: {model_id}. Re-transcribing changes only auto segments."
+        )
+
+    def rollback(self) -> None:
+        try:
+            m = self.registry.rollback()
+        except JazbaError as exc:
+            dialogs.show_error(self, str(exc))
+            return
+        self.refresh_versions()
+        self.status.setText(f"Rolled back: {m.name} is active again.")
+
+
+def install(window: MainWindow) -> QAction:
+    """Add "Train a better model…" after "Transcribe" in the window's menus."""
+    action = QAction("&Train a better model…", window)
+    action.setObjectName("action_training")
+    action.setStatusTip("Fine-tune the speech model on this project's approved segments")
+
+    def open_dialog() -> None:
+        if window.session is None:
+            dialogs.show_info(window, "Open a project first.")
+            return
+        dialog = getattr(window, "_training_dialog", None)
+        if dialog is None or dialog.project is not window.session.project:
+            dialog = TrainingDialog(window.session.project, window.runner, parent=window)
+            window._training_dialog = dialog  # type: ignore[attr-defined]
+        dialog.refresh()
+        dialog.show()
+        dialog.raise_()
+
+    action.triggered.connect(open_dialog)
+    anchor = window.actions.get("transcribe")
+    for menu in window.menuBar().findChildren(QMenu):
+        actions = menu.actions()
+        if anchor is not None and anchor in actions:
+            after = actions[actions.index(anchor) + 1 :]
+            if after:
+                menu.insertAction(after[0], action)
+            else:
+                menu.addAction(action)
+            break
+    else:
+        window.menuBar().addAction(action)
+    return action

@@ -1,0 +1,76 @@
+"""The frozen-encoder speed-up gives the same loss and gradients as the plain forward."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+
+def test_cached_cross_attention_matches_the_full_forward(tiny_hf_dir: Path) -> None:
+    from transformers import WhisperForConditionalGeneration
+
+    from desktop_app.training.cross_cache import cross_kv, freeze_cross_kv, make_cache
+
+    torch.manual_seed(0)
+    model = WhisperForConditionalGeneration.from_pretrained(tiny_hf_dir)
+    model.model.encoder.requires_grad_(False)
+    freeze_cross_kv(model)
+    model.train()
+    model.config.dropout = 0.0
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    feats = torch.randn(2, 80, 3000)
+    dec = torch.randint(0, 256, (2, 9))
+    lab = torch.randint(0, 256, (2, 9))
+    hidden = model.model.encoder(feats).last_hidden_state.detach()
+
+    plain = model(encoder_outputs=(hidden,), decoder_input_ids=dec, labels=lab)
+    plain.loss.backward()
+    plain_grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    model.zero_grad()
+
+    cache = make_cache(cross_kv(model, hidden), model.config.decoder_attention_heads)
+    stub = torch.zeros(2, 1, model.config.d_model)
+    cached = model(encoder_outputs=(stub,), past_key_values=cache, decoder_input_ids=dec,
+                   labels=lab, use_cache=True)  # fmt: skip
+    cached.loss.backward()
+    assert cached.loss.item() == pytest.approx(plain.loss.item(), rel=1e-5)
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert not any("encoder_attn.k_proj" in n or "encoder_attn.v_proj" in n for n in trainable)
+    assert any("encoder_attn.q_proj" in n for n in trainable)
+    for name, grad in plain_grads.items():
+        got = dict(model.named_parameters())[name].grad
+        assert torch.allclose(got, grad, atol=1e-6), name
+
+
+def test_labels_with_and_without_timestamps(tiny_hf_dir: Path) -> None:
+    from desktop_app.training.data import IGNORE, LabelMaker, collate
+    from tests.modelbuild.conftest import token_id
+
+    labels = LabelMaker(tiny_hf_dir, "kk")
+    sot, kk = token_id("<|startoftranscript|>"), token_id("<|kk|>")
+    tr, nots, eot = (
+        token_id("<|transcribe|>"),
+        token_id("<|notimestamps|>"),
+        token_id("<|endoftext|>"),
+    )
+    plain = labels.labels("су")
+    assert plain[:4] == [sot, kk, tr, nots] and plain[-1] == eot
+    assert labels.decode(plain[4:]) == "су"
+    timed = labels.labels("су", duration=0.3)  # the tiny vocabulary has 0.00 … 0.40 s
+    assert timed[:4] == [sot, kk, tr, nots + 1]
+    assert timed[-2] == nots + 1 + 15 and timed[-1] == eot  # 0.30 s = 15 steps of 20 ms
+    assert labels.labels("су", duration=5.0) == plain  # no such timestamp: plain labels
+
+    feats = torch.zeros(80, 3000)
+    batch = collate([{"index": 0, "input_features": feats, "labels": plain},
+                     {"index": 1, "input_features": feats, "labels": timed}])  # fmt: skip
+    assert batch["decoder_input_ids"][0, 0] == sot
+    assert (batch["labels"][:, :3] == IGNORE).all()  # language, task, first timestamp
+    assert batch["labels"][0, 3].item() == plain[4]  # the first text token is scored
+    assert batch["labels"][0, len(plain) - 2].item() == eot
+    assert (batch["labels"][0, len(plain) - 1 :] == IGNORE).all()  # padding
