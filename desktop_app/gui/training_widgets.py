@@ -1,0 +1,96 @@
+"""Pieces of the Training view: the loss/dev-WER curves and the before/after table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+
+from desktop_app.core.learning.metrics import EvalReport, Scores
+from desktop_app.gui import theme
+
+EVAL_COLUMNS = ("Model", "Utterances", "WER %", "CER %", "MER %", "WIL %", "Hyp/ref",
+                "Insertions", "Hallucination-like")  # fmt: skip
+
+
+class CurvesView(pg.GraphicsLayoutWidget):
+    """Training loss and dev WER against the step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        t = theme.current()
+        self.setBackground(t.plot_bg)
+        self.loss_plot = self.addPlot(row=0, col=0, title="Training loss")
+        self.wer_plot = self.addPlot(row=1, col=0, title="Dev WER %")
+        for plot in (self.loss_plot, self.wer_plot):
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setLabel("bottom", "step")
+        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen(t.accent, width=2))
+        self.wer_curve = self.wer_plot.plot(
+            pen=pg.mkPen(t.wave, width=2), symbol="o", symbolSize=6, symbolBrush=t.wave
+        )
+        self.clear_data()
+
+    def clear_data(self) -> None:
+        self.loss: list[tuple[int, float]] = []
+        self.wer: list[tuple[int, float]] = []
+        self._redraw()
+
+    def add(self, step: int, values: dict[str, float]) -> None:
+        if "loss" in values:
+            self.loss.append((step, values["loss"]))
+        if "dev_wer" in values:
+            self.wer.append((step, 100 * values["dev_wer"]))
+        self._redraw()
+
+    def set_history(self, training: dict[str, Any]) -> None:
+        """Curves of a finished run from its ``training.json``."""
+        self.clear_data()
+        losses = training.get("losses") or []
+        self.loss = [(int(step), float(loss)) for step, loss in losses]
+        for row in training.get("history", []):
+            if not losses and "loss" in row:
+                self.loss.append((int(row.get("step", 0)), float(row["loss"])))
+            if "dev_wer" in row:
+                self.wer.append((int(row.get("step", 0)), 100 * float(row["dev_wer"])))
+        self._redraw()
+
+    def _redraw(self) -> None:
+        for curve, points in ((self.loss_curve, self.loss), (self.wer_curve, self.wer)):
+            curve.setData([p[0] for p in points], [p[1] for p in points])
+
+
+def fill_eval_table(table: QTableWidget, rows: list[tuple[str, Scores]]) -> None:
+    table.setRowCount(len(rows))
+    for r, (label, s) in enumerate(rows):
+        values = [label, str(s.n), f"{100 * s.wer:.1f}", f"{100 * s.cer:.1f}",
+                  f"{100 * s.mer:.1f}", f"{100 * s.wil:.1f}", f"{s.length_ratio:.2f}",
+                  str(s.insertions), str(s.hallucinations)]  # fmt: skip
+        for c, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            if c:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+
+
+def eval_rows(
+    before: EvalReport | None, after: EvalReport | None, parent: str, child: str
+) -> list[tuple[str, Scores]]:
+    """Table rows: overall before/after, then before/after per speaker, gender, age, language."""
+    rows: list[tuple[str, Scores]] = []
+    if before is not None:
+        rows.append((f"{parent} (before)", before.overall))
+    if after is not None:
+        rows.append((f"{child} (after)", after.overall))
+        for key, groups in after.breakdown.items():
+            if len(groups) < 2:
+                continue
+            for group, s in groups.items():
+                label = f"  {key.replace('_', ' ')} {group}"
+                old = before.breakdown.get(key, {}).get(group) if before else None
+                if old is not None:
+                    rows.append((f"{label}: before", old))
+                rows.append((f"{label}: after", s))
+    return rows
