@@ -10,10 +10,14 @@ from typing import Annotated
 import typer
 
 from desktop_app import __version__
+from desktop_app.cli import interop
 from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_errors
 from desktop_app.cli.demo import demo_app
+from desktop_app.cli.finetune import evaluate_cmd, finetune_cmd, review_queue_cmd
 from desktop_app.cli.models import models_app
+from desktop_app.cli.record import record
 from desktop_app.cli.transcribe import transcribe
+from desktop_app.cli.units import unitlm_app, units_app
 from desktop_app.core.logging_setup import setup_logging
 from desktop_app.core.project import Project
 from desktop_app.core.services.recordings import RecordingMeta, RecordingService
@@ -32,7 +36,14 @@ project_app = typer.Typer(help="Create and inspect projects.", no_args_is_help=T
 app.add_typer(project_app, name="project")
 app.add_typer(demo_app, name="demo")
 app.add_typer(models_app, name="models")
+app.add_typer(units_app, name="units")
+app.add_typer(unitlm_app, name="unitlm")
 app.command("transcribe")(transcribe)
+app.command("export")(interop.export)
+app.command("record")(record)
+app.command("finetune")(finetune_cmd)
+app.command("evaluate")(evaluate_cmd)
+app.command("review-queue")(review_queue_cmd)
 
 ProjectArg = Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")]
 
@@ -102,7 +113,10 @@ def project_info(
 @user_errors
 def import_audio(
     project_path: ProjectArg,
-    files: Annotated[list[Path], typer.Argument(help="Audio or video files to import.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Audio/video files, and annotation files (.eaf .TextGrid .srt …)."),
+    ],
     title: Annotated[str | None, typer.Option(help="Title (one file only).")] = None,
     date: Annotated[str | None, typer.Option(help="Recording date, e.g. 2026-07-14.")] = None,
     place: Annotated[str | None, typer.Option(help="Where it was recorded.")] = None,
@@ -110,8 +124,14 @@ def import_audio(
     consent: Annotated[str | None, typer.Option(help="How consent was given.")] = None,
     notes: Annotated[str | None, typer.Option(help="Free notes.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    recording: interop.RecordingOpt = None,
+    maps: interop.MapOpt = None,
+    replace: interop.ReplaceOpt = False,
+    per_line: interop.PerLineOpt = False,
 ) -> None:
-    """Import audio files (wav, flac, ogg, mp3, m4a, opus, video…) into a project."""
+    """Import audio files (wav, flac, ogg, mp3, m4a, opus, video…) into a project, and
+    annotations (ELAN, Praat TextGrid, SRT/WebVTT, text, CSV/TSV/JSONL) for its recordings."""
+    files, annotation_files = interop.split_files(files)
     if title and len(files) > 1:
         raise typer.BadParameter("--title can only be used with a single file.")
     meta = RecordingMeta(
@@ -125,6 +145,15 @@ def import_audio(
                 f"Imported #{info.id} '{info.title}': {fmt_time(info.duration_ms)}, "
                 f"{info.sample_rate} Hz, {info.channels} ch"
             )
+        interop.import_annotation_files(
+            project,
+            annotation_files,
+            recording=recording,
+            maps=maps,
+            replace=replace,
+            per_line=per_line,
+            quiet=quiet,
+        )
 
 
 @app.command("search")

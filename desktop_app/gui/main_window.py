@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.settings import Settings, save_settings
 from desktop_app.gui import actions as actionlib
-from desktop_app.gui import dialogs, shortcuts, theme, window_layout
+from desktop_app.gui import capture_hook, dialogs, shortcuts, theme, window_layout
 from desktop_app.gui.help_dialog import HelpDialog
 from desktop_app.gui.history_dialog import HistoryDialog
+from desktop_app.gui.interop_dialogs import install as install_interop
 from desktop_app.gui.jobs_panel import JobsPanel
 from desktop_app.gui.playback import OutputFactory, Player
 from desktop_app.gui.project_ops import ProjectOps
@@ -40,8 +41,11 @@ from desktop_app.gui.segment_table_model import SegmentTableModel, fmt_ms
 from desktop_app.gui.session import ProjectSession
 from desktop_app.gui.settings_dialog import SettingsDialog
 from desktop_app.gui.speakers_panel import SpeakersPanel
+from desktop_app.gui.tier_ops import TierOps
+from desktop_app.gui.training_view import install as install_training
 from desktop_app.gui.transcript_pane import TranscriptPane
 from desktop_app.gui.undo import EditController
+from desktop_app.gui.unit_lm_hook import install as install_unit_lm
 from desktop_app.gui.waveform_view import WaveformView
 from desktop_app.gui.welcome import WelcomePage
 from desktop_app.gui.workers import JobRunner
@@ -112,15 +116,21 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["jobs"]], [130], Qt.Orientation.Vertical)
 
         self.ops = ProjectOps(self)
+        self.tiers = TierOps(self)
         self.keys = shortcuts.effective_keys(settings.shortcuts)
         self.actions = actionlib.build_actions(self, self.keys, self._handlers())
         self._build_menus()
+        install_interop(self)  # Project menu: Import annotations…, Export…
+        install_unit_lm(self)  # quality strip, unit-LM scoring, review queue
+        install_training(self)  # Project menu: Train a better model…
         self._build_toolbar()
         self._build_status_bar()
         self._connect()
         self.actions["auto_advance"].setChecked(settings.auto_advance)
         self.actions["dark_theme"].setChecked(settings.theme == "dark")
         self.actions["spectrogram"].setChecked(settings.show_spectrogram)
+        self.actions["snap"].setChecked(settings.snap_to_silence)
+        self.waveform.snap_enabled = settings.snap_to_silence
         self.waveform.set_spectrogram_visible(settings.show_spectrogram)
         self._restore_geometry()
         self.set_session(None)
@@ -133,6 +143,7 @@ class MainWindow(QMainWindow):
             "open_project": self.ops.open_project_dialog,
             "open_demo": self.ops.open_demo,
             "import_audio": self.ops.import_audio,
+            "record": lambda: capture_hook.open_record_dialog(self),
             "close_project": self.ops.close_project,
             "transcribe": self.ops.transcribe_current,
             "settings": self.open_settings,
@@ -148,6 +159,7 @@ class MainWindow(QMainWindow):
             "prev_segment": lambda: r.step(-1),
             "next_segment": lambda: r.step(+1),
             "next_low": r.next_low,
+            "next_low_word": r.next_low_word,
             "edit_text": self.transcript.edit_text,
             "search": self._focus_search,
             "undo": self.undo,
@@ -166,6 +178,12 @@ class MainWindow(QMainWindow):
             "zoom_out": lambda: self.waveform.zoom(0.5),
             "zoom_fit": self.waveform.zoom_fit,
             "spectrogram": self._set_spectrogram,
+            "snap": self._set_snap,
+            "prev_recording": lambda: self.step_recording(-1),
+            "next_recording": lambda: self.step_recording(+1),
+            "next_tier": lambda: self.tiers.next_tier(),
+            "new_tier": lambda: self.tiers.new_tier(),
+            "rename_tier": lambda: self.tiers.rename_tier(),
             "dark_theme": lambda on: self.set_theme("dark" if on else "light"),
             "help": self.show_help,
         }
@@ -255,6 +273,7 @@ class MainWindow(QMainWindow):
             self.tier_box.clear()
             return
         session.recordings_changed.connect(self.refresh_recordings)
+        session.speakers_changed.connect(self.refresh_recordings)  # names in the tooltips
         session.tiers_changed.connect(self.refresh_tiers)
         self.refresh_tiers()
         self.refresh_recordings()
@@ -262,6 +281,7 @@ class MainWindow(QMainWindow):
         if first is not None:
             self.recordings.select(first.id)
         self.transcript.view.setFocus()
+        capture_hook.recover_on_open(self, session)  # recordings a crash left unfinished
 
     def refresh_recordings(self) -> None:
         if self.session is not None:
@@ -308,6 +328,19 @@ class MainWindow(QMainWindow):
         else:
             self.review.assign_speaker(None if value == -1 else int(value))
 
+    def step_recording(self, delta: int) -> None:
+        """Show the previous/next recording of the list (keyboard navigation)."""
+        model, current = self.recordings.model, self.review.recording
+        ids = [r.id for row in range(model.rowCount()) if (r := model.recording(row))]
+        if not ids:
+            return
+        k = ids.index(current.id) if current is not None and current.id in ids else -1
+        target = ids[min(len(ids) - 1, max(0, k + delta))]
+        if current is None or target != current.id:
+            self.transcript.commit_editor()
+            self.recordings.select(target)
+        self.transcript.view.setFocus()
+
     def show_history(self) -> None:
         seg = self.review.current_segment()
         if self.session is None or seg is None:
@@ -330,6 +363,7 @@ class MainWindow(QMainWindow):
         actionlib.apply_keys(self.actions, self.keys)
         self.segment_model.set_threshold(self.settings.low_confidence)
         self.actions["auto_advance"].setChecked(self.settings.auto_advance)
+        self.actions["snap"].setChecked(self.settings.snap_to_silence)
         self.actions["dark_theme"].setChecked(self.settings.theme == "dark")
         self.set_theme(self.settings.theme)
         save_settings(self.settings)
@@ -368,6 +402,10 @@ class MainWindow(QMainWindow):
 
     def _set_auto_advance(self, on: bool) -> None:
         self.settings.auto_advance = on
+
+    def _set_snap(self, on: bool) -> None:
+        self.settings.snap_to_silence = on
+        self.waveform.snap_enabled = on
 
     def _set_spectrogram(self, on: bool) -> None:
         self.settings.show_spectrogram = on

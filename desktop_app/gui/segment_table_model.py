@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.gui import theme
+from desktop_app.gui.word_spans import word_spans
 
 LANGUAGES = ("kk", "ru", "mixed", "en")
 STATUSES = ("auto", "edited", "approved")
@@ -32,6 +33,7 @@ class Col(enum.IntEnum):
     STATUS = 3
     TEXT = 4
     CONFIDENCE = 5
+    PERPLEXITY = 6  # unit-LM perplexity (see desktop_app.core.services.unit_scoring)
 
 
 HEADERS = {
@@ -41,7 +43,9 @@ HEADERS = {
     Col.STATUS: "Status",
     Col.TEXT: "Text",
     Col.CONFIDENCE: "Conf.",
+    Col.PERPLEXITY: "Unit PPL",
 }
+NUMERIC = (Col.CONFIDENCE, Col.PERPLEXITY)
 
 SEGMENT_ROLE = Qt.ItemDataRole.UserRole + 1
 LOW_WORDS_ROLE = Qt.ItemDataRole.UserRole + 2  # [(word, is_low)] for the text delegate
@@ -60,26 +64,19 @@ def fmt_ms(ms: int) -> str:
 
 
 def word_tokens(seg: SegmentInfo, threshold: float) -> list[tuple[str, bool]] | None:
-    """The text's words marked low-confidence, when the model's words still
-    match the text (after an edit they may not, and then none are marked)."""
-    if not seg.words:
-        return None
-    words = [str(w.get("w", "")).strip() for w in seg.words if isinstance(w, dict)]
-    tokens = seg.text.split()
-    if [w for w in words if w] != tokens:
-        return None
-    probs = [w.get("p") for w in seg.words if isinstance(w, dict) and str(w.get("w", "")).strip()]
-    return [
-        (tok, isinstance(p, int | float) and p < threshold)
-        for tok, p in zip(tokens, probs, strict=True)
-    ]
+    """The text's words marked low-confidence; words a reviewer typed (not
+    the model's, see :func:`~desktop_app.gui.word_spans.word_spans`) never are."""
+    spans = word_spans(seg, threshold)
+    return None if spans is None else [(s.text, s.low) for s in spans]
 
 
 class SegmentTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._segments: list[SegmentInfo] = []
-        self._starts: list[int] = []
+        self._starts: list[int] = []  # start times in time order ...
+        self._time_rows: list[int] = []  # ... and the rows they are on (rows may be sorted)
+        self._sort: tuple[int, Qt.SortOrder] = (Col.TIME, Qt.SortOrder.AscendingOrder)
         self._speakers: dict[int, str] = {}
         self.threshold = 0.6
         self.edit_handler: EditHandler | None = None
@@ -88,16 +85,60 @@ class SegmentTableModel(QAbstractTableModel):
     def set_segments(self, segments: Sequence[SegmentInfo]) -> None:
         """Replace the rows; when the ids are unchanged only the cells change,
         so selection and an open editor survive a refresh."""
-        segments = list(segments)
+        segments = self._sorted(list(segments))
         if [s.id for s in segments] == [s.id for s in self._segments] and segments:
             self._segments = segments
-            self._starts = [s.start_ms for s in segments]
+            self._index_times()
             self.dataChanged.emit(self.index(0, 0), self.index(len(segments) - 1, len(Col) - 1))
             return
         self.beginResetModel()
         self._segments = segments
-        self._starts = [s.start_ms for s in segments]
+        self._index_times()
         self.endResetModel()
+
+    # -- sorting (by any column; rows keep their identity) ----------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by ``column`` (Unit PPL and Conf. put unscored rows last)."""
+        self._sort = (column, order)
+        old = list(self._segments)
+        self.layoutAboutToBeChanged.emit()
+        self._segments = self._sorted(self._segments)
+        self._index_times()
+        rows = {seg.id: row for row, seg in enumerate(self._segments)}
+        for index in self.persistentIndexList():
+            if 0 <= index.row() < len(old):
+                new = self.index(rows[old[index.row()].id], index.column())
+                self.changePersistentIndex(index, new)
+        self.layoutChanged.emit()
+
+    def _sorted(self, segments: list[SegmentInfo]) -> list[SegmentInfo]:
+        column, order = self._sort
+        col = Col(column)
+        by_time = sorted(segments, key=lambda s: (s.start_ms, s.id))
+        if col == Col.TIME:
+            return by_time[::-1] if order == Qt.SortOrder.DescendingOrder else by_time
+        if col in NUMERIC:
+            known = [s for s in by_time if self._number(s, col) is not None]
+            unknown = [s for s in by_time if self._number(s, col) is None]
+            known.sort(
+                key=lambda s: self._number(s, col),
+                reverse=order == Qt.SortOrder.DescendingOrder,
+            )
+            return known + unknown
+        return sorted(
+            by_time,
+            key=lambda s: self._display(s, col).casefold(),
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
+
+    @staticmethod
+    def _number(seg: SegmentInfo, col: Col) -> float | None:
+        return seg.confidence if col == Col.CONFIDENCE else seg.unit_perplexity
+
+    def _index_times(self) -> None:
+        order = sorted(range(len(self._segments)), key=lambda r: self._segments[r].start_ms)
+        self._time_rows = order
+        self._starts = [self._segments[r].start_ms for r in order]
 
     def set_speakers(self, names: dict[int, str]) -> None:
         self._speakers = dict(names)
@@ -130,9 +171,9 @@ class SegmentTableModel(QAbstractTableModel):
         """The row whose segment contains ``ms`` (the last one starting before it), or -1."""
         i = bisect.bisect_right(self._starts, ms) - 1
         while i >= 0:
-            seg = self._segments[i]
+            seg = self._segments[self._time_rows[i]]
             if seg.start_ms <= ms < seg.end_ms:
-                return i
+                return self._time_rows[i]
             if seg.end_ms <= ms:
                 return -1
             i -= 1
@@ -196,7 +237,7 @@ class SegmentTableModel(QAbstractTableModel):
             return QBrush(QColor(colour))
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(seg, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == Col.CONFIDENCE:
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -211,6 +252,8 @@ class SegmentTableModel(QAbstractTableModel):
             return seg.status
         if col == Col.TEXT:
             return seg.text
+        if col == Col.PERPLEXITY:
+            return f"{seg.unit_perplexity:.1f}" if seg.unit_perplexity is not None else ""
         return f"{seg.confidence:.2f}" if seg.confidence is not None else ""
 
     def _edit_value(self, seg: SegmentInfo, col: Col) -> Any:
@@ -226,6 +269,11 @@ class SegmentTableModel(QAbstractTableModel):
             return f"Model confidence {seg.confidence:.2f}{low}"
         if col == Col.TEXT and seg.text:
             return seg.text
+        if col == Col.PERPLEXITY and seg.unit_perplexity is not None:
+            return (
+                f"Unit-LM perplexity {seg.unit_perplexity:.1f}: how unlike this project's "
+                "audio the segment sounds (high: noise, silence or another language?)"
+            )
         if col == Col.TIME:
             return f"{seg.start_ms / 1000:.3f}–{seg.end_ms / 1000:.3f} s"
         return None
