@@ -141,6 +141,14 @@ def export(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace files already in DEST.")
     ] = False,
+    units: Annotated[
+        bool,
+        typer.Option(
+            "--units/--no-units",
+            help="Datasets: add each segment's speech-unit sequence when a unit model "
+            "is installed (see jazba units fit).",
+        ),
+    ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Export annotations (ELAN, Praat, subtitles) or a training dataset (CSV, JSONL, HF, Kaldi)."""
@@ -162,7 +170,14 @@ def export(
         overwrite=overwrite,
     )
     with open_project(project_path) as project:
-        result = export_project(project, dest, options, CliProgress("export", quiet).state())
+        provider = None
+        if units and not EXPORT_FORMATS[options.format].per_recording:
+            from desktop_app.core.services.unit_scoring import unit_provider
+
+            provider = unit_provider(project)
+        result = export_project(
+            project, dest, options, CliProgress("export", quiet).state(), units=provider
+        )
     typer.echo(result.summary())
     for warning in result.warnings:
         typer.echo(f"  warning: {warning}", err=True)

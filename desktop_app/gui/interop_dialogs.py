@@ -38,6 +38,7 @@ from desktop_app.core.interop.exporter import ExportOptions, ExportResult, expor
 from desktop_app.core.interop.formats import EXPORT_FORMATS
 from desktop_app.core.interop.select import ExportFilter
 from desktop_app.core.interop.splits import SplitSpec
+from desktop_app.core.services.unit_scoring import unit_provider
 from desktop_app.core.store.schema import SEGMENT_STATUSES
 from desktop_app.gui.interop_import_dialog import ImportAnnotationsDialog
 from desktop_app.gui.interop_job_dialog import JobDialog
@@ -132,11 +133,14 @@ class ExportDialog(JobDialog):
             split_row.addWidget(spin)
         self.normalize = QCheckBox("Train on normalised text (lower case, no punctuation)")
         self.overwrite = QCheckBox("Replace files already in the folder")
+        self.units = QCheckBox("Add speech-unit sequences (when a unit model is installed)")
+        self.units.setChecked(True)
         options = QGroupBox("Options")
         of = QFormLayout(options)
         of.addRow("Audio", self.audio)
         of.addRow("Splits", split_row)
         of.addRow("", self.normalize)
+        of.addRow("", self.units)
         of.addRow("", self.overwrite)
 
         form = QFormLayout()
@@ -157,7 +161,7 @@ class ExportDialog(JobDialog):
     def _format_changed(self) -> None:
         fmt = EXPORT_FORMATS[self.format_box.currentData()]
         self.format_help.setText(fmt.help)
-        for w in (self.split, *self.shares, self.normalize):
+        for w in (self.split, *self.shares, self.normalize, self.units):
             w.setEnabled(not fmt.per_recording)
         clips = self.audio.findData("clips")
         self.audio.model().item(clips).setEnabled(not fmt.per_recording)
@@ -195,8 +199,14 @@ class ExportDialog(JobDialog):
             self.status.setText("Choose a folder to export into.")
             return
         options, dest = self.options(), Path(self.dest.text().strip())
-        label = EXPORT_FORMATS[options.format].label
-        self._start(f"Export {label}", partial(export_project, self.session.project, dest, options))
+        fmt = EXPORT_FORMATS[options.format]
+        project = self.session.project
+        units = None
+        if self.units.isChecked() and not fmt.per_recording:
+            units = unit_provider(project)
+        self._start(
+            f"Export {fmt.label}", partial(export_project, project, dest, options, units=units)
+        )
 
     def _finished(self, result: object) -> None:
         assert isinstance(result, ExportResult)

@@ -149,3 +149,25 @@ def test_missing_hf_units_are_extracted_again_in_the_subprocess(trained) -> None
     again = ensure_units(project, units, recording_ids=[rec_id])
     assert list(again) == [rec_id]
     assert np.array_equal(np.load(again[rec_id]), kept)
+
+
+def test_dataset_export_carries_unit_sequences(trained, tmp_path: Path) -> None:
+    import json
+
+    from desktop_app.core.interop.exporter import ExportOptions, export_project
+    from desktop_app.core.services.unit_scoring import unit_provider
+
+    project, registry, _units, _lm = trained
+    segs = SegmentService(project)
+    rec = RecordingService(project).list()[0]
+    if not segs.list(rec.id):
+        segs.add_many(rec.id, [NewSegment(0, 1500, "a")])
+    provider = unit_provider(project, registry)
+    assert provider is not None
+    export_project(project, tmp_path / "out", ExportOptions(format="jsonl"), units=provider)
+    (manifest,) = (tmp_path / "out").glob("*.jsonl")
+    rows = [json.loads(line) for line in manifest.read_text("utf-8").splitlines()]
+    assert rows and all(row["units"] for row in rows)
+    first = next(s for r in RecordingService(project).list() for s in segs.list(r.id))
+    assert rows[0]["units"] == segment_units(project, first, version=registry.active())
+    assert unit_provider(project, UnitRegistry(tmp_path / "none")) is None

@@ -21,6 +21,7 @@ import json
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -28,7 +29,6 @@ import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from desktop_app.core.errors import Cancelled
 from desktop_app.core.jobs import JobState, Progress, SubState
 from desktop_app.core.project import Project
 from desktop_app.core.services.dto import SegmentInfo
@@ -116,6 +116,17 @@ def segment_units(
     return [int(u) for u in piece]
 
 
+def unit_provider(
+    project: Project, registry: UnitRegistry | None = None
+) -> Callable[[int], list[int] | None] | None:
+    """Segment id → unit sequence, for the dataset exporters; None without a unit model."""
+    registry = registry or UnitRegistry()
+    version = registry.active() or (registry.versions() or [None])[-1]
+    if version is None:
+        return None
+    return lambda seg_id: segment_units(project, seg_id, version=version)
+
+
 def score_project(
     project: Project,
     request: ScoreRequest | None = None,
@@ -128,10 +139,8 @@ def score_project(
     request = request or ScoreRequest()
     state = state or JobState()
     version = _version(registry, request.version_id)
-    jobs = JobLog(project)
-    job_id = jobs.start("unitlm-score", {"version": version.id})
     t0 = time.perf_counter()
-    try:
+    with JobLog(project).track("unitlm-score", {"version": version.id}):
         files = ensure_units(
             project,
             version,
@@ -180,13 +189,6 @@ def score_project(
         project.set_meta(META_KEY, version.id)
         project.set_meta(REFERENCE_KEY, json.dumps(asdict(reference)) if reference else "")
         state.set_progress(1.0, f"Scored {scored} segment(s)")
-    except Cancelled:
-        jobs.finish(job_id, "cancelled")
-        raise
-    except Exception as exc:
-        jobs.finish(job_id, "failed", str(exc))
-        raise
-    jobs.finish(job_id, "done")
     return ScoreResult(
         version.id, scored, too_short, audio_s, time.perf_counter() - t0, scorer.device.device
     )
