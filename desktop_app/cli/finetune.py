@@ -196,7 +196,11 @@ def review_queue_cmd(
     project_path: Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")],
     limit: Annotated[int, typer.Option(help="How many segments to list.")] = 20,
 ) -> None:
-    """List unapproved segments, least confident first (what to review next)."""
+    """List unapproved segments, most doubtful first (what to review next).
+
+    Low ASR confidence comes first; once 'jazba units score' has run, audio
+    unlike the rest of the project too. The number is the review priority
+    (0-1, higher = sooner)."""
     with open_project(project_path) as project:
         items = rank_for_review(project, limit)
     if not items:
@@ -206,6 +210,6 @@ def review_queue_cmd(
         seg = it.segment
         weak = f" (weakest: {it.weakest_word})" if it.weakest_word else ""
         typer.echo(
-            f"{it.score:5.2f}  #{seg.id:<5} {it.recording_title[:20]:<20} "
+            f"{it.priority:5.2f}  #{seg.id:<5} {it.recording_title[:20]:<20} "
             f"{fmt_time(seg.start_ms)}  {seg.text[:60]}{weak}"
         )

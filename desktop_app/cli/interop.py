@@ -171,7 +171,8 @@ def export(
     )
     with open_project(project_path) as project:
         provider = None
-        if units and not EXPORT_FORMATS[options.format].per_recording:
+        fmt_info = EXPORT_FORMATS.get(options.format)
+        if units and fmt_info is not None and not fmt_info.per_recording:
             from desktop_app.core.services.unit_scoring import unit_provider
 
             provider = unit_provider(project)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
 from desktop_app.gui import shortcuts, theme
 
@@ -56,3 +56,20 @@ def refresh_icons(actions: Mapping[str, QAction]) -> None:
         spec = shortcuts.BY_ID.get(action_id)
         if spec and spec.icon:
             action.setIcon(theme.icon(spec.icon))
+
+
+def insert_after(menu_bar: QMenuBar, anchor: QAction | None, *new: QAction) -> QMenu | None:
+    """Put ``new`` right after ``anchor`` in the menu of ``menu_bar`` that holds it;
+    that menu, or None (nothing inserted) when no menu holds ``anchor``."""
+    if anchor is None:
+        return None
+    for menu in menu_bar.findChildren(QMenu):
+        actions = menu.actions()
+        if anchor in actions:
+            after = actions[actions.index(anchor) + 1 :]
+            if after:
+                menu.insertActions(after[0], list(new))
+            else:
+                menu.addActions(list(new))
+            return menu
+    return None

@@ -11,7 +11,7 @@ A non-modal dialog over the open project:
   in a worker thread), so the window never loads PyTorch;
 * tabs with live **loss and dev-WER curves** (pyqtgraph), the **before/after**
   evaluation table, the **model card**, the **versions** (activate, roll
-  back) and the **review queue** (unapproved segments, least confident first).
+  back) and the **review queue** (unapproved segments, most doubtful first).
 
 ``install(window)`` adds "Train a better model…" to the Project menu.
 """
@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QMenu,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -62,6 +61,7 @@ from desktop_app.core.learning.loop import (
 )
 from desktop_app.core.project import Project
 from desktop_app.gui import dialogs
+from desktop_app.gui.actions import insert_after
 from desktop_app.gui.jobs_panel import fmt_eta
 from desktop_app.gui.training_widgets import EVAL_COLUMNS, CurvesView, eval_rows, fill_eval_table
 from desktop_app.gui.workers import Job, JobRunner, JobStatus
@@ -289,7 +289,7 @@ class TrainingDialog(QDialog):
         for item in rank_for_review(self.project, limit=100):
             weak = f" (weakest word: {item.weakest_word})" if item.weakest_word else ""
             self.review_list.addItem(
-                f"{item.score:.2f}  {item.recording_title} #{item.segment.id}: "
+                f"{item.priority:.2f}  {item.recording_title} #{item.segment.id}: "
                 f"{item.segment.text[:70]}{weak}"
             )
 
@@ -454,16 +454,6 @@ def install(window: MainWindow) -> QAction:
         dialog.raise_()
 
     action.triggered.connect(open_dialog)
-    anchor = window.actions.get("transcribe")
-    for menu in window.menuBar().findChildren(QMenu):
-        actions = menu.actions()
-        if anchor is not None and anchor in actions:
-            after = actions[actions.index(anchor) + 1 :]
-            if after:
-                menu.insertAction(after[0], action)
-            else:
-                menu.addAction(action)
-            break
-    else:
+    if insert_after(window.menuBar(), window.actions.get("transcribe"), action) is None:
         window.menuBar().addAction(action)
     return action

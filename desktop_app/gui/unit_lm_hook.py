@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
 
 from desktop_app.core.services.unit_scoring import (
     ScoreRequest,
@@ -27,6 +26,7 @@ from desktop_app.core.services.unit_scoring import (
     score_project,
 )
 from desktop_app.gui import dialogs
+from desktop_app.gui.actions import insert_after
 from desktop_app.gui.quality_strip import QualityStrip, StripItem
 
 if TYPE_CHECKING:
@@ -70,17 +70,11 @@ class UnitLMHook:
         self._insert_after(window.actions.get("next_low"), self.queue_action)
 
     def _insert_after(self, anchor: QAction | None, action: QAction) -> None:
-        for menu in self.w.menuBar().findChildren(QMenu):
-            actions = menu.actions()
-            if anchor is not None and anchor in actions:
-                after = actions[actions.index(anchor) + 1 :]
-                if after:
-                    menu.insertAction(after[0], action)
-                else:
-                    menu.addAction(action)
-                menu.aboutToShow.connect(self._enable)
-                return
-        self.w.addAction(action)
+        menu = insert_after(self.w.menuBar(), anchor, action)
+        if menu is None:
+            self.w.addAction(action)
+        else:
+            menu.aboutToShow.connect(self._enable)
 
     def _enable(self) -> None:
         has = self.w.session is not None

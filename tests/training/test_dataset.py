@@ -153,6 +153,8 @@ def test_audit_flags_a_text_repeated_by_one_speaker(filled_project: Project) -> 
 def test_review_queue_puts_least_confident_first(filled_project: Project) -> None:
     items = rank_for_review(filled_project)
     assert len(items) == 2 * len(SPEAKERS)  # the auto segments only
-    scores = [it.score for it in items]
-    assert scores == sorted(scores)
+    # no unit-LM perplexities here: the priority is the ASR doubt alone
+    priorities = [it.priority for it in items]
+    assert priorities == sorted(priorities, reverse=True)
+    assert all(it.priority == pytest.approx(it.asr_risk) for it in items)
     assert all(it.segment.status != "approved" for it in items)

@@ -35,9 +35,10 @@ def test_shows_the_audit_versions_and_review_queue(dialog, registry) -> None:
     assert dialog.versions.rowCount() == 1
     assert dialog.versions.item(0, 0).text() == "●"
     assert dialog.base_combo.currentData() == registry.active_id()
-    assert dialog.review_list.count() == 6  # the auto segments, least confident first
+    assert dialog.review_list.count() == 6  # the auto segments, most doubtful first
     first = dialog.review_list.item(0).text()
-    assert first.startswith("0.52  rec0")  # confidence 0.52 < 0.53 of the other auto one
+    # priority 1 - confidence (no unit-LM scores): 0.52 is below the other auto one's 0.53
+    assert first.startswith("0.48  rec0")
 
 
 def test_live_curves_and_log(dialog) -> None:

@@ -74,3 +74,38 @@ def test_queue_mixes_asr_doubt_and_perplexity(scored) -> None:
     assert ids[-1] not in [it.segment.id for it in queue]
     assert queue[0].segment.id == ids[0]
     assert review_queue(project, recording_id=999) == []
+
+
+def test_fine_tuning_review_uses_the_same_ranking(scored) -> None:
+    from sqlalchemy import update
+
+    from desktop_app.core.learning.active import rank_for_review
+    from desktop_app.core.store.schema import Segment
+
+    project, ids = scored
+    rec_id = SegmentService(project).get(ids[0]).recording_id
+    segs = SegmentService(project)
+    [silent, empty] = segs.add_many(
+        rec_id, [NewSegment(11_820, 11_900, "imported"), NewSegment(11_910, 11_990, "")]
+    ).segment_ids
+    ranked = rank_for_review(project)
+    # equally confident segments: the unit LM's perplexity decides, as in the main window
+    assert [it.segment.id for it in ranked] == [
+        it.segment.id for it in review_queue(project) if it.segment.id != empty
+    ]
+    assert [it.segment.id for it in ranked[:2]] == [ids[-1], ids[-2]]
+    assert ranked[-1].segment.id == silent and ranked[-1].priority == 0.0  # never scored
+    assert ranked[0].recording_title == "r"
+
+    # no perplexities stored: ASR confidence alone, the weakest word counted
+    weak = [{"w": "s3", "p": 0.2}]
+    with project.unit() as s:
+        s.execute(update(Segment).values(unit_perplexity=None))
+        s.execute(update(Segment).where(Segment.id == ids[3]).values(words=weak))
+        s.execute(update(Segment).where(Segment.id == ids[5]).values(confidence=0.6))
+    ranked = rank_for_review(project, limit=3)
+    assert [it.segment.id for it in ranked] == [ids[3], ids[5], ids[0]]
+    assert ranked[0].weakest_word == "s3"
+    assert ranked[0].priority == pytest.approx(1 - 0.5 * (0.9 + 0.2))
+    assert ranked[1].priority == pytest.approx(0.4)
+    assert rank_for_review(project, recording_id=999) == []

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from desktop_app.core.audio._storage import fsync_dir
+
 JOURNAL_VERSION = 1
 
 
@@ -94,21 +96,8 @@ class Journal:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     @classmethod
     def load(cls, path: Path) -> Journal:
         return cls.from_json(path.read_text(encoding="utf-8"))
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -5,6 +5,11 @@ Segments without a speaker are grouped by recording (one unknown voice per
 recording). Groups are dealt, longest first, to the split furthest below its
 share of the audio; ties break on a seeded hash, so the same project and seed
 always give the same split.
+
+These are the splits of *exported* datasets. Fine-tuning inside Jazba uses
+:mod:`desktop_app.core.learning.dataset` instead, whose test set is fixed per
+project (stored salt, 20-second blocks) so it never moves as the project
+grows, and whose dev split falls back from speakers to recordings to blocks.
 """
 
 from __future__ import annotations

@@ -71,6 +71,12 @@ def normalize_text(text: str) -> str:
     ``[laughs]``, ``{noise}`` and ``<unk>``-style tags are dropped, punctuation
     and symbols become spaces (an apostrophe inside a word stays), whitespace
     collapses. Digits are kept as written. Works for Cyrillic and Latin Kazakh.
+
+    This is the *training-target* form of exported datasets. Scoring uses
+    :func:`desktop_app.core.learning.normalize.normalize_kk` instead, which
+    goes further on purpose (NFKC, numbers spelled out in Kazakh, ``(…)``
+    dropped too, combining marks removed, apostrophes split words), so the two are
+    not interchangeable.
     """
     text = unicodedata.normalize("NFC", _TAGS.sub(" ", text)).lower()
     out: list[str] = []

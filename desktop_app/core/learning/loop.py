@@ -26,6 +26,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ from typing import Any
 
 from desktop_app.asr.manifest import HF_WEIGHTS, Manifest, ModelSource
 from desktop_app.asr.registry import ModelRegistry
-from desktop_app.core.errors import Cancelled, ModelError
+from desktop_app.core.errors import ModelError
 from desktop_app.core.jobs import JobState, Progress, SubState
 from desktop_app.core.learning.audit import DataAudit, audit
 from desktop_app.core.learning.checkpoints import verify_run
@@ -181,15 +182,16 @@ def finetune(
     state = state or JobState()
     registry = registry or ModelRegistry()
     jobs = JobLog(projects[0]) if projects else None
-    job_id = jobs.start("finetune", {"config": request.config.to_dict()}) if jobs else None
+    tracked = jobs.track("finetune", {"config": request.config.to_dict()}) if jobs else None
 
-    def forward(msg: Message) -> None:
-        if isinstance(msg, LogMsg) and jobs and job_id is not None:
-            jobs.append_log(job_id, msg.text)
-        if on_message is not None:
-            on_message(msg)
+    with tracked or nullcontext() as job_id:
 
-    try:
+        def forward(msg: Message) -> None:
+            if isinstance(msg, LogMsg) and jobs and job_id is not None:
+                jobs.append_log(job_id, msg.text)
+            if on_message is not None:
+                on_message(msg)
+
         if resume is not None:
             run = RunFolder(Path(resume))
             info = run.read("run.json")
@@ -217,17 +219,8 @@ def finetune(
             project_names=[p.name for p in projects],
             python=python,
         )
-    except (Cancelled, KeyboardInterrupt):
         if jobs and job_id is not None:
-            jobs.finish(job_id, "cancelled")
-        raise
-    except Exception as exc:
-        if jobs and job_id is not None:
-            jobs.finish(job_id, "failed", str(exc))
-        raise
-    if jobs and job_id is not None:
-        jobs.append_log(job_id, f"Installed {result.manifest.id}")
-        jobs.finish(job_id, "done")
+            jobs.append_log(job_id, f"Installed {result.manifest.id}")
     return result
 
 

@@ -7,6 +7,10 @@ computed: Unicode NFKC, numbers spelled out in Kazakh (``1990`` → ``бір м�
 ``<unk>``) removed, punctuation and symbols replaced by spaces, whitespace
 collapsed. Letters of every script are kept, so code-switched Russian words
 still count.
+
+Not to be confused with :func:`desktop_app.core.interop.text.normalize_text`,
+the lighter normalisation of exported training text (digits kept as
+written, inner apostrophes kept).
 """
 
 from __future__ import annotations

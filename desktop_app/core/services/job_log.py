@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 
+from desktop_app.core.errors import Cancelled
 from desktop_app.core.project import Project
 from desktop_app.core.store.schema import Job, utcnow
 
@@ -34,6 +37,22 @@ class JobLog:
             s.add(job)
             s.flush()
             return job.id
+
+    @contextmanager
+    def track(self, kind: str, params: dict[str, Any]) -> Iterator[int]:
+        """Start a job and yield its id; on leaving, finish it as ``done``, or as
+        ``cancelled`` (:class:`Cancelled`, Ctrl-C) or ``failed`` (any other
+        error, re-raised)."""
+        job_id = self.start(kind, params)
+        try:
+            yield job_id
+        except (Cancelled, KeyboardInterrupt):
+            self.finish(job_id, "cancelled")
+            raise
+        except Exception as exc:
+            self.finish(job_id, "failed", str(exc))
+            raise
+        self.finish(job_id, "done")
 
     def progress(self, job_id: int, fraction: float) -> None:
         with self.project.unit() as s:

@@ -25,7 +25,7 @@ import numpy as np
 
 from desktop_app.asr.manifest import ENCODER_FILE
 from desktop_app.asr.registry import ModelRegistry
-from desktop_app.core.errors import Cancelled, JazbaError, ModelError
+from desktop_app.core.errors import JazbaError, ModelError
 from desktop_app.core.jobs import JobState, Progress, SubState
 from desktop_app.core.project import Project
 from desktop_app.core.services.dto import RecordingInfo
@@ -139,17 +139,9 @@ def _run_logged(
     body: Callable[[JobLog, int], UnitVersion],
 ) -> UnitVersion:
     jobs = JobLog(project)
-    job_id = jobs.start(kind, params)
-    try:
+    with jobs.track(kind, params) as job_id:
         version = body(jobs, job_id)
-    except Cancelled:
-        jobs.finish(job_id, "cancelled")
-        raise
-    except Exception as exc:
-        jobs.finish(job_id, "failed", str(exc))
-        raise
-    jobs.append_log(job_id, f"version {version.id}: {json.dumps(version.manifest.metrics)}")
-    jobs.finish(job_id, "done")
+        jobs.append_log(job_id, f"version {version.id}: {json.dumps(version.manifest.metrics)}")
     return version
 
 

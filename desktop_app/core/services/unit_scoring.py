@@ -11,8 +11,11 @@ High perplexity means "unlike the rest of this project's audio": noise,
 music, silence, another language, or simply unusual speech. Flags are
 therefore relative to the project's own distribution: robust z-scores of
 log-perplexity against 3 s windows of all the project's audio (the
-:class:`Reference`, stored in the project meta by each scoring run), and the
-review queue mixes them with ASR confidence.
+:class:`Reference`, stored in the project meta by each scoring run), and
+:func:`review_queue` mixes them with ASR confidence. That queue is the one
+review ranking of the app (the main window, ``jazba units score``, and via
+:func:`desktop_app.core.learning.active.rank_for_review` the Training dialog
+and ``jazba review-queue``).
 """
 
 from __future__ import annotations
@@ -312,9 +315,26 @@ def unit_flags(
 class ReviewItem:
     segment: SegmentInfo
     priority: float  # 0..1, higher = review first
-    asr_risk: float  # 1 - ASR confidence (0.5 when unknown)
+    asr_risk: float  # 1 - ASR confidence, weakest word counted (0.5 when unknown)
     unit_risk: float  # percentile of the segment's perplexity in the project (0.5 when unknown)
     flag: str | None
+    recording_title: str = ""
+    weakest_word: str | None = None
+
+
+def asr_confidence(seg: SegmentInfo) -> tuple[float | None, str | None]:
+    """``(confidence, weakest word)``: the ASR confidence (exp of the mean token
+    log-probability) pulled down by the segment's weakest word, so one garbled
+    word in an otherwise confident line still surfaces; None when never scored."""
+    weakest: tuple[float, str | None] = (1.0, None)
+    for w in seg.words or []:
+        p = w.get("p") if isinstance(w, dict) else None
+        if isinstance(p, (int, float)) and p < weakest[0]:
+            weakest = (float(p), str(w.get("w", "")).strip() or None)
+    if seg.confidence is None:
+        return None, weakest[1]
+    conf = float(seg.confidence)
+    return min(conf, 0.5 * (conf + weakest[0])), weakest[1]
 
 
 def review_queue(
@@ -324,36 +344,56 @@ def review_queue(
     weight: float = 0.5,
     include_approved: bool = False,
     thresholds: FlagThresholds | None = None,
+    text_only: bool = False,
+    limit: int | None = None,
 ) -> list[ReviewItem]:
-    """Segments to review, most doubtful first.
+    """Segments to review, most doubtful first: the project's one review ranking.
 
     ``priority = weight * (1 - confidence) + (1 - weight) * perplexity percentile``:
-    the ASR's own doubt and "this audio is unlike the rest of the project".
-    Perplexity percentiles and flags are computed over the whole project.
+    the ASR's own doubt (see :func:`asr_confidence`) and "this audio is unlike
+    the rest of the project". Until at least two segments have a unit-LM
+    perplexity the priority is the ASR doubt alone. Segments with neither a
+    confidence nor a perplexity (never scored, e.g. imported) get priority 0
+    and come last. Perplexity percentiles and flags are computed over the
+    whole project. ``text_only`` leaves out segments without text; ``limit``
+    keeps the first N.
     """
     with project.unit() as s:
-        rows = s.scalars(select(Segment).where(Segment.deleted.is_(False))).all()
-        segments = [to_info(r) for r in rows]
+        rows = s.execute(
+            select(Segment, Recording.title)
+            .join(Recording, Recording.id == Segment.recording_id)
+            .where(Segment.deleted.is_(False))
+        ).all()
+        titled = [(to_info(r), title) for r, title in rows]
+    segments = [seg for seg, _title in titled]
     flags = unit_flags(segments, thresholds, read_reference(project))
     ppl = np.array([s.unit_perplexity for s in segments if s.unit_perplexity], dtype=np.float64)
     ranks = np.sort(ppl)
     items = []
-    for seg in segments:
+    for seg, title in titled:
         if recording_id is not None and seg.recording_id != recording_id:
             continue
         if seg.status == "approved" and not include_approved:
             continue
-        asr = 0.5 if seg.confidence is None else 1.0 - float(seg.confidence)
+        if text_only and not seg.text.strip():
+            continue
+        conf, weakest = asr_confidence(seg)
+        asr = 0.5 if conf is None else 1.0 - conf
         if seg.unit_perplexity and ranks.size > 1:
             unit = float(np.searchsorted(ranks, seg.unit_perplexity, side="right") - 1) / (
                 ranks.size - 1
             )
         else:
             unit = 0.5
-        priority = weight * asr + (1.0 - weight) * unit
-        items.append(ReviewItem(seg, priority, asr, unit, flags.get(seg.id)))
+        if conf is None and not seg.unit_perplexity:
+            priority = 0.0  # nothing known about it
+        elif ranks.size > 1:
+            priority = weight * asr + (1.0 - weight) * unit
+        else:
+            priority = asr  # no perplexities stored: ASR confidence alone
+        items.append(ReviewItem(seg, priority, asr, unit, flags.get(seg.id), title, weakest))
     items.sort(key=lambda it: (-it.priority, it.segment.recording_id, it.segment.start_ms))
-    return items
+    return items if limit is None else items[:limit]
 
 
 def unit_files(project: Project, version: UnitVersion) -> dict[int, Path]:
