@@ -329,8 +329,13 @@ class WindowDecoder:
         max_new_tokens: int,
         previous_tokens: tuple[int, ...] = (),
         rng: np.random.Generator | None = None,
+        first_attempt: DecodingResult | None = None,
     ) -> DecodingResult:
         """Decode at each temperature in turn until the result passes both checks.
+
+        ``first_attempt`` is the decoding at ``options.temperatures[0]`` when it
+        was already done elsewhere (a batch of chunks, :mod:`desktop_app.asr.batching`);
+        it is checked as if this method had decoded it.
 
         The cost is capped: with ``options.truncate_loops`` a result that is a
         repetition loop ("астан астан астан…") is cut after the first copy of
@@ -351,10 +356,13 @@ class WindowDecoder:
         for i, temperature in enumerate(options.temperatures):
             if i > 0 and budget is not None and budget - spent < max_new_tokens:
                 break  # no room for another full attempt
-            attempt = self.decode(
-                encoder_out, options, language=language, temperature=temperature,
-                max_new_tokens=max_new_tokens, previous_tokens=previous_tokens, rng=rng,
-            )  # fmt: skip
+            if i == 0 and first_attempt is not None:
+                attempt = first_attempt
+            else:
+                attempt = self.decode(
+                    encoder_out, options, language=language, temperature=temperature,
+                    max_new_tokens=max_new_tokens, previous_tokens=previous_tokens, rng=rng,
+                )  # fmt: skip
             spent += attempt.steps if i > 0 else 0
             attempts.append(attempt)
             if not _needs_fallback(attempt, options):

@@ -339,15 +339,28 @@ class WhisperSessions:
     def prefill(self, encoder_out: Any, tokens: np.ndarray) -> tuple[np.ndarray, KVCache]:
         """Run the prompt ``tokens`` (1-D) at batch 1; logits for every position."""
         ids = np.asarray(tokens, dtype=np.int64).reshape(1, -1)
+        logits, cache = self.prefill_batch(encoder_out, ids)
+        return logits[0], cache
+
+    def prefill_batch(self, encoder_out: Any, tokens: np.ndarray) -> tuple[np.ndarray, KVCache]:
+        """Run one prompt per row (``tokens`` is ``(batch, length)``, equal lengths).
+
+        ``encoder_out`` holds one encoded window per row. Returns
+        ``(batch, length, vocab)`` logits and a cache of that batch.
+        """
+        ids = np.asarray(tokens, dtype=np.int64)
+        if ids.ndim != 2:
+            raise ValueError("prefill_batch needs a (batch, length) array of prompt tokens")
+        batch = ids.shape[0]
         feeds: dict[str, Any] = {"input_ids": ids, "encoder_hidden_states": encoder_out}
         if self.merged:
-            empty = np.zeros((1, self._heads, 0, self._head_dim), dtype=self.kv_dtype)
+            empty = np.zeros((batch, self._heads, 0, self._head_dim), dtype=self.kv_dtype)
             feeds.update({name: empty for name in self._self_in + self._cross_in})
             feeds["use_cache_branch"] = np.array([False])
         out = self._run(self._first, feeds, ["logits", *self._self_out, *self._cross_out])
         n = len(self._self_out)
-        logits = to_numpy(out[0])[0].astype(np.float32, copy=False)
-        return logits, KVCache(out[1 : 1 + n], out[1 + n :], batch=1, length=ids.shape[1])
+        logits = to_numpy(out[0]).astype(np.float32, copy=False)
+        return logits, KVCache(out[1 : 1 + n], out[1 + n :], batch=batch, length=ids.shape[1])
 
     def step(self, cache: KVCache, tokens: np.ndarray) -> tuple[np.ndarray, KVCache]:
         """Feed one token per row; returns ``(batch, vocab)`` logits and the grown cache."""
@@ -382,3 +395,22 @@ class WhisperSessions:
             return cache
         kv = [self._to_device(np.take(to_numpy(v), rows, axis=0)) for v in cache.self_kv]
         return KVCache(kv, cache.cross_kv, int(rows.shape[0]), cache.length)
+
+    def select(self, cache: KVCache, rows: list[int] | np.ndarray) -> KVCache:
+        """Keep the rows ``rows`` of a batch of *different* windows (self and cross K/V).
+
+        Used to drop finished rows from a batch of chunks; unlike :meth:`reorder`
+        the cross-attention K/V differ per row and are selected too.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+
+        def take(values: list[Any]) -> list[Any]:
+            return [self._to_device(np.take(to_numpy(v), rows, axis=0)) for v in values]
+
+        return KVCache(take(cache.self_kv), take(cache.cross_kv), int(rows.shape[0]), cache.length)
+
+    def row(self, encoder_out: Any, index: int) -> Any:
+        """Row ``index`` of a batched encoder output, as a batch of one (same device)."""
+        if isinstance(encoder_out, np.ndarray):
+            return encoder_out[index : index + 1]
+        return self._to_device(to_numpy(encoder_out)[index : index + 1])

@@ -9,6 +9,10 @@ Language: with ``options.language=None`` the language is detected on the
 first window of every VAD chunk (a recording may switch between Kazakh and
 Russian) and stored on each segment; ``info.language`` is the first chunk's.
 
+Long audio: with ``batch_size`` above 1 (the default on CUDA) the first
+windows of up to that many VAD chunks are encoded and greedily decoded
+together (:mod:`desktop_app.asr.batching`); segments still come in time order.
+
 Word timings: when the model folder has ``decoder_align.onnx`` the words of
 each window are aligned to the audio with the cross-attention weights of the
 alignment heads and DTW (:mod:`desktop_app.asr.alignment`), as Whisper does.
@@ -27,6 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from desktop_app.asr.alignment import CrossAttentionAligner, snap_to_sound, tidy_spans
+from desktop_app.asr.batching import WindowRun, batched_segments, can_batch, default_batch_size
 from desktop_app.asr.decoding import DecodingResult, ModelSettings, WindowDecoder, is_silence
 from desktop_app.asr.features import SAMPLE_RATE, FeatureConfig, LogMelSpectrogram
 from desktop_app.asr.options import DecodeOptions
@@ -120,8 +125,13 @@ class WhisperOnnx:
         io_binding: bool | None = None,
         word_aligner: WordAligner | None = None,
         quantized: bool = False,
+        batch_size: int | None = None,
     ) -> None:
         """Open ``model_dir``.
+
+        ``batch_size`` is how many VAD chunks are decoded together (greedy
+        search, see :mod:`desktop_app.asr.batching`); ``None`` picks the
+        device's default: 1 (chunk by chunk) on the CPU, 8 on CUDA.
 
         ``word_aligner`` replaces the folder's own aligner (``decoder_align.onnx``,
         used when present). ``quantized`` runs the int8 decoder
@@ -151,6 +161,9 @@ class WhisperOnnx:
                 f"model's configuration says {config.n_mels}."
             )
         self.mel = LogMelSpectrogram(config)
+        self.batch_size = default_batch_size(self.device) if batch_size is None else batch_size
+        if self.batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
         self.decoder = WindowDecoder(self.sessions, self.tokenizer, self.settings)
         self.word_aligner: WordAligner | None = (
             word_aligner
@@ -239,13 +252,14 @@ class WhisperOnnx:
         first: tuple[tuple[int, int, Any], dict[str, float]] | None,
     ) -> Iterator[Segment]:
         tok = self.tokenizer
-        rng = np.random.default_rng(options.seed)
-        n_samples = self.mel.config.n_samples
-        limit = self.settings.max_target_positions // 2
-        previous: list[int] = (
-            tok.prompt_tokens(options.initial_prompt) if options.initial_prompt else []
+        run = WindowRun(
+            options=options,
+            rng=np.random.default_rng(options.seed),
+            previous=tok.prompt_tokens(options.initial_prompt) if options.initial_prompt else [],
         )
-        next_id = 0
+        if can_batch(options, self.batch_size):
+            yield from batched_segments(self, audio, chunks, run, language, detect, first)
+            return
         for index, chunk in enumerate(chunks):
             cached: tuple[int, int, Any] | None = None
             if detect:  # the language of each chunk, from its first window
@@ -253,9 +267,34 @@ class WhisperOnnx:
                 detected = detected or self._detect_chunk(audio, chunk)
                 cached, probs = detected
                 language = next(iter(probs))
-            seek = chunk.start
-            while chunk.end - seek >= self.mel.config.hop_length:
-                size = min(n_samples, chunk.end - seek)
+            yield from self._chunk_segments(audio, chunk, run, language, cached=cached)
+
+    def _chunk_segments(
+        self,
+        audio: np.ndarray,
+        chunk: SpeechChunk,
+        run: WindowRun,
+        language: str,
+        *,
+        cached: tuple[int, int, Any] | None = None,
+        decoded: tuple[Any, DecodingResult] | None = None,
+    ) -> Iterator[Segment]:
+        """Decode ``chunk`` window by window from its start.
+
+        ``cached`` is ``(seek, size, encoded)`` of a window already encoded;
+        ``decoded`` is ``(encoded, result)`` of the chunk's first window,
+        already decoded (in a batch, fallback included).
+        """
+        options = run.options
+        n_samples = self.mel.config.n_samples
+        limit = self.settings.max_target_positions // 2
+        seek = chunk.start
+        while chunk.end - seek >= self.mel.config.hop_length:
+            size = min(n_samples, chunk.end - seek)
+            if decoded is not None:
+                encoded, result = decoded
+                decoded = cached = None
+            else:
                 if cached is not None and cached[:2] == (seek, size):
                     encoded = cached[2]
                 else:
@@ -264,31 +303,31 @@ class WhisperOnnx:
                 result = self.decoder.decode_with_fallback(
                     encoded, options, language=language,
                     max_new_tokens=options.token_budget(size / SAMPLE_RATE, limit),
-                    previous_tokens=tuple(previous), rng=rng,
+                    previous_tokens=tuple(run.previous), rng=run.rng,
                 )  # fmt: skip
-                if is_silence(result, options):
-                    seek += size
-                    continue
-                pieces, advance = self._split(result, size, options.without_timestamps)
-                offset = seek / SAMPLE_RATE
-                chunk_end = chunk.end / SAMPLE_RATE
-                spans = [
-                    (min(offset + start, chunk_end), min(offset + end, chunk_end), toks, lps)
-                    for start, end, toks, lps in pieces
-                ]
-                window = audio[seek : seek + size]
-                for seg in self._window_segments(
-                    next_id, offset, window, spans, result, encoded, options
-                ):
-                    next_id += 1
-                    yield seg
-                seek += advance
-                if options.condition_on_previous_text and (
-                    result.temperature <= options.prompt_reset_on_temperature
-                ):
-                    previous.extend(t for piece in pieces for t in piece[2])
-                else:
-                    previous = []
+            if is_silence(result, options):
+                seek += size
+                continue
+            pieces, advance = self._split(result, size, options.without_timestamps)
+            offset = seek / SAMPLE_RATE
+            chunk_end = chunk.end / SAMPLE_RATE
+            spans = [
+                (min(offset + start, chunk_end), min(offset + end, chunk_end), toks, lps)
+                for start, end, toks, lps in pieces
+            ]
+            window = audio[seek : seek + size]
+            for seg in self._window_segments(
+                run.next_id, offset, window, spans, result, encoded, options
+            ):
+                run.next_id += 1
+                yield seg
+            seek += advance
+            if options.condition_on_previous_text and (
+                result.temperature <= options.prompt_reset_on_temperature
+            ):
+                run.previous.extend(t for piece in pieces for t in piece[2])
+            else:
+                run.previous = []
 
     def _split(
         self, result: DecodingResult, size: int, without_timestamps: bool
