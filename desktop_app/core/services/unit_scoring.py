@@ -80,6 +80,11 @@ def _version(registry: UnitRegistry | None, version_id: str | None) -> UnitVersi
     return (registry or UnitRegistry()).resolve(version_id, need_lm=True)
 
 
+def _current_version(registry: UnitRegistry) -> UnitVersion | None:
+    """The active unit version, else the newest installed one, else None."""
+    return registry.active() or (registry.versions() or [None])[-1]
+
+
 def segment_units(
     project: Project,
     segment: SegmentInfo | int,
@@ -95,8 +100,7 @@ def segment_units(
     20 ms frame. ``collapsed`` defaults to the version's setting.
     """
     if version is None:
-        registry = UnitRegistry()
-        version = registry.active() or (registry.versions() or [None])[-1]
+        version = _current_version(UnitRegistry())
         if version is None:
             return None
     seg_id = segment if isinstance(segment, int) else segment.id
@@ -123,8 +127,7 @@ def unit_provider(
     project: Project, registry: UnitRegistry | None = None
 ) -> Callable[[int], list[int] | None] | None:
     """Segment id → unit sequence, for the dataset exporters; None without a unit model."""
-    registry = registry or UnitRegistry()
-    version = registry.active() or (registry.versions() or [None])[-1]
+    version = _current_version(registry or UnitRegistry())
     if version is None:
         return None
     return lambda seg_id: segment_units(project, seg_id, version=version)
