@@ -1,14 +1,22 @@
 """Benchmark: does the learning loop lower the WER on a voice and sentences it never saw?
 
 Kazakh sentences from ``../shared/kk_sentences_dev.txt`` are spoken by
-espeak-ng voice variants with speed and pitch variation. Training uses four
-voices on 15 sentences plus random word sequences made of those sentences'
-words (so the decoder cannot just learn the sentences by heart); the dev set
-(early stopping) is 3 other sentences in a fifth voice. The test voice
-(``kk+m7``) is used nowhere in training and is scored on two cases, told
-apart by the report's per-speaker breakdown:
+espeak-ng voice variants with speed and pitch variation. The training split:
 
-* the 5 *unseen sentences* (the issue's goal: ≥ 30 % relative WER reduction);
+* 15 sentences, each in four voices;
+* random word sequences of those sentences' words (``--salad``), so the
+  decoder cannot just learn the sentences by heart;
+* ``--babble`` longer clips of made-up words in 16 voice variants: half are
+  random syllables over the training sentences' letters, half glue the start
+  of one training word to the end of another. Both teach how letters sound
+  and where words end without adding any text the training sentences lack.
+
+The dev set (early stopping) is 3 other sentences in a fifth voice. The test
+voice (``kk+m7``) is used nowhere in training and is scored on two cases, told
+apart by the report's per-speaker breakdown, and on both together:
+
+* the 5 *unseen sentences* (a new voice saying new text: the strict reading
+  of the goal, ≥ 30 % relative WER reduction, and the exit status);
 * the *training sentences* (a new voice saying known text).
 
 The default Whisper base is scored before and after with Jazba's ONNX engine,
@@ -16,11 +24,11 @@ through the code the app uses
 (:func:`desktop_app.core.learning.loop.finetune_on_splits`)::
 
     .venv/bin/python benchmarks/learning_loop.py [--work DIR] [--threads 2]
-        [--method full|lora] [--lr 3e-5] [--epochs 6] [--salad 64]
+        [--method full|lora] [--lr 5e-5] [--epochs 4] [--salad 32] [--babble 200]
 
 Prints before/after WER/CER per case and the minutes, writes ``result.json``
-and the model card into the work folder, and exits 0 only when the goal is
-met within 20 minutes. Needs espeak-ng, sox and the default model
+and the model card into the work folder, and exits 0 only when the strict
+goal is met within 20 minutes. Needs espeak-ng, sox and the default model
 (``jazba models install-default``).
 """
 
@@ -42,6 +50,11 @@ sys.path.insert(0, str(ROOT))
 
 SENTENCES = ROOT.parent / "shared" / "kk_sentences_dev.txt"
 TRAIN_VOICES = ("kk+m1", "kk+f2", "kk+m3", "kk+f4")
+# Pseudo-word clips are spoken by these variants too (never the dev or test voice).
+BABBLE_VOICES = (
+    *TRAIN_VOICES, "kk+m2", "kk+m4", "kk+m5", "kk+m6", "kk+f3", "kk+f5", "kk+klatt", "kk+klatt3",
+    "kk+grandma", "kk+grandpa", "kk+anika", "kk+max",
+)  # fmt: skip
 DEV_VOICE = "kk+f1"
 TEST_VOICE = "kk+m7"  # never used in training
 VARIANTS = ((150, 45), (175, 60), (200, 35))  # (words per minute, pitch)
@@ -63,7 +76,53 @@ def speak(text: str, voice: str, speed: int, pitch: int, out: Path) -> Path:
     return out
 
 
-def make_splits(folder: Path, salad: int, per_voice: int):
+BACK_VOWELS, FRONT_VOWELS = set("аоұы"), set("әеөүі")
+
+
+def pseudo_words(words: list[str], rng: random.Random, count: int) -> list[str]:
+    """``count`` pseudo-words: random syllables over the training sentences' letters.
+
+    Letters are drawn uniformly (rare ones as often as common ones) in V, CV, VC
+    and CVC syllables, as many per word as the training words have, each word
+    keeping to back or front vowels as Kazakh vowel harmony does. The words
+    carry no language model a decoder could learn by heart, so it has to learn
+    how each letter sounds. Only training text goes in.
+    """
+    letters = sorted({c for w in words for c in w if c.isalpha()})
+    back = [c for c in letters if c in BACK_VOWELS] + ["и", "у"]
+    front = [c for c in letters if c in FRONT_VOWELS] + ["и", "у"]
+    consonants = [c for c in letters if c not in BACK_VOWELS | FRONT_VOWELS | set("иуьъ")]
+    # Syllables per word as in the training words (one per vowel letter).
+    lengths = [max(1, sum(c in BACK_VOWELS | FRONT_VOWELS | {"и"} for c in w)) for w in words]
+    out: list[str] = []
+    for _ in range(count):
+        vowels = rng.choice((back, front))
+        word = ""
+        for _syllable in range(rng.choice(lengths)):
+            shape = rng.choice(("V", "CV", "CV", "VC", "CVC", "CVC"))
+            if word and word[-1] in vowels:  # no vowel clash across syllables
+                shape = shape if shape.startswith("C") else "C" + shape
+            word += "".join(rng.choice(consonants if c == "C" else vowels) for c in shape)
+        out.append(word)
+    return out
+
+
+def chimera_words(words: list[str], rng: random.Random, count: int) -> list[str]:
+    """``count`` words glued from the start of one training word and the end of another.
+
+    Kazakh builds words from a stem and suffixes (оқушы+лар+ға); chimeras keep
+    the words long and the suffixes real, so the decoder learns that such a
+    stretch of speech is one written word, without seeing new text.
+    """
+    long = [w for w in words if len(w) >= 4]
+    out = []
+    for _ in range(count):
+        a, b = rng.choice(long), rng.choice(long)
+        out.append(a[: rng.randint(2, len(a) - 1)] + b[rng.randint(1, len(b) - 2) :])
+    return out
+
+
+def make_splits(folder: Path, salad: int, per_voice: int, babble: int = 0):
     """Clips and splits; ``salad`` extra training clips are random word sequences.
 
     The word sequences re-use only the training sentences' words, in random
@@ -81,7 +140,7 @@ def make_splits(folder: Path, salad: int, per_voice: int):
         if n % TEST_EVERY == 0:
             plan = [("test", TEST_VOICE, v) for v in TEST_VARIANTS]
         elif n in DEV_SENTENCES:
-            plan = [("dev", DEV_VOICE, VARIANTS[1])]
+            plan = [("dev", DEV_VOICE, v) for v in VARIANTS]
         else:
             train_words += text.split()
             plan = [("train", voice, v) for voice in TRAIN_VOICES
@@ -92,6 +151,13 @@ def make_splits(folder: Path, salad: int, per_voice: int):
         words = rng.sample(train_words, rng.randint(3, 6))
         jobs.append(("train", rng.choice(TRAIN_VOICES), " ".join(words), rng.choice(VARIANTS),
                      f"w{k:03d}"))  # fmt: skip
+    for k in range(babble):
+        n_words = rng.randint(10, 18)
+        make = pseudo_words if k % 2 == 0 else chimera_words
+        words = make(train_words, rng, n_words)
+        speed = rng.randint(140, 210)
+        jobs.append(("train", rng.choice(BABBLE_VOICES), " ".join(words),
+                     (speed, rng.randint(25, 75)), f"b{k:03d}"))  # fmt: skip
     for split, voice, text, (speed, pitch), n in jobs:
         wav = folder / f"{split}-{n}-{voice.replace('+', '_')}-{speed}-{pitch}.wav"
         speak(text, voice, speed, pitch, wav)
@@ -109,10 +175,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--epochs", type=float, default=6)
-    parser.add_argument("--lr", type=float, default=3e-5)
+    parser.add_argument("--epochs", type=float, default=4)
+    parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--method", default="full")
-    parser.add_argument("--salad", type=int, default=64, help="random word-sequence clips")
+    parser.add_argument("--salad", type=int, default=32, help="random word-sequence clips")
+    parser.add_argument("--babble", type=int, default=200, help="made-up-word clips")
     parser.add_argument("--per-voice", type=int, default=1, help="variants per voice/sentence")
     args = parser.parse_args()
 
@@ -147,10 +214,11 @@ def main() -> int:
     clips = work / "clips"
     shutil.rmtree(clips, ignore_errors=True)
     clips.mkdir()
-    splits = make_splits(clips, args.salad, args.per_voice)
+    splits = make_splits(clips, args.salad, args.per_voice, args.babble)
     print(
         f"Clips: train {len(splits.train)} ({len(TRAIN_VOICES)} voices × {args.per_voice} "
-        f"speed/pitch variants + {args.salad} word sequences), dev {len(splits.dev)} "
+        f"speed/pitch variants + {args.salad} word sequences + {args.babble} made-up-word "
+        f"clips), dev {len(splits.dev)} "
         f"({DEV_VOICE}), test {len(splits.test)} (voice {TEST_VOICE}: unseen and "
         "training sentences)",
         flush=True,
@@ -205,10 +273,18 @@ def main() -> int:
               f"hallucination-like {a.hallucinations}")  # fmt: skip
         print(f"  relative WER reduction {100 * f['relative_wer_reduction']:.1f} %, "
               f"CER {100 * f['relative_cer_reduction']:.1f} %")  # fmt: skip
+    b, a = result.before.overall, result.after.overall  # every test clip is the test voice
+    voice = relative_reduction(b.wer, a.wer)
+    figures[TEST_VOICE] = {"before": {"wer": b.wer, "cer": b.cer},
+                           "after": {"wer": a.wer, "cer": a.cer},
+                           "relative_wer_reduction": voice, "clips": a.n}  # fmt: skip
+    print(f"Voice {TEST_VOICE}, all {a.n} clips: WER {100 * b.wer:.1f} → {100 * a.wer:.1f} % "
+          f"({100 * voice:.1f} % relative), "
+          f"CER {100 * b.cer:.1f} → {100 * a.cer:.1f} %")  # fmt: skip
     red = figures[UNSEEN]["relative_wer_reduction"]
-    print(
-        f"Goal (≥ 30 % relative WER reduction on '{UNSEEN}'): {'met' if red >= 0.3 else 'NOT met'}"
-    )
+    for name, value in ((f"'{UNSEEN}' (strict)", red), (f"all of voice {TEST_VOICE}", voice)):
+        print(f"Goal (≥ 30 % relative WER reduction) on {name}: "
+              f"{'met' if value >= 0.3 else 'NOT met'}")  # fmt: skip
     print(
         f"Wall time {minutes:.1f} min on {args.threads} threads (load average "
         f"{load0[0]:.1f} at start, {load1[0]:.1f} at end; goal ≤ 20 min)"

@@ -86,6 +86,9 @@ def finetune_cmd(
     include_edited: Annotated[bool, typer.Option(help="Also train on edited segments.")] = False,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     threads: Annotated[int | None, typer.Option(help="CPU threads for training.")] = None,
+    precision: Annotated[
+        str, typer.Option(help="auto (bf16 where the CPU/GPU has it), fp32, bf16 or fp16.")
+    ] = "auto",
     name: Annotated[str | None, typer.Option(help="Name of the new version.")] = None,
     activate: Annotated[bool, typer.Option(help="Make the new version active.")] = False,
     resume: Annotated[
@@ -106,6 +109,7 @@ def finetune_cmd(
         patience=patience,
         device=device,
         threads=threads,
+        precision=precision,  # type: ignore[arg-type]
     )
     opened = _open_all(projects)
     try:

@@ -5,7 +5,7 @@ A non-modal dialog over the open project:
 * **Data**: the audit of the training data (segments, minutes, speakers,
   splits, language tags) and the suspicious texts it found;
 * **Parameters**: base version, full or LoRA, frozen encoder, epochs,
-  learning rate, batch size, SpecAugment, device;
+  learning rate, batch size, SpecAugment, device, precision;
 * **Start / Cancel** with progress and time left; the fine-tune runs in the
   spawned training process (through :func:`desktop_app.core.learning.loop.finetune`
   in a worker thread), so the window never loads PyTorch;
@@ -149,6 +149,14 @@ class TrainingDialog(QDialog):
         self.device = QComboBox()
         for label, value in (("Automatic", "auto"), ("CPU", "cpu"), ("NVIDIA GPU", "cuda")):
             self.device.addItem(label, value)
+        self.precision = QComboBox()
+        for label, value in (
+            ("Automatic (bf16 where the CPU or GPU has it)", "auto"),
+            ("Full precision (fp32)", "fp32"),
+            ("bf16 mixed precision", "bf16"),
+            ("fp16 mixed precision (GPU)", "fp16"),
+        ):
+            self.precision.addItem(label, value)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("default: base name · project")
         self.activate_after = QCheckBox("Make the new version active when done")
@@ -160,6 +168,7 @@ class TrainingDialog(QDialog):
         form.addRow("Batch size", self.batch)
         form.addRow("", self.spec)
         form.addRow("Device", self.device)
+        form.addRow("Precision", self.precision)
         form.addRow("New version name", self.name_edit)
         form.addRow("", self.activate_after)
         lv.addWidget(params)
@@ -335,6 +344,7 @@ class TrainingDialog(QDialog):
             learning_rate=lr,
             spec_augment=self.spec.isChecked(),
             device=self.device.currentData(),
+            precision=self.precision.currentData(),
         )
 
     def start(self) -> None:

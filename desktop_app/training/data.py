@@ -125,7 +125,10 @@ class ClipDataset(torch.utils.data.Dataset):
             if sr != SAMPLE_RATE or np.ndim(audio) != 1:
                 raise JazbaError(f"'{item.audio.name}' is not 16 kHz mono audio.")
             self._durations[index] = len(audio) / SAMPLE_RATE
-            feats = self.fe(audio, sampling_rate=SAMPLE_RATE, return_tensors="np").input_features
+            # Log-mel features stay fp32 even when called under bf16 autocast (dev decoding).
+            with torch.autocast("cpu", enabled=False):
+                feats = self.fe(audio, sampling_rate=SAMPLE_RATE, return_tensors="np")
+            feats = feats.input_features
             self._features[index] = torch.from_numpy(np.asarray(feats[0], np.float32))
         return self._features[index]
 

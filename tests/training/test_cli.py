@@ -49,6 +49,9 @@ def test_bad_settings_are_refused(filled_project: Project, installed) -> None:
     result = CliRunner().invoke(app, ["finetune", str(filled_project.path), "--method", "magic"])
     assert result.exit_code == 1
     assert "Unknown fine-tuning method" in result.output
+    result = CliRunner().invoke(app, ["finetune", str(filled_project.path), "--precision", "fp8"])
+    assert result.exit_code == 1
+    assert "Unknown precision 'fp8'" in result.output
 
 
 def _trainers(run_root: Path) -> list[int]:

@@ -74,3 +74,21 @@ def test_labels_with_and_without_timestamps(tiny_hf_dir: Path) -> None:
     assert batch["labels"][0, 3].item() == plain[4]  # the first text token is scored
     assert batch["labels"][0, len(plain) - 2].item() == eot
     assert (batch["labels"][0, len(plain) - 1 :] == IGNORE).all()  # padding
+
+
+def test_auto_precision_follows_the_hardware(monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.core.learning.config import FinetuneConfig
+    from desktop_app.training import finetune
+
+    auto = FinetuneConfig()
+    monkeypatch.setattr(finetune, "cpu_has_bf16", lambda: True)
+    assert finetune._precision(auto, cuda=False) == "bf16"
+    monkeypatch.setattr(finetune, "cpu_has_bf16", lambda: False)
+    assert finetune._precision(auto, cuda=False) == "no"
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)
+    assert finetune._precision(auto, cuda=True) == "fp16"
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: True)
+    assert finetune._precision(auto, cuda=True) == "bf16"
+    # An explicit choice wins over the hardware.
+    assert finetune._precision(FinetuneConfig(precision="fp32"), cuda=True) == "no"
+    assert finetune._precision(FinetuneConfig(precision="bf16"), cuda=False) == "bf16"

@@ -69,6 +69,8 @@ def test_parameters_become_a_config(dialog) -> None:
     config = dialog.config()
     assert config == FinetuneConfig(method="lora", freeze_encoder=True, learning_rate=2e-4,
                                     spec_augment=False)  # fmt: skip
+    dialog.precision.setCurrentIndex(dialog.precision.findData("fp32"))
+    assert dialog.config().precision == "fp32"
     dialog.lr.setText("fast")
     with pytest.raises(Exception, match="not a learning rate"):
         dialog.config()

@@ -46,7 +46,8 @@ class FinetuneConfig:
     keep_checkpoints: int = 2
     language: str = "kk"
     device: str = "auto"  # auto, cpu, cuda
-    precision: Precision = "auto"  # auto: bf16 on GPUs that have it, fp16 on others, fp32 on CPU
+    # auto: bf16 on GPUs and CPUs that have it (AVX512-BF16/AMX), fp16 on other GPUs, else fp32
+    precision: Precision = "auto"
     threads: int | None = None
     seed: int = 13
     max_label_tokens: int = 200
