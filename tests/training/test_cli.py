@@ -75,7 +75,12 @@ def test_ctrl_c_stops_training_and_keeps_nothing_installed(
     cmd = [sys.executable, "-m", "desktop_app.cli.main", "finetune", str(filled_project.path),
            "--max-steps", "100000", "--batch-size", "4", "--lr", "1e-3", "--threads", "1",
            "--no-spec-augment"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl+C in a terminal: SIGINT reaches the CLI with its default action, even
+    # when this suite itself runs as a background job (which inherits SIG_IGN).
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
     deadline = time.monotonic() + 180
     while not list(runs.glob("run-*/train/config.json")):
         assert proc.poll() is None, proc.communicate()
