@@ -4,8 +4,8 @@ Kazakh sentences from ``../shared/kk_sentences_dev.txt`` are spoken by
 espeak-ng voice variants with speed and pitch variation. The training split:
 
 * 15 sentences, each in four voices;
-* random word sequences of those sentences' words (``--salad``), so the
-  decoder cannot just learn the sentences by heart;
+* optionally, random word sequences of those sentences' words (``--salad``;
+  off by default: they made the model put training words into new sentences);
 * ``--babble`` longer clips of made-up words in 16 voice variants: half are
   random syllables over the training sentences' letters, half glue the start
   of one training word to the end of another. Both teach how letters sound
@@ -24,7 +24,7 @@ through the code the app uses
 (:func:`desktop_app.core.learning.loop.finetune_on_splits`)::
 
     .venv/bin/python benchmarks/learning_loop.py [--work DIR] [--threads 2]
-        [--method full|lora] [--lr 5e-5] [--epochs 4] [--salad 32] [--babble 200]
+        [--method full|lora] [--lr 5e-5] [--epochs 4] [--salad 0] [--babble 260]
 
 Prints before/after WER/CER per case and the minutes, writes ``result.json``
 and the model card into the work folder, and exits 0 only when the strict
@@ -178,8 +178,8 @@ def main() -> int:
     parser.add_argument("--epochs", type=float, default=4)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--method", default="full")
-    parser.add_argument("--salad", type=int, default=32, help="random word-sequence clips")
-    parser.add_argument("--babble", type=int, default=200, help="made-up-word clips")
+    parser.add_argument("--salad", type=int, default=0, help="random word-sequence clips")
+    parser.add_argument("--babble", type=int, default=260, help="made-up-word clips")
     parser.add_argument("--per-voice", type=int, default=1, help="variants per voice/sentence")
     args = parser.parse_args()
 
