@@ -272,10 +272,10 @@ class Finetuner:
                 kv = cross_kv(whisper, hidden)
             for i, one in zip(missing, kv, strict=True):
                 self.enc_cache[(split, i)] = one.to(torch.float16).cpu()
-        # fp32 before stacking: CPU autocast refuses fp16 tensors in its ops.
-        return torch.stack([self.enc_cache[(split, i)].float() for i in indices]).to(
-            self.acc.device
-        )
+        # Outside CPU autocast, which refuses fp16 tensors; fp16 until on the device.
+        with torch.autocast("cpu", enabled=False):
+            kv = torch.stack([self.enc_cache[(split, i)] for i in indices])
+        return kv.to(self.acc.device, torch.float32)
 
     def _decoder_inputs(self, split: str, indices: list[int]) -> dict[str, Any]:
         """What the decoder needs besides tokens: encoder output, or the cached cross K/V."""
