@@ -42,7 +42,7 @@ def main() -> int:
     from transformers import WhisperForConditionalGeneration
 
     from desktop_app.training.cross_cache import cross_kv, freeze_cross_kv, make_cache
-    from desktop_app.training.finetune import cpu_has_bf16
+    from desktop_app.training.precision import cpu_has_bf16
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

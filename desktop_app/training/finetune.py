@@ -29,6 +29,7 @@ from desktop_app.training import checkpoint as ckpt
 from desktop_app.training.cross_cache import cross_kv, freeze_cross_kv, make_cache
 from desktop_app.training.data import ClipDataset, LabelMaker, collate, read_items
 from desktop_app.training.decode import score_texts, transcribe_batches
+from desktop_app.training.precision import mixed_precision
 
 TRAIN_SHARE = 0.85
 COPY_FROM_BASE = (
@@ -87,31 +88,6 @@ def ensure_base(base: Path, from_default: bool, emit: Callable[[float, str], Non
     return base
 
 
-def cpu_has_bf16() -> bool:
-    """Whether the CPU does bf16 arithmetic natively (AVX512-BF16 or AMX).
-
-    There bf16 autocast makes the decoder's matrix products several times
-    faster; elsewhere it would be emulated and slower than fp32.
-    """
-    for probe in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"):
-        check = getattr(torch.cpu, probe, None)
-        try:
-            if check is not None and check():
-                return True
-        except RuntimeError:  # pragma: no cover - a probe the build lacks
-            continue
-    return False
-
-
-def _precision(config: FinetuneConfig, cuda: bool) -> str:
-    """Accelerate's ``mixed_precision``: auto is bf16 where the hardware has it, else fp16/fp32."""
-    if config.precision != "auto":
-        return "no" if config.precision == "fp32" else config.precision
-    if not cuda:
-        return "bf16" if cpu_has_bf16() else "no"
-    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-
-
 def _load_model(base: Path, config: FinetuneConfig) -> Any:
     from transformers import WhisperForConditionalGeneration
 
@@ -164,7 +140,7 @@ class Finetuner:
         cuda = config.device != "cpu" and torch.cuda.is_available()
         if config.device == "cuda" and not torch.cuda.is_available():
             raise JazbaError("CUDA was asked for, but PyTorch sees no NVIDIA GPU.")
-        self.acc = Accelerator(cpu=not cuda, mixed_precision=_precision(config, cuda))
+        self.acc = Accelerator(cpu=not cuda, mixed_precision=mixed_precision(config, cuda))
         self.main = self.acc.is_main_process
         self.emit = emit if self.main else _Quiet()
         random.seed(config.seed)

@@ -78,17 +78,17 @@ def test_labels_with_and_without_timestamps(tiny_hf_dir: Path) -> None:
 
 def test_auto_precision_follows_the_hardware(monkeypatch: pytest.MonkeyPatch) -> None:
     from desktop_app.core.learning.config import FinetuneConfig
-    from desktop_app.training import finetune
+    from desktop_app.training import precision
 
     auto = FinetuneConfig()
-    monkeypatch.setattr(finetune, "cpu_has_bf16", lambda: True)
-    assert finetune._precision(auto, cuda=False) == "bf16"
-    monkeypatch.setattr(finetune, "cpu_has_bf16", lambda: False)
-    assert finetune._precision(auto, cuda=False) == "no"
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: True)
+    assert precision.mixed_precision(auto, cuda=False) == "bf16"
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: False)
+    assert precision.mixed_precision(auto, cuda=False) == "no"
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)
-    assert finetune._precision(auto, cuda=True) == "fp16"
+    assert precision.mixed_precision(auto, cuda=True) == "fp16"
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: True)
-    assert finetune._precision(auto, cuda=True) == "bf16"
+    assert precision.mixed_precision(auto, cuda=True) == "bf16"
     # An explicit choice wins over the hardware.
-    assert finetune._precision(FinetuneConfig(precision="fp32"), cuda=True) == "no"
-    assert finetune._precision(FinetuneConfig(precision="bf16"), cuda=False) == "bf16"
+    assert precision.mixed_precision(FinetuneConfig(precision="fp32"), cuda=True) == "no"
+    assert precision.mixed_precision(FinetuneConfig(precision="bf16"), cuda=False) == "bf16"
