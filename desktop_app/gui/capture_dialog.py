@@ -13,13 +13,10 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Callable
-from datetime import date
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -27,10 +24,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -59,21 +53,13 @@ from desktop_app.core.services.speakers import SpeakerService
 from desktop_app.gui import dialogs
 from desktop_app.gui.level_meter import LevelMeter
 from desktop_app.gui.segment_table_model import fmt_ms
-
-if TYPE_CHECKING:
-    pass
+from desktop_app.gui.session_meta_box import SessionMetaBox
 
 log = logging.getLogger(__name__)
 
 SourceFactory = Callable[[InputDevice, int, int], CaptureSource]
 Importer = Callable[[ProjectRecorder], None]
 
-CONSENT_WAYS = (
-    "oral, recorded at the start",
-    "oral, not recorded",
-    "written form signed",
-    "other (see details)",
-)
 METER_MIN_DB = -60.0
 CLIP_HOLD_MS = 2000
 
@@ -226,7 +212,9 @@ class CaptureDialog(QDialog):
         left.addWidget(live_box, 1)
         grid = QGridLayout(self)
         grid.addLayout(left, 0, 0)
-        grid.addWidget(self._build_meta(), 0, 1)
+        self.meta_box = SessionMetaBox(self.speakers, self)
+        self.meta_box.changed.connect(self._meta_changed)
+        grid.addWidget(self.meta_box, 0, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         close = QPushButton("Close")
@@ -237,117 +225,12 @@ class CaptureDialog(QDialog):
         grid.addLayout(row, 1, 0, 1, 2)
         self.resize(980, 600)
 
-    def _build_meta(self) -> QGroupBox:
-        self.title_edit = QLineEdit()
-        self.title_edit.setPlaceholderText("default: Recording <date time>")
-        self.speaker_list = QListWidget()
-        self.speaker_list.setMaximumHeight(110)
-        self._fill_speakers()
-        add_speaker = QPushButton("New speaker…")
-        add_speaker.clicked.connect(self.new_speaker)
-        self.date_edit = QLineEdit(date.today().isoformat())
-        self.place_edit = QLineEdit()
-        self.place_edit.setPlaceholderText("village, district, region")
-        self.languages_edit = QLineEdit("kk")
-        self.languages_edit.setPlaceholderText("language tags, e.g. kk,ru")
-        self.consent_check = QCheckBox("Consent given")
-        self.consent_how = QComboBox()
-        self.consent_how.addItems(CONSENT_WAYS)
-        self.consent_details = QLineEdit()
-        self.consent_details.setPlaceholderText("details (who, for what use)")
-        self.notes_edit = QPlainTextEdit()
-        self.notes_edit.setMaximumHeight(70)
-        form = QFormLayout()
-        form.addRow("Title:", self.title_edit)
-        form.addRow("Speakers:", self.speaker_list)
-        form.addRow("", add_speaker)
-        form.addRow("Date:", self.date_edit)
-        form.addRow("Place:", self.place_edit)
-        form.addRow("Languages:", self.languages_edit)
-        form.addRow("Consent:", self.consent_check)
-        form.addRow("How:", self.consent_how)
-        form.addRow("", self.consent_details)
-        form.addRow("Notes:", self.notes_edit)
-        for edit in (
-            self.title_edit,
-            self.date_edit,
-            self.place_edit,
-            self.languages_edit,
-            self.consent_details,
-        ):
-            edit.editingFinished.connect(self._meta_changed)
-        self.consent_check.toggled.connect(self._meta_changed)
-        self.consent_how.currentIndexChanged.connect(self._meta_changed)
-        self.speaker_list.itemChanged.connect(self._meta_changed)
-        box = QGroupBox("Session")
-        box.setLayout(form)
-        return box
-
-    def _fill_speakers(self, checked: set[int] | None = None) -> None:
-        checked = checked or set()
-        self.speaker_list.blockSignals(True)
-        self.speaker_list.clear()
-        for sp in self.speakers.list():
-            item = QListWidgetItem(sp.name)
-            item.setData(Qt.ItemDataRole.UserRole, sp.id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(
-                Qt.CheckState.Checked if sp.id in checked else Qt.CheckState.Unchecked
-            )
-            self.speaker_list.addItem(item)
-        self.speaker_list.blockSignals(False)
-
-    # -- metadata ---------------------------------------------------------------------------
-    def speaker_ids(self) -> tuple[int, ...]:
-        out = []
-        for i in range(self.speaker_list.count()):
-            item = self.speaker_list.item(i)
-            if item.checkState() == Qt.CheckState.Checked:
-                out.append(int(item.data(Qt.ItemDataRole.UserRole)))
-        return tuple(out)
-
-    def check_speaker(self, name: str, on: bool = True) -> None:
-        for i in range(self.speaker_list.count()):
-            item = self.speaker_list.item(i)
-            if item.text() == name:
-                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-
-    def consent(self) -> str | None:
-        details = self.consent_details.text().strip()
-        if self.consent_check.isChecked():
-            text = f"given — {self.consent_how.currentText()}"
-            return f"{text}; {details}" if details else text
-        return f"not given; {details}" if details else None
-
     def meta(self) -> SessionMeta:
-        def text(edit: QLineEdit) -> str | None:
-            return edit.text().strip() or None
-
-        return SessionMeta(
-            title=text(self.title_edit),
-            recorded_on=text(self.date_edit),
-            place=text(self.place_edit),
-            languages=text(self.languages_edit),
-            consent=self.consent(),
-            notes=self.notes_edit.toPlainText().strip() or None,
-            speaker_ids=self.speaker_ids(),
-        )
+        return self.meta_box.meta()
 
     def _meta_changed(self) -> None:
         if self.recorder is not None and not self.recorder.finished:
             self.recorder.set_meta(self.meta())
-
-    def new_speaker(self) -> None:
-        name = dialogs.ask_text(self, "New speaker", "Name of the speaker:")
-        if not name:
-            return
-        try:
-            sp = self.speakers.create(name)
-        except JazbaError as exc:
-            dialogs.show_error(self, str(exc))
-            return
-        self._fill_speakers({*self.speaker_ids(), sp.id})
-        self._meta_changed()
 
     # -- recording --------------------------------------------------------------------------
     @property

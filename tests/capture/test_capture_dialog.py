@@ -74,11 +74,11 @@ def test_record_pause_marker_stop_saves_with_session_metadata(qtbot, project: Pr
     dialog = _dialog(qtbot, project, source_factory=_synthetic(speed=1.0))
     dialog.rate_box.setCurrentIndex(dialog.rate_box.findData(16_000))
     dialog.channels_box.setCurrentIndex(dialog.channels_box.findData(2))
-    dialog._fill_speakers()
-    dialog.check_speaker("Ерлан")
-    dialog.place_edit.setText("Шымкент")
-    dialog.consent_check.setChecked(True)
-    dialog.consent_details.setText("for the archive")
+    dialog.meta_box.refresh_speakers()
+    dialog.meta_box.check_speaker("Ерлан")
+    dialog.meta_box.place_edit.setText("Шымкент")
+    dialog.meta_box.consent_check.setChecked(True)
+    dialog.meta_box.consent_details.setText("for the archive")
     assert "GB free" in dialog.disk_label.text()
 
     assert dialog.start()
@@ -91,10 +91,10 @@ def test_record_pause_marker_stop_saves_with_session_metadata(qtbot, project: Pr
     dialog.record_button.setFocus()
     qtbot.keyClick(dialog, Qt.Key.Key_M)  # the marker key
     assert dialog.markers.count() == 1
-    dialog.place_edit.setFocus()
-    qtbot.keyClick(dialog.place_edit, Qt.Key.Key_M)  # typing in a field is not a marker
-    assert dialog.markers.count() == 1 and dialog.place_edit.text() == "Шымкентm"
-    dialog.place_edit.setText("Шымкент")
+    dialog.meta_box.place_edit.setFocus()
+    qtbot.keyClick(dialog.meta_box.place_edit, Qt.Key.Key_M)  # typing in a field is not a marker
+    assert dialog.markers.count() == 1 and dialog.meta_box.place_edit.text() == "Шымкентm"
+    dialog.meta_box.place_edit.setText("Шымкент")
 
     dialog.pause_button.click()
     assert dialog.pause_button.text() == "Resume"
