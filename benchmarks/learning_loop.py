@@ -181,6 +181,7 @@ def main() -> int:
     parser.add_argument("--method", default="full")
     parser.add_argument("--salad", type=int, default=0, help="random word-sequence clips")
     parser.add_argument("--babble", type=int, default=260, help="made-up-word clips")
+    parser.add_argument("--select-by", default="wer", help="keep the best dev 'wer' or 'cer'")
     parser.add_argument("--per-voice", type=int, default=1, help="variants per voice/sentence")
     args = parser.parse_args()
 
@@ -227,7 +228,7 @@ def main() -> int:
     config = FinetuneConfig(
         method=args.method, freeze_encoder=True, spec_augment=False, epochs=args.epochs,
         batch_size=16, learning_rate=args.lr, warmup_ratio=0.1, patience=3,
-        threads=args.threads, device="cpu",
+        select_by=args.select_by, threads=args.threads, device="cpu",
     )  # fmt: skip
     last = [0.0]
 

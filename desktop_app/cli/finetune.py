@@ -83,6 +83,9 @@ def finetune_cmd(
     lr: Annotated[float | None, typer.Option(help="Learning rate (default by method).")] = None,
     spec_augment: Annotated[bool, typer.Option(help="Mask time/frequency bands.")] = True,
     patience: Annotated[int, typer.Option(help="Evaluations without gain before stopping.")] = 3,
+    select_by: Annotated[
+        str, typer.Option(help="Keep the checkpoint with the best dev 'wer' or 'cer'.")
+    ] = "wer",
     include_edited: Annotated[bool, typer.Option(help="Also train on edited segments.")] = False,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     threads: Annotated[int | None, typer.Option(help="CPU threads for training.")] = None,
@@ -107,6 +110,7 @@ def finetune_cmd(
         learning_rate=lr,
         spec_augment=spec_augment,
         patience=patience,
+        select_by=select_by,  # type: ignore[arg-type]
         device=device,
         threads=threads,
         precision=precision,  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ A non-modal dialog over the open project:
 * **Data**: the audit of the training data (segments, minutes, speakers,
   splits, language tags) and the suspicious texts it found;
 * **Parameters**: base version, full or LoRA, frozen encoder, epochs,
-  learning rate, batch size, SpecAugment, device, precision;
+  learning rate, batch size, SpecAugment, device, precision, checkpoint choice;
 * **Start / Cancel** with progress and time left; the fine-tune runs in the
   spawned training process (through :func:`desktop_app.core.learning.loop.finetune`
   in a worker thread), so the window never loads PyTorch;
@@ -157,6 +157,12 @@ class TrainingDialog(QDialog):
             ("fp16 mixed precision (GPU)", "fp16"),
         ):
             self.precision.addItem(label, value)
+        self.select_by = QComboBox()
+        self.select_by.addItem("Lowest dev WER", "wer")
+        self.select_by.addItem("Lowest dev CER (small dev sets, WER over 100 %)", "cer")
+        self.select_by.setToolTip(
+            "Which evaluation picks the checkpoint that is kept, and stops training early"
+        )
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("default: base name · project")
         self.activate_after = QCheckBox("Make the new version active when done")
@@ -169,6 +175,7 @@ class TrainingDialog(QDialog):
         form.addRow("", self.spec)
         form.addRow("Device", self.device)
         form.addRow("Precision", self.precision)
+        form.addRow("Keep the checkpoint with", self.select_by)
         form.addRow("New version name", self.name_edit)
         form.addRow("", self.activate_after)
         lv.addWidget(params)
@@ -345,6 +352,7 @@ class TrainingDialog(QDialog):
             spec_augment=self.spec.isChecked(),
             device=self.device.currentData(),
             precision=self.precision.currentData(),
+            select_by=self.select_by.currentData(),
         )
 
     def start(self) -> None:

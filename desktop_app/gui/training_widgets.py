@@ -1,4 +1,4 @@
-"""Pieces of the Training view: the loss/dev-WER curves and the before/after table."""
+"""Pieces of the Training view: the loss and dev curves, and the before/after table."""
 
 from __future__ import annotations
 
@@ -16,33 +16,45 @@ EVAL_COLUMNS = ("Model", "Utterances", "WER %", "CER %", "MER %", "WIL %", "Hyp/
 
 
 class CurvesView(pg.GraphicsLayoutWidget):
-    """Training loss and dev WER against the step."""
+    """Training loss, and dev WER and CER, against the step."""
 
     def __init__(self) -> None:
         super().__init__()
         t = theme.current()
         self.setBackground(t.plot_bg)
         self.loss_plot = self.addPlot(row=0, col=0, title="Training loss")
-        self.wer_plot = self.addPlot(row=1, col=0, title="Dev WER %")
+        self.wer_plot = self.addPlot(row=1, col=0, title="Dev WER and CER %")
         for plot in (self.loss_plot, self.wer_plot):
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "step")
+        self.wer_plot.addLegend(offset=(-10, 10))
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen(t.accent, width=2))
         self.wer_curve = self.wer_plot.plot(
-            pen=pg.mkPen(t.wave, width=2), symbol="o", symbolSize=6, symbolBrush=t.wave
-        )
+            pen=pg.mkPen(t.wave, width=2), symbol="o", symbolSize=6, symbolBrush=t.wave,
+            name="WER",
+        )  # fmt: skip
+        self.cer_curve = self.wer_plot.plot(
+            pen=pg.mkPen(t.accent, width=2, style=Qt.PenStyle.DashLine), symbol="s",
+            symbolSize=6, symbolBrush=t.accent, name="CER",
+        )  # fmt: skip
         self.clear_data()
 
     def clear_data(self) -> None:
         self.loss: list[tuple[int, float]] = []
         self.wer: list[tuple[int, float]] = []
+        self.cer: list[tuple[int, float]] = []
         self._redraw()
+
+    def _add_dev(self, step: int, values: dict[str, Any]) -> None:
+        if "dev_wer" in values:
+            self.wer.append((step, 100 * float(values["dev_wer"])))
+        if "dev_cer" in values:
+            self.cer.append((step, 100 * float(values["dev_cer"])))
 
     def add(self, step: int, values: dict[str, float]) -> None:
         if "loss" in values:
             self.loss.append((step, values["loss"]))
-        if "dev_wer" in values:
-            self.wer.append((step, 100 * values["dev_wer"]))
+        self._add_dev(step, values)
         self._redraw()
 
     def set_history(self, training: dict[str, Any]) -> None:
@@ -53,12 +65,13 @@ class CurvesView(pg.GraphicsLayoutWidget):
         for row in training.get("history", []):
             if not losses and "loss" in row:
                 self.loss.append((int(row.get("step", 0)), float(row["loss"])))
-            if "dev_wer" in row:
-                self.wer.append((int(row.get("step", 0)), 100 * float(row["dev_wer"])))
+            self._add_dev(int(row.get("step", 0)), row)
         self._redraw()
 
     def _redraw(self) -> None:
-        for curve, points in ((self.loss_curve, self.loss), (self.wer_curve, self.wer)):
+        for curve, points in (
+            (self.loss_curve, self.loss), (self.wer_curve, self.wer), (self.cer_curve, self.cer),
+        ):  # fmt: skip
             curve.setData([p[0] for p in points], [p[1] for p in points])
 
 

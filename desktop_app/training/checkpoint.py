@@ -44,7 +44,9 @@ FILES = ("weights.pt", "optimizer.pt", "scheduler.pt")
 
 
 def config_fingerprint(config: Mapping[str, Any], data_manifest: Path, base: Path) -> str:
-    relevant = {k: v for k, v in config.items() if k not in ("device", "threads", "patience")}
+    # What only steers device, speed or which checkpoint is kept may change on resume.
+    free = ("device", "threads", "patience", "select_by")
+    relevant = {k: v for k, v in config.items() if k not in free}
     text = json.dumps(
         {"config": relevant, "data": _sha256(data_manifest), "base": str(base.resolve())},
         sort_keys=True,

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from desktop_app.core.errors import JazbaError, ModelError
+from desktop_app.core.learning.checkpoints import record_evaluation
 from desktop_app.core.learning.config import FinetuneConfig
 from desktop_app.training import checkpoint as ckpt
 from desktop_app.training.cross_cache import cross_kv, freeze_cross_kv, make_cache
@@ -385,22 +386,16 @@ class Finetuner:
                     f"Step {st.step}: dev WER {100 * dev['dev_wer']:.1f} %, "
                     f"CER {100 * dev['dev_cer']:.1f} % (e.g. «{ref}» → «{hyp}»)"
                 )
-                if st.best_dev_wer is None or dev["dev_wer"] < st.best_dev_wer - 1e-9:
-                    st.best_dev_wer, st.best_step, st.evals_without_gain = (
-                        dev["dev_wer"],
-                        st.step,
-                        0,
-                    )
+                best, stop = record_evaluation(st, dev, cfg.select_by, cfg.patience)
+                if best:
                     ckpt.save(self.paths.checkpoints, ckpt.BEST, self._weights(), st)
-                else:
-                    st.evals_without_gain += 1
-                    stop = st.evals_without_gain >= cfg.patience
         self._save()
         from accelerate.utils import broadcast_object_list
 
         flags = broadcast_object_list([stop]) if self.acc.num_processes > 1 else [stop]
         if flags[0]:
-            self.emit.log(f"Stopped early: no dev-WER gain in {cfg.patience} evaluations.")
+            what = f"dev-{cfg.select_by.upper()}"
+            self.emit.log(f"Stopped early: no {what} gain in {cfg.patience} evaluations.")
             self.stopped_early = True
         return bool(flags[0])
 
@@ -443,6 +438,8 @@ class Finetuner:
             "steps": st.step,
             "epochs": round(st.step / self.updates_per_epoch, 2),
             "best_dev_wer": st.best_dev_wer,
+            "best_dev_cer": st.best_dev_cer,
+            "select_by": self.config.select_by,
             "best_step": st.best_step,
             "stopped_early": self.stopped_early,
             "final_loss": round(float(np.mean(self.recent_losses)), 4)
@@ -468,7 +465,7 @@ def run_finetune(
     base_from_default: bool = False,
     validate: bool = True,
 ) -> dict[str, Any]:
-    """Train, keep the best dev-WER weights, export; returns a summary for the parent."""
+    """Train, keep the weights with the best dev score, export; returns a summary for the parent."""
     t0 = time.monotonic()
     ensure_base(base, base_from_default, emit)
     work.mkdir(parents=True, exist_ok=True)

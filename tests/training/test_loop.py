@@ -63,9 +63,14 @@ def test_whole_loop_installs_an_evaluated_version(
     training = json.loads((folder / "training.json").read_text("utf-8"))
     assert training["config"]["max_steps"] == 6
     assert training["summary"]["steps"] == 6
+    # The kept checkpoint is the evaluation with the lowest dev WER (the default choice).
+    best = min(training["history"], key=lambda row: row["dev_wer"])
+    assert training["summary"]["best_step"] == best["step"]
+    assert training["summary"]["best_dev_cer"] == pytest.approx(best["dev_cer"])
     assert (folder / "hf" / "model.safetensors").is_file()
     card = (folder / CARD_NAME).read_text("utf-8")
     assert f"`{m.id}`" in card and "(before)" in card and "(after)" in card
+    assert f"Kept checkpoint:** step {best['step']:.0f}, the best dev WER" in card
     assert set(result.after.breakdown["speaker"]) <= {"Айгүл", "Ерлан", "Дана"}
 
     # The project's job log has the run.

@@ -131,6 +131,8 @@ def test_model_card_has_tables_and_limitations() -> None:
                 "steps": 12,
                 "epochs": 3,
                 "best_dev_wer": 0.25,
+                "best_dev_cer": 0.125,
+                "select_by": "cer",
                 "best_step": 9,
                 "minutes": 1.5,
                 "device": "cpu",
@@ -146,4 +148,4 @@ def test_model_card_has_tables_and_limitations() -> None:
     assert "| Whisper base (before) | 1 | 100.0 |" in card  # 1 substitution + 2 insertions
     assert "| Whisper base · Ауыл (after) | 1 | 0.0 |" in card
     assert "Relative WER change: **-100.0 %**" in card
-    assert "Best dev WER:** 25.0 % at step 9" in card
+    assert "Kept checkpoint:** step 9, the best dev CER; dev WER there 25.0 % (CER 12.5 %)" in card

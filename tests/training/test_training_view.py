@@ -50,6 +50,7 @@ def test_live_curves_and_log(dialog) -> None:
     assert dialog.curves.wer == [(4, pytest.approx(42.0))]
     xs, ys = dialog.curves.wer_curve.getData()
     assert list(xs) == [4] and ys[0] == pytest.approx(42.0)
+    assert dialog.curves.cer == [(4, pytest.approx(20.0))]  # drawn beside the WER
     assert dialog.training_eta == 6.0
     assert "dev WER 42.0" in dialog.log_view.toPlainText()
 
@@ -71,6 +72,8 @@ def test_parameters_become_a_config(dialog) -> None:
                                     spec_augment=False)  # fmt: skip
     dialog.precision.setCurrentIndex(dialog.precision.findData("fp32"))
     assert dialog.config().precision == "fp32"
+    dialog.select_by.setCurrentIndex(dialog.select_by.findData("cer"))
+    assert dialog.config().select_by == "cer"
     dialog.lr.setText("fast")
     with pytest.raises(Exception, match="not a learning rate"):
         dialog.config()

@@ -27,12 +27,33 @@ class TrainerState:
     step: int = 0
     epoch: int = 0
     batch_in_epoch: int = 0
-    best_dev_wer: float | None = None
+    best_dev_wer: float | None = None  # the dev WER and CER of the kept checkpoint
+    best_dev_cer: float | None = None
+    best_score: float | None = None  # what chose it (config.select_by)
     best_step: int | None = None
     evals_without_gain: int = 0
     history: list[dict[str, float]] = field(default_factory=list)  # one row per evaluation
     losses: list[list[float]] = field(default_factory=list)  # [step, loss] of every update
     config_hash: str = ""
+
+
+def record_evaluation(
+    state: TrainerState, dev: dict[str, float], select_by: str, patience: int
+) -> tuple[bool, bool]:
+    """Note one dev evaluation in ``state``: (is it the new best, should training stop).
+
+    ``select_by`` ("wer" or "cer") names the score that decides; the kept
+    checkpoint's WER and CER are both remembered for the model card.
+    """
+    score = dev[f"dev_{select_by}"]
+    if state.best_score is None and select_by == "wer":
+        state.best_score = state.best_dev_wer  # a checkpoint written before best_score
+    if state.best_score is None or score < state.best_score - 1e-9:
+        state.best_score, state.best_step, state.evals_without_gain = score, state.step, 0
+        state.best_dev_wer, state.best_dev_cer = dev["dev_wer"], dev["dev_cer"]
+        return True, False
+    state.evals_without_gain += 1
+    return False, state.evals_without_gain >= patience
 
 
 def sha256(path: Path) -> str:

@@ -17,6 +17,7 @@ from desktop_app.core.errors import JazbaError
 
 Method = Literal["full", "lora"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
+SelectBy = Literal["wer", "cer"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,11 @@ class FinetuneConfig:
     mask_time_prob: float = 0.05
     mask_feature_prob: float = 0.05
     eval_every: int | None = None  # steps; None: once per epoch
-    patience: int = 3  # evaluations without dev-WER improvement before stopping
+    patience: int = 3  # evaluations without dev improvement before stopping
+    # The dev score that picks the kept checkpoint and stops early. CER moves in
+    # finer steps: better on a dev set of a few dozen words, or while the WER is
+    # still above 100 % (one split word then outweighs every letter put right).
+    select_by: SelectBy = "wer"
     checkpoint_every: int | None = None  # steps; None: at every evaluation
     keep_checkpoints: int = 2
     language: str = "kk"
@@ -63,6 +68,8 @@ class FinetuneConfig:
             raise JazbaError("Train for at least one step (epochs or max steps).")
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
             raise JazbaError(f"Unknown precision '{self.precision}'.")
+        if self.select_by not in ("wer", "cer"):
+            raise JazbaError(f"Choose checkpoints by dev 'wer' or 'cer', not '{self.select_by}'.")
 
     @property
     def lr(self) -> float:

@@ -121,14 +121,18 @@ def render_model_card(card: CardInput) -> str:
             hyp = u.hypothesis.replace("|", "/")
             out.append(f"| {ref} | {hyp} | {_pct(w)} |")
     t = card.training
+    by = str(t.get("select_by", "wer")).upper()
     best_dev = f"{_pct(t['best_dev_wer'])} %" if t.get("best_dev_wer") is not None else "–"
+    if t.get("best_dev_cer") is not None:
+        best_dev += f" (CER {_pct(t['best_dev_cer'])} %)"
     out += [
         "",
         "## Training",
         "",
         f"- **Steps:** {t.get('steps', '–')} ({t.get('epochs', '–')} epochs)"
-        + (", stopped early on dev WER" if t.get("stopped_early") else ""),
-        f"- **Best dev WER:** {best_dev} at step {t.get('best_step', '–')}",
+        + (f", stopped early on dev {by}" if t.get("stopped_early") else ""),
+        f"- **Kept checkpoint:** step {t.get('best_step', '–')}, the best dev {by}; "
+        f"dev WER there {best_dev}",
         f"- **Final training loss:** {t.get('final_loss', '–')}",
         f"- **Device:** {t.get('device', '–')}, precision {t.get('precision', '–')}",
         f"- **Wall time:** {t.get('minutes', 0):.1f} minutes",
