@@ -34,15 +34,21 @@ class CurvesView(pg.GraphicsLayoutWidget):
             name="WER",
         )  # fmt: skip
         self.cer_curve = self.wer_plot.plot(
-            pen=pg.mkPen(t.accent, width=2, style=Qt.PenStyle.DashLine), symbol="s",
-            symbolSize=6, symbolBrush=t.accent, name="CER",
+            pen=pg.mkPen(t.low_conf_word, width=2, style=Qt.PenStyle.DashLine), symbol="s",
+            symbolSize=6, symbolBrush=t.low_conf_word, name="CER",
         )  # fmt: skip
+        self.kept_line = pg.InfiniteLine(
+            angle=90, movable=False, pen=pg.mkPen(t.muted, width=1, style=Qt.PenStyle.DotLine),
+            label="kept", labelOpts={"position": 0.95, "color": t.muted},
+        )  # fmt: skip
+        self.wer_plot.addItem(self.kept_line)
         self.clear_data()
 
     def clear_data(self) -> None:
         self.loss: list[tuple[int, float]] = []
         self.wer: list[tuple[int, float]] = []
         self.cer: list[tuple[int, float]] = []
+        self.kept_step: int | None = None
         self._redraw()
 
     def _add_dev(self, step: int, values: dict[str, Any]) -> None:
@@ -66,6 +72,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
             if not losses and "loss" in row:
                 self.loss.append((int(row.get("step", 0)), float(row["loss"])))
             self._add_dev(int(row.get("step", 0)), row)
+        best = (training.get("summary") or {}).get("best_step")
+        self.kept_step = int(best) if best is not None else None
         self._redraw()
 
     def _redraw(self) -> None:
@@ -73,6 +81,9 @@ class CurvesView(pg.GraphicsLayoutWidget):
             (self.loss_curve, self.loss), (self.wer_curve, self.wer), (self.cer_curve, self.cer),
         ):  # fmt: skip
             curve.setData([p[0] for p in points], [p[1] for p in points])
+        self.kept_line.setVisible(self.kept_step is not None)
+        if self.kept_step is not None:
+            self.kept_line.setValue(self.kept_step)
 
 
 def fill_eval_table(table: QTableWidget, rows: list[tuple[str, Scores]]) -> None:

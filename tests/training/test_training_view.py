@@ -56,10 +56,14 @@ def test_live_curves_and_log(dialog) -> None:
 
     # A finished run's curves come from its training.json.
     dialog.curves.set_history(
-        {"losses": [[1, 2.0], [2, 1.0]], "history": [{"step": 2, "loss": 1.0, "dev_wer": 0.5}]}
-    )
+        {"losses": [[1, 2.0], [2, 1.0]], "history": [{"step": 2, "loss": 1.0, "dev_wer": 0.5}],
+         "summary": {"best_step": 2}}
+    )  # fmt: skip
     assert dialog.curves.loss == [(1, 2.0), (2, 1.0)]
     assert dialog.curves.wer == [(2, 50.0)]
+    assert dialog.curves.kept_line.isVisible() and dialog.curves.kept_line.value() == 2
+    dialog.curves.clear_data()  # a new run: nothing is kept yet
+    assert not dialog.curves.kept_line.isVisible()
 
 
 def test_parameters_become_a_config(dialog) -> None:
