@@ -21,6 +21,7 @@ import typer
 
 from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_errors
 from desktop_app.core.capture import (
+    BIT_DEPTHS,
     SAMPLE_RATES,
     CaptureError,
     CaptureSource,
@@ -117,6 +118,7 @@ def record(
     ] = None,
     rate: Annotated[int, typer.Option(help="Sample rate: 16000, 44100 or 48000 Hz.")] = 48_000,
     channels: Annotated[int, typer.Option(help="1 = mono, 2 = stereo.")] = 1,
+    bits: Annotated[int, typer.Option(help="Bit depth: 16, or 24 (archive quality).")] = 16,
     fmt: Annotated[
         str, typer.Option("--format", help="What the project keeps: wav or flac (smaller).")
     ] = "wav",
@@ -162,6 +164,8 @@ def record(
         )
     if channels not in (1, 2):
         raise typer.BadParameter("use 1 (mono) or 2 (stereo)", param_hint="--channels")
+    if bits not in BIT_DEPTHS:
+        raise typer.BadParameter("use 16 or 24", param_hint="--bits")
     if fmt not in ("wav", "flac"):
         raise typer.BadParameter("use wav or flac", param_hint="--format")
     with open_project(project_path) as project:
@@ -169,7 +173,9 @@ def record(
         if recover_only:
             return
         source: CaptureSource = (
-            SyntheticSource(rate, channels) if test_signal else open_input(device, rate, channels)
+            SyntheticSource(rate, channels, bits=bits)
+            if test_signal
+            else open_input(device, rate, channels, bits=bits)
         )
         speakers = SpeakerService(project)
         ids = tuple(speakers.get_or_create(name).id for name in speaker or [] if name.strip())
@@ -209,7 +215,8 @@ def _record(
         )
         recorder = start_recording(project, source, meta, final_format=fmt, options=options)
         typer.echo(
-            f"Recording from '{source.name}' ({source.rate} Hz, {source.channels} ch) into "
+            f"Recording from '{source.name}' ({source.rate} Hz, {source.bits}-bit, "
+            f"{source.channels} ch) into "
             f"{recorder.wav_path.parent}. Ctrl+C stops and saves; Enter drops a marker.",
             err=True,
         )

@@ -46,7 +46,9 @@ def main() -> int:
     dialog = CaptureDialog(
         project,
         devices=devices,
-        source_factory=lambda _d, rate, ch: SyntheticSource(rate, ch, block_frames=rate // 50),
+        source_factory=lambda _d, rate, ch, bits: SyntheticSource(
+            rate, ch, bits=bits, block_frames=rate // 50
+        ),
     )
     dialog.meta_box.check_speaker("Айгүл Сейітова")
     dialog.meta_box.title_edit.setText("Айгүл — ертегі (folk tale)")
@@ -55,6 +57,7 @@ def main() -> int:
     dialog.meta_box.consent_check.setChecked(True)
     dialog.meta_box.consent_details.setText("archive and research use")
     dialog.meta_box.notes_edit.setPlainText("Recorded in the kitchen; a kettle at 02:10.")
+    dialog.bits_box.setCurrentIndex(dialog.bits_box.findData(24))
     dialog.show()
     dialog.start()
     pump(1.3)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
@@ -52,8 +54,8 @@ def _qt_guard(qapp) -> None:
 
 
 def _synthetic(**kwargs):
-    def factory(_device: InputDevice, rate: int, channels: int) -> SyntheticSource:
-        return SyntheticSource(rate, channels, block_frames=rate // 50, **kwargs)
+    def factory(_device: InputDevice, rate: int, channels: int, bits: int) -> SyntheticSource:
+        return SyntheticSource(rate, channels, bits=bits, block_frames=rate // 50, **kwargs)
 
     return factory
 
@@ -123,6 +125,25 @@ def test_record_pause_marker_stop_saves_with_session_metadata(qtbot, project: Pr
     assert len(SegmentService(project).list(rec.id, markers)) == 2
     data = read_int16(project.abspath(rec.audio_path))
     assert_matches_signal(data[:frozen], 16_000)
+
+
+def test_24_bit_recording_from_the_dialog(qtbot, project: Project) -> None:
+    dialog = _dialog(qtbot, project, source_factory=_synthetic(speed=4.0))
+    dialog.rate_box.setCurrentIndex(dialog.rate_box.findData(16_000))
+    at_16 = dialog.disk_label.text()
+    dialog.bits_box.setCurrentIndex(dialog.bits_box.findData(24))
+    assert dialog.disk_label.text() != at_16  # less time fits on the disk at 24 bits
+    assert dialog.start()
+    assert "24-bit" in dialog.state_label.text() and not dialog.bits_box.isEnabled()
+    qtbot.waitUntil(lambda: dialog.recorder.status().elapsed_s > 0.3, timeout=5000)
+    saved = []
+    dialog.recorded.connect(saved.append)
+    dialog.stop_button.click()
+    assert saved and saved[0].info is not None
+    path = project.abspath(saved[0].info.audio_path)
+    assert sf.info(path).subtype == "PCM_24"
+    data, _ = sf.read(path, dtype="int32", always_2d=True)
+    assert np.array_equal(data, synthetic_samples(0, len(data), 16_000, 1, bits=24))
 
 
 def test_no_input_device_says_so(qtbot, project: Project) -> None:

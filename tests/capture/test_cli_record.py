@@ -9,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 from typer.testing import CliRunner
 
 from desktop_app.cli.main import app
@@ -120,6 +122,22 @@ def test_no_input_device(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert not list((folder / IN_PROGRESS_DIR).glob("*.wav"))
 
 
+def test_record_24_bit(folder: Path) -> None:
+    result = runner.invoke(
+        app, ["record", str(folder), "--test-signal", "--rate", "16000", "--bits", "24",
+              "--duration", "0.5", "-q"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with Project.open(folder) as project:
+        (rec,) = RecordingService(project).list()
+        path = project.abspath(rec.audio_path)
+        assert sf.info(path).subtype == "PCM_24"
+        data, _ = sf.read(path, dtype="int32", always_2d=True)
+        assert np.array_equal(data, synthetic_samples(0, 8000, 16_000, 1, bits=24))
+
+
 def test_bad_options(folder: Path) -> None:
     result = runner.invoke(app, ["record", str(folder), "--rate", "22050", "--test-signal"])
     assert result.exit_code == 2 and "16000" in result.output
+    result = runner.invoke(app, ["record", str(folder), "--bits", "20", "--test-signal"])
+    assert result.exit_code == 2 and "16 or 24" in result.output

@@ -33,9 +33,11 @@ from desktop_app.core.capture.sources import (
     open_input,
 )
 from desktop_app.core.capture.synthetic import SyntheticSource, synthetic_samples
+from desktop_app.core.capture.wavstream import BIT_DEPTHS
 from desktop_app.core.services.recordings import recording_speakers, set_recording_speakers
 
 __all__ = [
+    "BIT_DEPTHS",
     "IN_PROGRESS_DIR",
     "NO_DEVICE_MESSAGE",
     "SAMPLE_RATES",

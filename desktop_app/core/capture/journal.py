@@ -53,6 +53,7 @@ class Journal:
     sample_rate: int
     channels: int
     started_at: str  # UTC, ISO
+    bits: int = 16  # PCM bit depth of the WAV (16 or 24)
     device: str = ""
     final_format: str = "wav"  # what the project keeps: wav or flac
     state: str = "recording"  # recording, stopped

@@ -1,5 +1,9 @@
 """Level meter values per block (peak and RMS in dBFS, clipping) and a live
-energy VAD that marks utterances while recording."""
+energy VAD that marks utterances while recording.
+
+Blocks are int16 (16-bit recording) or int32 (24-bit recording: PortAudio's
+32-bit samples with the converter's 24 bits at the top); both are measured
+against their own full scale."""
 
 from __future__ import annotations
 
@@ -11,6 +15,12 @@ import numpy as np
 FLOOR_DB = -96.0  # below what 16-bit audio can hold
 CLIP_SAMPLE = 32_700  # |sample| at or above this counts as clipping (-0.02 dBFS)
 FULL_SCALE = 32_768.0
+CLIP_FRACTION = CLIP_SAMPLE / FULL_SCALE
+
+
+def full_scale(dtype: np.dtype) -> float:
+    """Full scale of an integer sample type (32768 for int16, 2**31 for int32)."""
+    return float(np.iinfo(dtype).max) + 1.0
 
 
 def to_db(amplitude: float) -> float:
@@ -36,16 +46,18 @@ class Level:
 
 
 def measure(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Peak amplitude, mean square (both 0..1, per channel) and clipping of an int16 block."""
+    """Peak amplitude, mean square (both 0..1, per channel) and clipping of an
+    int16 or int32 block."""
     if not len(block):
         ch = block.shape[1]
         return np.zeros(ch), np.zeros(ch), False
-    hi = block.max(axis=0).astype(np.int32)
-    lo = block.min(axis=0).astype(np.int32)
-    peak = np.maximum(hi, -lo)
-    x = block.astype(np.float32)
-    ms = np.einsum("ij,ij->j", x, x) / (len(block) * FULL_SCALE * FULL_SCALE)
-    return peak / FULL_SCALE, ms.astype(np.float64), bool((peak >= CLIP_SAMPLE).any())
+    scale = full_scale(block.dtype)
+    hi = block.max(axis=0).astype(np.int64)
+    lo = block.min(axis=0).astype(np.int64)
+    peak = np.maximum(hi, -lo) / scale
+    x = block.astype(np.float32) / np.float32(scale)
+    ms = np.einsum("ij,ij->j", x, x) / len(block)
+    return peak, ms.astype(np.float64), bool((peak >= CLIP_FRACTION).any())
 
 
 class LevelAccumulator:
@@ -122,8 +134,8 @@ class LiveVad:
         self.utterances: list[tuple[int, int]] = []
 
     def add(self, block: np.ndarray) -> list[tuple[int, int]]:
-        """Feed recorded int16 frames; returns utterances that just ended."""
-        mono = block.astype(np.float32).mean(axis=1) / FULL_SCALE
+        """Feed recorded int16 or int32 frames; returns utterances that just ended."""
+        mono = block.astype(np.float32).mean(axis=1) / np.float32(full_scale(block.dtype))
         data = np.concatenate([self._carry, mono])
         n = len(data) // self.hop
         done: list[tuple[int, int]] = []

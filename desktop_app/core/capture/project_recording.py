@@ -123,6 +123,7 @@ def start_recording(
         audio_file=wav.name,
         sample_rate=source.rate,
         channels=source.channels,
+        bits=int(getattr(source, "bits", 16)),
         started_at=now.replace(tzinfo=None).isoformat(timespec="seconds"),
         device=source.name,
         final_format=final_format,
@@ -270,6 +271,7 @@ def _load_journal(journal_path: Path) -> Journal:
             audio_file=wav.name,
             sample_rate=facts.rate,
             channels=facts.channels,
+            bits=facts.bits,
             started_at=stamp.isoformat(timespec="seconds"),
         )
 
@@ -283,13 +285,14 @@ def _to_flac(wav: Path, flac: Path, state: Progress) -> Path:
     state.set_progress(0.0, f"Compressing '{wav.name}' to FLAC…")
     tmp = flac.with_name(f".{flac.name}.part")
     try:
-        with (
-            sf.SoundFile(wav) as fin,
-            sf.SoundFile(tmp, "w", fin.samplerate, fin.channels, "PCM_16", format="FLAC") as fout,
-        ):
-            for block in fin.blocks(65_536, dtype="int16", always_2d=True):
-                fout.write(block)
-                state.check()
+        with sf.SoundFile(wav) as fin:
+            subtype = "PCM_24" if fin.subtype == "PCM_24" else "PCM_16"  # FLAC keeps the depth
+            dtype = "int32" if subtype == "PCM_24" else "int16"
+            fout = sf.SoundFile(tmp, "w", fin.samplerate, fin.channels, subtype, format="FLAC")
+            with fout:
+                for block in fin.blocks(65_536, dtype=dtype, always_2d=True):
+                    fout.write(block)
+                    state.check()
         os.replace(tmp, flac)
     except (OSError, sf.SoundFileError) as exc:
         tmp.unlink(missing_ok=True)

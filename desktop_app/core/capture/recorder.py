@@ -32,7 +32,7 @@ import numpy as np
 from desktop_app.core.capture.journal import Journal, Marker, SessionMeta
 from desktop_app.core.capture.levels import Level, LevelAccumulator, LiveVad
 from desktop_app.core.capture.sources import CaptureError, CaptureSource
-from desktop_app.core.capture.wavstream import SAMPLE_BYTES, FileLimitReached, WavAppender
+from desktop_app.core.capture.wavstream import FileLimitReached, WavAppender
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class RecorderStatus:
     utterances: int
     stop_reason: StopReason | None
     message: str | None
+    bits: int = 16
 
     @property
     def elapsed_s(self) -> float:
@@ -85,8 +86,8 @@ class RecorderStatus:
 
     @property
     def seconds_left(self) -> float:
-        """How long the free disk space lasts at this rate and channel count."""
-        return self.free_bytes / (self.rate * self.channels * SAMPLE_BYTES)
+        """How long the free disk space lasts at this rate, channel count and bit depth."""
+        return self.free_bytes / (self.rate * self.channels * self.bits // 8)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,8 @@ class Recorder:
         self.wav_path = wav_path
         self.journal_path = journal_path
         self.options = options or RecorderOptions()
+        self.bits = int(getattr(source, "bits", 16))
+        self._dtype = np.int16 if self.bits == 16 else np.int32
         self._journal = journal
         self._lock = threading.Lock()
         block = getattr(source, "block_frames", 1024) or 1024
@@ -160,6 +163,7 @@ class Recorder:
             self.wav_path,
             self.source.rate,
             self.source.channels,
+            bits=self.bits,
             max_bytes=self.options.max_file_bytes,
         )
         self._journal.save(self.journal_path)
@@ -224,6 +228,7 @@ class Recorder:
                 utterances=len(self._journal.utterances),
                 stop_reason=self._stop_reason,
                 message=self._message,
+                bits=self.bits,
             )
 
     def stop(self, timeout: float | None = None) -> RecordingResult:
@@ -332,7 +337,7 @@ class Recorder:
             expected = index + len(block)
         tail = self._next_index - expected
         if tail > 0:
-            self._take_block(tail, np.zeros((0, self.source.channels), dtype=np.int16))
+            self._take_block(tail, np.zeros((0, self.source.channels), dtype=self._dtype))
 
     def _take_block(self, gap: int, block: np.ndarray) -> None:
         assert self._writer is not None
@@ -341,7 +346,7 @@ class Recorder:
         if paused or self._stop_reason == StopReason.DURATION:
             return
         if gap > 0:  # blocks were dropped: keep the timeline, fill with silence
-            block = np.concatenate([np.zeros((gap, block.shape[1]), dtype=np.int16), block])
+            block = np.concatenate([np.zeros((gap, block.shape[1]), dtype=self._dtype), block])
         limit = self.options.max_frames
         if limit is not None and self._writer.frames + len(block) >= limit:
             block = block[: limit - self._writer.frames]

@@ -2,8 +2,9 @@
 calls the same callback (the synthetic source used by tests).
 
 A source calls ``callback(block, overflow)`` from its own thread with an
-int16 array shaped ``(frames, channels)`` (the array may be reused after the
-call returns: the callback copies it) and ``overflow`` set when the driver
+int16 array (16-bit recording) or int32 array (24-bit) shaped
+``(frames, channels)`` (the array may be reused after the call returns: the
+callback copies it) and ``overflow`` set when the driver
 says input was lost before this block. When the stream ends by itself it
 calls ``on_stop(None)``; when the device fails (unplugged, driver error) it
 calls ``on_stop(message)``. After :meth:`CaptureSource.stop` it calls nothing.
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from desktop_app.core.capture.wavstream import BIT_DEPTHS
 from desktop_app.core.errors import JazbaError
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class CaptureError(JazbaError):
 class CaptureSource(Protocol):
     rate: int
     channels: int
+    bits: int  # 16 (int16 blocks) or 24 (int32 blocks)
     name: str
 
     def start(self, callback: BlockCallback, on_stop: StopCallback) -> None: ...
@@ -131,7 +134,7 @@ def find_device(device: int | str | None) -> InputDevice:
 
 
 class SoundDeviceSource:
-    """A PortAudio input stream (int16) through sounddevice."""
+    """A PortAudio input stream (int16, or int32 for 24-bit) through sounddevice."""
 
     def __init__(
         self,
@@ -139,6 +142,7 @@ class SoundDeviceSource:
         rate: int,
         channels: int,
         *,
+        bits: int = 16,
         block_frames: int = DEFAULT_BLOCK_FRAMES,
     ) -> None:
         self.device = find_device(device)
@@ -148,17 +152,19 @@ class SoundDeviceSource:
                 f"cannot record {channels}."
             )
         sd = _sounddevice()
+        self.dtype = "int16" if bits == 16 else "int32"
         try:
             sd.check_input_settings(
-                device=self.device.index, channels=channels, dtype="int16", samplerate=rate
+                device=self.device.index, channels=channels, dtype=self.dtype, samplerate=rate
             )
         except Exception as exc:
             raise CaptureError(
-                f"'{self.device.name}' cannot record {channels} channel(s) at {rate} Hz "
-                f"({exc}). Choose another sample rate."
+                f"'{self.device.name}' cannot record {channels} channel(s) at {rate} Hz, "
+                f"{bits}-bit ({exc}). Choose another sample rate or bit depth."
             ) from exc
         self.rate = rate
         self.channels = channels
+        self.bits = bits
         self.name = self.device.name
         self.block_frames = block_frames
         self._stream: Any = None
@@ -179,7 +185,7 @@ class SoundDeviceSource:
                 device=self.device.index,
                 samplerate=self.rate,
                 channels=self.channels,
-                dtype="int16",
+                dtype=self.dtype,
                 blocksize=self.block_frames,
                 callback=audio_callback,
                 finished_callback=finished,
@@ -211,6 +217,7 @@ def open_input(
     rate: int,
     channels: int,
     *,
+    bits: int = 16,
     block_frames: int = DEFAULT_BLOCK_FRAMES,
 ) -> SoundDeviceSource:
     """A microphone source; :class:`CaptureError` with a clear message when impossible."""
@@ -222,4 +229,6 @@ def open_input(
         )
     if channels not in (1, 2):
         raise CaptureError("Record mono (1 channel) or stereo (2 channels).")
-    return SoundDeviceSource(device, rate, channels, block_frames=block_frames)
+    if bits not in BIT_DEPTHS:
+        raise CaptureError(f"Record 16-bit or 24-bit audio, not {bits}-bit.")
+    return SoundDeviceSource(device, rate, channels, bits=bits, block_frames=block_frames)

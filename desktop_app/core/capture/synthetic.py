@@ -42,12 +42,19 @@ def _period_table(rate: int, channels: int, gain: int) -> np.ndarray:
 
 
 def synthetic_samples(
-    start: int, frames: int, rate: int, channels: int = 1, gain: int = 1
+    start: int, frames: int, rate: int, channels: int = 1, gain: int = 1, bits: int = 16
 ) -> np.ndarray:
     """Frames ``[start, start + frames)`` of the test signal as int16 ``(frames, channels)``.
 
     ``gain`` > 1 drives the loud parts into clipping (to test the clip flag).
+    With ``bits=24`` the samples are int32 as a 24-bit converter delivers them
+    through PortAudio: the 16-bit signal in the top bits and finer detail (a
+    pattern only 24-bit storage keeps) in the 8 bits below.
     """
+    if bits == 24:
+        coarse = synthetic_samples(start, frames, rate, channels, gain).astype(np.int32)
+        pos = np.arange(start, start + frames)[:, None] + np.arange(channels)
+        return ((coarse << 16) | ((pos * 37 % 256) << 8)).astype(np.int32)
     table = _period_table(rate, channels, gain)
     period = len(table)
     out = np.empty((frames, channels), dtype=np.int16)
@@ -84,10 +91,12 @@ class SyntheticSource:
         fail_after_frames: int | None = None,
         stall_after_frames: int | None = None,
         overflow_every: int = 0,
+        bits: int = 16,
         name: str = "Test signal (synthetic)",
     ) -> None:
         self.rate = rate
         self.channels = channels
+        self.bits = bits
         self.block_frames = block_frames
         self.speed = speed
         self.gain = gain
@@ -138,7 +147,9 @@ class SyntheticSource:
                 delay = due - time.monotonic()
                 if delay > 0 and self._stop.wait(delay):
                     break
-            block = synthetic_samples(self.produced, frames, self.rate, self.channels, self.gain)
+            block = synthetic_samples(
+                self.produced, frames, self.rate, self.channels, self.gain, self.bits
+            )
             n += 1
             overflow = bool(self.overflow_every) and n % self.overflow_every == 0
             callback(block, overflow)

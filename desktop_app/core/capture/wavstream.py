@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 HEADER_BYTES = 44
-SAMPLE_BYTES = 2  # PCM 16-bit
+BIT_DEPTHS = (16, 24)
 MAX_DATA_BYTES = 0xFFFF_FFFF - 36 - (1 << 20)  # what a RIFF size field can describe
 
 
@@ -29,8 +29,8 @@ class FileLimitReached(OSError):
     """The file cannot grow: the disk is full or the WAV size limit is reached."""
 
 
-def _header(rate: int, channels: int, data_bytes: int) -> bytes:
-    align = channels * SAMPLE_BYTES
+def _header(rate: int, channels: int, data_bytes: int, bits: int = 16) -> bytes:
+    align = channels * bits // 8
     return struct.pack(
         "<4sI4s4sIHHIIHH4sI",
         b"RIFF",
@@ -43,14 +43,25 @@ def _header(rate: int, channels: int, data_bytes: int) -> bytes:
         rate,
         rate * align,
         align,
-        SAMPLE_BYTES * 8,
+        bits,
         b"data",
         data_bytes,
     )
 
 
+def pcm_bytes(block: np.ndarray, bits: int) -> bytes:
+    """Little-endian PCM of ``block``: int16 as is for 16 bits; for 24 bits, the
+    top three bytes of each int32 sample (PortAudio puts a 24-bit converter's
+    bits there)."""
+    if bits == 16:
+        return np.ascontiguousarray(block, dtype="<i2").tobytes()
+    wide = np.ascontiguousarray(block, dtype="<i4").reshape(-1)
+    return wide.view(np.uint8).reshape(-1, 4)[:, 1:].tobytes()
+
+
 class WavAppender:
-    """Append int16 frames to a new WAV file; see the module docstring.
+    """Append int16 (16-bit) or int32 (24-bit) frames to a new WAV file; see the
+    module docstring.
 
     ``max_bytes`` caps the file size (tests use it to fake a full disk: the
     write that crosses it is cut there and fails with ``ENOSPC``, as a real
@@ -58,18 +69,27 @@ class WavAppender:
     """
 
     def __init__(
-        self, path: Path, rate: int, channels: int, *, max_bytes: int | None = None
+        self,
+        path: Path,
+        rate: int,
+        channels: int,
+        *,
+        bits: int = 16,
+        max_bytes: int | None = None,
     ) -> None:
+        if bits not in BIT_DEPTHS:
+            raise ValueError(f"cannot write {bits}-bit WAV (16 or 24)")
         self.path = path
         self.rate = rate
         self.channels = channels
-        self.frame_bytes = channels * SAMPLE_BYTES
+        self.bits = bits
+        self.frame_bytes = channels * bits // 8
         self.max_bytes = max_bytes
         self.data_bytes = 0
         self._synced_bytes = -1
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            self._write_all(_header(rate, channels, 0), header=True)
+            self._write_all(_header(rate, channels, 0, bits), header=True)
             os.fsync(self.fd)
         except BaseException:
             os.close(self.fd)
@@ -81,9 +101,9 @@ class WavAppender:
         return self.data_bytes // self.frame_bytes
 
     def append(self, block: np.ndarray) -> None:
-        """Write ``block`` (int16, ``(frames, channels)``). On a failed write the
-        file keeps every whole frame written so far and the error is raised."""
-        data = np.ascontiguousarray(block, dtype="<i2").tobytes()
+        """Write ``block`` (``(frames, channels)``). On a failed write the file
+        keeps every whole frame written so far and the error is raised."""
+        data = pcm_bytes(block, self.bits)
         room = MAX_DATA_BYTES - self.data_bytes
         if len(data) > room:
             self._write_all(data[: room - room % self.frame_bytes])
