@@ -20,6 +20,7 @@ from desktop_app.core.capture import (
 from desktop_app.core.capture.levels import LiveVad, measure
 from desktop_app.core.capture.wavstream import WavAppender, repair_wav
 from desktop_app.core.project import Project
+from tests.capture.conftest import FakeSoundDevice
 
 RATE = 16_000
 
@@ -99,36 +100,10 @@ def test_unsupported_bit_depth_is_refused() -> None:
         open_input(None, 48_000, 1, bits=32)
 
 
-class _FakeSoundDevice:
-    """sounddevice as far as SoundDeviceSource uses it: one 2-channel input."""
-
-    default = type("D", (), {"device": [0, -1]})()
-
-    def __init__(self) -> None:
-        self.opened: list[dict] = []
-        self.refuse: set[str] = set()
-
-    @staticmethod
-    def query_devices() -> list:
-        return [{"name": "Zoom H5", "max_input_channels": 2, "hostapi": 0}]
-
-    @staticmethod
-    def query_hostapis() -> list:
-        return [{"name": "ALSA"}]
-
-    def check_input_settings(self, *, device, channels, dtype, samplerate) -> None:
-        if dtype in self.refuse:
-            raise ValueError(f"Invalid sample format ({dtype})")
-
-    def InputStream(self, **kwargs):  # sounddevice's name
-        self.opened.append(kwargs)
-        return type("S", (), {"start": lambda self: None})()
-
-
 def test_the_device_is_opened_as_int32_for_24_bit(monkeypatch: pytest.MonkeyPatch) -> None:
     from desktop_app.core.capture import sources as sources_mod
 
-    sd = _FakeSoundDevice()
+    sd = FakeSoundDevice([("Zoom H5", 2)])
     monkeypatch.setattr(sources_mod, "_sounddevice", lambda: sd)
     source = open_input(None, 48_000, 2, bits=24)
     source.start(lambda block, overflow: None, lambda message: None)

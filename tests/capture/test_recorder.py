@@ -29,7 +29,7 @@ from desktop_app.core.capture.levels import LiveVad
 from desktop_app.core.errors import StorageError
 from desktop_app.core.project import Project
 from desktop_app.core.services.recordings import RecordingService
-from tests.capture.conftest import assert_matches_signal, read_int16
+from tests.capture.conftest import FakeSoundDevice, assert_matches_signal, read_int16
 
 
 def _recorder(tmp_path: Path, source: SyntheticSource, **options) -> Recorder:
@@ -207,18 +207,8 @@ def test_live_vad_marks_the_test_signals_utterances() -> None:
 
 
 def test_no_input_device_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    class NoDevices:
-        default = type("D", (), {"device": [-1, -1]})()
-
-        @staticmethod
-        def query_devices() -> list:
-            return [{"name": "speakers", "max_input_channels": 0, "hostapi": 0}]
-
-        @staticmethod
-        def query_hostapis() -> list:
-            return [{"name": "ALSA"}]
-
-    monkeypatch.setattr(sources_mod, "_sounddevice", lambda: NoDevices)
+    no_inputs = FakeSoundDevice([("speakers", 0)])
+    monkeypatch.setattr(sources_mod, "_sounddevice", lambda: no_inputs)
     assert list_input_devices() == []
     with pytest.raises(CaptureError, match="No microphone") as err:
         open_input(None, 48_000, 1)
