@@ -47,6 +47,7 @@ from desktop_app.core.capture import (
     start_recording,
 )
 from desktop_app.core.capture.levels import FLOOR_DB
+from desktop_app.core.capture.wavstream import frame_bytes
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.project import Project
 from desktop_app.core.services.speakers import SpeakerService
@@ -77,7 +78,7 @@ def fmt_elapsed(seconds: float) -> str:
 
 
 def fmt_disk(free_bytes: int, rate: int, channels: int, bits: int = 16) -> str:
-    hours = free_bytes / (rate * channels * bits // 8) / 3600
+    hours = free_bytes / (rate * frame_bytes(channels, bits)) / 3600
     span = f"about {hours:.0f} h" if hours >= 2 else f"about {hours * 60:.0f} min"
     return f"Disk: {free_bytes / 1e9:.1f} GB free — {span} at this setting"
 

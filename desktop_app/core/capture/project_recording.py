@@ -30,7 +30,7 @@ from sqlalchemy import select
 from desktop_app.core.capture.journal import Journal, SessionMeta
 from desktop_app.core.capture.recorder import Recorder, RecorderOptions
 from desktop_app.core.capture.sources import CaptureError, CaptureSource
-from desktop_app.core.capture.wavstream import read_facts, repair_wav
+from desktop_app.core.capture.wavstream import read_facts, repair_wav, sample_dtype
 from desktop_app.core.errors import JazbaError, StorageError
 from desktop_app.core.jobs import JobState, Progress
 from desktop_app.core.project import DEFAULT_TIER, Project
@@ -123,7 +123,7 @@ def start_recording(
         audio_file=wav.name,
         sample_rate=source.rate,
         channels=source.channels,
-        bits=int(getattr(source, "bits", 16)),
+        bits=source.bits,
         started_at=now.replace(tzinfo=None).isoformat(timespec="seconds"),
         device=source.name,
         final_format=final_format,
@@ -286,11 +286,11 @@ def _to_flac(wav: Path, flac: Path, state: Progress) -> Path:
     tmp = flac.with_name(f".{flac.name}.part")
     try:
         with sf.SoundFile(wav) as fin:
-            subtype = "PCM_24" if fin.subtype == "PCM_24" else "PCM_16"  # FLAC keeps the depth
-            dtype = "int32" if subtype == "PCM_24" else "int16"
+            bits = 24 if fin.subtype == "PCM_24" else 16  # FLAC keeps the depth
+            subtype = f"PCM_{bits}"
             fout = sf.SoundFile(tmp, "w", fin.samplerate, fin.channels, subtype, format="FLAC")
             with fout:
-                for block in fin.blocks(65_536, dtype=dtype, always_2d=True):
+                for block in fin.blocks(65_536, dtype=sample_dtype(bits), always_2d=True):
                     fout.write(block)
                     state.check()
         os.replace(tmp, flac)

@@ -32,7 +32,12 @@ import numpy as np
 from desktop_app.core.capture.journal import Journal, Marker, SessionMeta
 from desktop_app.core.capture.levels import Level, LevelAccumulator, LiveVad
 from desktop_app.core.capture.sources import CaptureError, CaptureSource
-from desktop_app.core.capture.wavstream import FileLimitReached, WavAppender
+from desktop_app.core.capture.wavstream import (
+    FileLimitReached,
+    WavAppender,
+    frame_bytes,
+    sample_dtype,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +92,7 @@ class RecorderStatus:
     @property
     def seconds_left(self) -> float:
         """How long the free disk space lasts at this rate, channel count and bit depth."""
-        return self.free_bytes / (self.rate * self.channels * self.bits // 8)
+        return self.free_bytes / (self.rate * frame_bytes(self.channels, self.bits))
 
 
 @dataclass(frozen=True)
@@ -130,8 +135,8 @@ class Recorder:
         self.wav_path = wav_path
         self.journal_path = journal_path
         self.options = options or RecorderOptions()
-        self.bits = int(getattr(source, "bits", 16))
-        self._dtype = np.int16 if self.bits == 16 else np.int32
+        self.bits = source.bits
+        self._dtype = sample_dtype(self.bits)
         self._journal = journal
         self._lock = threading.Lock()
         block = getattr(source, "block_frames", 1024) or 1024

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from desktop_app.core.capture.wavstream import BIT_DEPTHS
+from desktop_app.core.capture.wavstream import BIT_DEPTHS, sample_dtype
 from desktop_app.core.errors import JazbaError
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ class SoundDeviceSource:
                 f"cannot record {channels}."
             )
         sd = _sounddevice()
-        self.dtype = "int16" if bits == 16 else "int32"
+        self.dtype = sample_dtype(bits)
         try:
             sd.check_input_settings(
                 device=self.device.index, channels=channels, dtype=self.dtype, samplerate=rate

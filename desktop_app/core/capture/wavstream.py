@@ -25,12 +25,23 @@ BIT_DEPTHS = (16, 24)
 MAX_DATA_BYTES = 0xFFFF_FFFF - 36 - (1 << 20)  # what a RIFF size field can describe
 
 
+def frame_bytes(channels: int, bits: int) -> int:
+    """Bytes of one PCM frame (a sample of every channel)."""
+    return channels * bits // 8
+
+
+def sample_dtype(bits: int) -> str:
+    """The integer type blocks of this depth come in: int16, or int32 for 24-bit
+    (PortAudio's 32-bit samples with the converter's bits at the top)."""
+    return "int16" if bits == 16 else "int32"
+
+
 class FileLimitReached(OSError):
     """The file cannot grow: the disk is full or the WAV size limit is reached."""
 
 
 def _header(rate: int, channels: int, data_bytes: int, bits: int = 16) -> bytes:
-    align = channels * bits // 8
+    align = frame_bytes(channels, bits)
     return struct.pack(
         "<4sI4s4sIHHIIHH4sI",
         b"RIFF",
@@ -83,7 +94,7 @@ class WavAppender:
         self.rate = rate
         self.channels = channels
         self.bits = bits
-        self.frame_bytes = channels * bits // 8
+        self.frame_bytes = frame_bytes(channels, bits)
         self.max_bytes = max_bytes
         self.data_bytes = 0
         self._synced_bytes = -1
@@ -180,7 +191,7 @@ def read_facts(path: Path) -> WavFacts:
                 if fmt is None or fmt[0] != 1:
                     raise ValueError("not a PCM WAV file")
                 channels, rate, bits = fmt[1], fmt[2], fmt[5]
-                align = channels * bits // 8
+                align = frame_bytes(channels, bits)
                 present = (size - pos - 8) // align
                 return WavFacts(rate, channels, bits, pos + 8, length, present)
             pos += 8 + length + (length & 1)
@@ -191,7 +202,7 @@ def repair_wav(path: Path) -> WavFacts:
     """Fix the header sizes of an unfinished WAV from its length (cutting a partial
     last frame); returns the facts after the repair. Data is never touched."""
     facts = read_facts(path)
-    align = facts.channels * facts.bits // 8
+    align = frame_bytes(facts.channels, facts.bits)
     data_bytes = facts.present_frames * align
     fd = os.open(path, os.O_RDWR)
     try:
