@@ -123,7 +123,9 @@ def chimera_words(words: list[str], rng: random.Random, count: int) -> list[str]
     return out
 
 
-def make_splits(folder: Path, salad: int, per_voice: int, babble: int = 0):
+def make_splits(
+    folder: Path, salad: int, per_voice: int, babble: int = 0, words: tuple[int, int] = (10, 18)
+):
     """Clips and splits; ``salad`` extra training clips are random word sequences.
 
     The word sequences re-use only the training sentences' words, in random
@@ -153,7 +155,7 @@ def make_splits(folder: Path, salad: int, per_voice: int, babble: int = 0):
         jobs.append(("train", rng.choice(TRAIN_VOICES), " ".join(words), rng.choice(VARIANTS),
                      f"w{k:03d}"))  # fmt: skip
     for k in range(babble):
-        n_words = rng.randint(10, 18)
+        n_words = rng.randint(*words)
         make = pseudo_words if k % 2 == 0 else chimera_words
         words = make(train_words, rng, n_words)
         speed = rng.randint(140, 210)
@@ -181,6 +183,8 @@ def main() -> int:
     parser.add_argument("--method", default="full")
     parser.add_argument("--salad", type=int, default=0, help="random word-sequence clips")
     parser.add_argument("--babble", type=int, default=260, help="made-up-word clips")
+    parser.add_argument("--babble-words", type=int, nargs=2, default=(10, 18),
+                        metavar=("MIN", "MAX"), help="made-up words per clip")  # fmt: skip
     parser.add_argument("--select-by", default="wer", help="keep the best dev 'wer' or 'cer'")
     parser.add_argument("--per-voice", type=int, default=1, help="variants per voice/sentence")
     args = parser.parse_args()
@@ -216,7 +220,7 @@ def main() -> int:
     clips = work / "clips"
     shutil.rmtree(clips, ignore_errors=True)
     clips.mkdir()
-    splits = make_splits(clips, args.salad, args.per_voice, args.babble)
+    splits = make_splits(clips, args.salad, args.per_voice, args.babble, args.babble_words)
     print(
         f"Clips: train {len(splits.train)} ({len(TRAIN_VOICES)} voices × {args.per_voice} "
         f"speed/pitch variants + {args.salad} word sequences + {args.babble} made-up-word "

@@ -146,6 +146,29 @@ class ClipDataset(torch.utils.data.Dataset):
         }
 
 
+def length_grouped_batches(
+    indices: list[int], lengths: list[int], size: int, rng: np.random.Generator, group: int = 16
+) -> list[list[int]]:
+    """Batches of ``size`` from ``indices`` (already shuffled) with little padding.
+
+    Every run of ``group`` batches' worth of indices is sorted by label length
+    and cut into batches, and the batches are then shuffled: each batch holds
+    clips of about one length, so few padded positions go through the decoder
+    and its 51 865-way output layer (a mixed batch of sentences and long clips
+    is half padding), while which clips meet in a batch still changes every
+    epoch. A short last batch, if any, comes last. Deterministic for a given
+    ``rng`` state, so a resumed run sees the same batches.
+    """
+    chunk = size * group
+    batches: list[list[int]] = []
+    for start in range(0, len(indices), chunk):
+        part = sorted(indices[start : start + chunk], key=lambda i: -lengths[i])
+        batches += [part[i : i + size] for i in range(0, len(part), size)]
+    short = [b for b in batches if len(b) < size]
+    full = [b for b in batches if len(b) == size]
+    return [full[i] for i in rng.permutation(len(full))] + short
+
+
 def collate(batch: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
     """Stack features; pad labels with -100; decoder inputs are labels shifted right.
 

@@ -62,13 +62,23 @@ def transcribe_batches(
     labels: LabelMaker,
     max_new_tokens: int,
     batch_size: int = 8,
+    lengths: Sequence[int] | None = None,
 ) -> list[str]:
-    """Texts for items ``0..count-1``; ``decoder_inputs(indices)`` gives :func:`greedy`'s inputs."""
-    texts: list[str] = []
+    """Texts for items ``0..count-1``; ``decoder_inputs(indices)`` gives :func:`greedy`'s inputs.
+
+    With ``lengths`` (e.g. of the references) items of about one length are
+    decoded together, so a batch stops soon after its longest row; the texts
+    still come back in item order.
+    """
+    order = list(range(count))
+    if lengths is not None:
+        order.sort(key=lambda i: -lengths[i])
+    texts = [""] * count
     for start in range(0, count, batch_size):
-        idx = list(range(start, min(count, start + batch_size)))
-        for ids in greedy(model, decoder_inputs(idx), labels, max_new_tokens):
-            texts.append(labels.decode(ids))
+        idx = order[start : start + batch_size]
+        rows = greedy(model, decoder_inputs(idx), labels, max_new_tokens)
+        for i, ids in zip(idx, rows, strict=True):
+            texts[i] = labels.decode(ids)
     return texts
 
 

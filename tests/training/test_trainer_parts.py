@@ -92,3 +92,53 @@ def test_auto_precision_follows_the_hardware(monkeypatch: pytest.MonkeyPatch) ->
     # An explicit choice wins over the hardware.
     assert precision.mixed_precision(FinetuneConfig(precision="fp32"), cuda=True) == "no"
     assert precision.mixed_precision(FinetuneConfig(precision="bf16"), cuda=False) == "bf16"
+
+
+def test_length_grouped_batches_cut_padding_and_keep_every_clip() -> None:
+    import numpy as np
+
+    from desktop_app.training.data import length_grouped_batches
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(10, 120, size=203).tolist()
+    order = rng.permutation(203).tolist()
+
+    def padded(batches: list[list[int]]) -> int:
+        return sum(len(b) * max(lengths[i] for i in b) for b in batches)
+
+    plain = [order[i : i + 16] for i in range(0, 203, 16)]
+    grouped = length_grouped_batches(order, lengths, 16, np.random.default_rng(1), group=4)
+    assert sorted(i for b in grouped for i in b) == list(range(203))
+    assert [len(b) for b in grouped[:-1]] == [16] * 12 and len(grouped[-1]) == 11
+    assert padded(grouped) < 0.8 * padded(plain)
+    # Batch order is shuffled, not longest-first: the lengths of the batches differ in order.
+    firsts = [max(lengths[i] for i in b) for b in grouped[:-1]]
+    assert firsts != sorted(firsts, reverse=True)
+    # The same generator state gives the same batches (a resumed run sees the same epoch).
+    again = length_grouped_batches(order, lengths, 16, np.random.default_rng(1), group=4)
+    assert again == grouped
+
+
+def test_decoding_groups_by_length_and_keeps_item_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop_app.training import decode
+
+    class Labels:
+        def decode(self, ids: list[int]) -> str:
+            return f"item {ids[0]}"
+
+    batches: list[list[int]] = []
+
+    def fake_greedy(model, inputs, labels, max_new_tokens):
+        batches.append(inputs["idx"])
+        return [[i] for i in inputs["idx"]]
+
+    monkeypatch.setattr(decode, "greedy", fake_greedy)
+    lengths = [5, 90, 7, 80, 6, 85]
+    texts = decode.transcribe_batches(
+        None, 6, lambda idx: {"idx": idx}, Labels(), 10, batch_size=3, lengths=lengths
+    )
+    assert texts == [f"item {i}" for i in range(6)]
+    assert batches == [[1, 5, 3], [2, 4, 0]]  # the long ones together, then the short ones
+    batches.clear()
+    decode.transcribe_batches(None, 6, lambda idx: {"idx": idx}, Labels(), 10, batch_size=3)
+    assert batches == [[0, 1, 2], [3, 4, 5]]
