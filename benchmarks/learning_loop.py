@@ -6,7 +6,8 @@ espeak-ng voice variants with speed and pitch variation. The training split:
 * 15 sentences, each in four voices;
 * optionally, random word sequences of those sentences' words (``--salad``;
   off by default: they made the model put training words into new sentences);
-* ``--babble`` longer clips of made-up words in 16 voice variants: half are
+* ``--babble`` longer clips of made-up words (``--babble-words``, 20 to 26 a
+  clip by default) in 16 voice variants: half are
   random syllables over the training sentences' letters, half glue the start
   of one training word to the end of another. Both teach how letters sound
   and where words end without adding any text the training sentences lack.
@@ -24,7 +25,8 @@ through the code the app uses
 (:func:`desktop_app.core.learning.loop.finetune_on_splits`)::
 
     .venv/bin/python benchmarks/learning_loop.py [--work DIR] [--threads 2]
-        [--method full|lora] [--lr 5e-5] [--epochs 4] [--salad 0] [--babble 260]
+        [--method full|lora] [--lr 8e-5] [--epochs 2.5] [--salad 0] [--babble 300]
+        [--babble-words 20 26]
 
 Prints before/after WER/CER per case and the minutes, writes ``result.json``
 and the model card into the work folder, and exits 0 only when the strict
@@ -124,7 +126,7 @@ def chimera_words(words: list[str], rng: random.Random, count: int) -> list[str]
 
 
 def make_splits(
-    folder: Path, salad: int, per_voice: int, babble: int = 0, words: tuple[int, int] = (10, 18)
+    folder: Path, salad: int, per_voice: int, babble: int = 0, per_clip: tuple[int, int] = (20, 26)
 ):
     """Clips and splits; ``salad`` extra training clips are random word sequences.
 
@@ -155,7 +157,7 @@ def make_splits(
         jobs.append(("train", rng.choice(TRAIN_VOICES), " ".join(words), rng.choice(VARIANTS),
                      f"w{k:03d}"))  # fmt: skip
     for k in range(babble):
-        n_words = rng.randint(*words)
+        n_words = rng.randint(*per_clip)
         make = pseudo_words if k % 2 == 0 else chimera_words
         words = make(train_words, rng, n_words)
         speed = rng.randint(140, 210)
@@ -178,13 +180,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--epochs", type=float, default=4)
-    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--epochs", type=float, default=2.5)
+    parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--method", default="full")
     parser.add_argument("--salad", type=int, default=0, help="random word-sequence clips")
-    parser.add_argument("--babble", type=int, default=260, help="made-up-word clips")
-    parser.add_argument("--babble-words", type=int, nargs=2, default=(10, 18),
-                        metavar=("MIN", "MAX"), help="made-up words per clip")  # fmt: skip
+    parser.add_argument("--babble", type=int, default=300, help="made-up-word clips")
+    parser.add_argument(
+        "--babble-words", type=int, nargs=2, default=(20, 26), metavar=("MIN", "MAX"),
+        help="made-up words per clip (26 words stay under the 200-token label limit)",
+    )  # fmt: skip
     parser.add_argument("--select-by", default="wer", help="keep the best dev 'wer' or 'cer'")
     parser.add_argument("--per-voice", type=int, default=1, help="variants per voice/sentence")
     args = parser.parse_args()

@@ -11,12 +11,28 @@ from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 from desktop_app.core.learning.metrics import EvalReport, Scores
 from desktop_app.gui import theme
 
+TREND_STEPS = 10  # the loss trend is the mean of the last this many steps
+
 EVAL_COLUMNS = ("Model", "Utterances", "WER %", "CER %", "MER %", "WIL %", "Hyp/ref",
                 "Insertions", "Hallucination-like")  # fmt: skip
 
 
+def trailing_mean(values: list[float], span: int = TREND_STEPS) -> list[float]:
+    """At each point, the mean of it and up to ``span - 1`` points before it."""
+    out, total = [], 0.0
+    for i, v in enumerate(values):
+        total += v - (values[i - span] if i >= span else 0.0)
+        out.append(total / min(i + 1, span))
+    return out
+
+
 class CurvesView(pg.GraphicsLayoutWidget):
-    """Training loss, and dev WER and CER, against the step."""
+    """Training loss (each step, and its trend), and dev WER and CER, against the step.
+
+    Batches hold clips of about one length, so the loss of one step depends on
+    which clips met in it (short known sentences score low, long clips high);
+    the trend line is what to read.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -27,8 +43,14 @@ class CurvesView(pg.GraphicsLayoutWidget):
         for plot in (self.loss_plot, self.wer_plot):
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setLabel("bottom", "step")
+        self.loss_plot.addLegend(offset=(-10, 10))
         self.wer_plot.addLegend(offset=(-10, 10))
-        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen(t.accent, width=2))
+        faint = pg.mkColor(t.accent)
+        faint.setAlpha(90)
+        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen(faint, width=1), name="each step")
+        self.trend_curve = self.loss_plot.plot(
+            pen=pg.mkPen(t.accent, width=2), name=f"mean of {TREND_STEPS} steps"
+        )
         self.wer_curve = self.wer_plot.plot(
             pen=pg.mkPen(t.wave, width=2), symbol="o", symbolSize=6, symbolBrush=t.wave,
             name="WER",
@@ -39,7 +61,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         )  # fmt: skip
         self.kept_line = pg.InfiniteLine(
             angle=90, movable=False, pen=pg.mkPen(t.muted, width=1, style=Qt.PenStyle.DotLine),
-            label="kept", labelOpts={"position": 0.95, "color": t.muted},
+            label="kept", labelOpts={"position": 0.05, "color": t.muted},
         )  # fmt: skip
         self.wer_plot.addItem(self.kept_line)
         self.clear_data()
@@ -81,6 +103,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
             (self.loss_curve, self.loss), (self.wer_curve, self.wer), (self.cer_curve, self.cer),
         ):  # fmt: skip
             curve.setData([p[0] for p in points], [p[1] for p in points])
+        steps, losses = [p[0] for p in self.loss], [p[1] for p in self.loss]
+        self.trend_curve.setData(steps, trailing_mean(losses))
         self.kept_line.setVisible(self.kept_step is not None)
         if self.kept_step is not None:
             self.kept_line.setValue(self.kept_step)

@@ -60,6 +60,8 @@ def test_live_curves_and_log(dialog) -> None:
          "summary": {"best_step": 2}}
     )  # fmt: skip
     assert dialog.curves.loss == [(1, 2.0), (2, 1.0)]
+    _xs, trend = dialog.curves.trend_curve.getData()
+    assert list(trend) == [2.0, 1.5]  # the trend line averages the steps so far
     assert dialog.curves.wer == [(2, 50.0)]
     assert dialog.curves.kept_line.isVisible() and dialog.curves.kept_line.value() == 2
     dialog.curves.clear_data()  # a new run: nothing is kept yet
@@ -123,3 +125,11 @@ def test_main_window_has_the_training_action(qtbot) -> None:
     actions = [a.objectName() for a in window.findChildren(type(window.actions["transcribe"]))]
     assert "action_training" in actions
     window.close()
+
+
+def test_loss_trend_is_a_trailing_mean() -> None:
+    from desktop_app.gui.training_widgets import trailing_mean
+
+    values = [float(v) for v in range(1, 8)]
+    assert trailing_mean(values, span=3) == pytest.approx([1, 1.5, 2, 3, 4, 5, 6])
+    assert trailing_mean([], span=3) == []
