@@ -61,7 +61,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         )  # fmt: skip
         self.kept_line = pg.InfiniteLine(
             angle=90, movable=False, pen=pg.mkPen(t.muted, width=1, style=Qt.PenStyle.DotLine),
-            label="kept", labelOpts={"position": 0.05, "color": t.muted},
+            label="kept", labelOpts={"position": 0.5, "color": t.muted},  # between WER and CER
         )  # fmt: skip
         self.wer_plot.addItem(self.kept_line)
         self.clear_data()
