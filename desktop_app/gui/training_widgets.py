@@ -99,11 +99,10 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self._redraw()
 
     def _redraw(self) -> None:
-        for curve, points in (
-            (self.loss_curve, self.loss), (self.wer_curve, self.wer), (self.cer_curve, self.cer),
-        ):  # fmt: skip
+        for curve, points in ((self.wer_curve, self.wer), (self.cer_curve, self.cer)):
             curve.setData([p[0] for p in points], [p[1] for p in points])
         steps, losses = [p[0] for p in self.loss], [p[1] for p in self.loss]
+        self.loss_curve.setData(steps, losses)
         self.trend_curve.setData(steps, trailing_mean(losses))
         self.kept_line.setVisible(self.kept_step is not None)
         if self.kept_step is not None:

@@ -71,8 +71,9 @@ def _evaluate(args: argparse.Namespace, emit: Any) -> dict[str, Any]:
         return {"encoder_outputs": (model.model.encoder(feats).last_hidden_state,)}
 
     with torch.no_grad():
-        lengths = [len(labels.labels(it.text)) for it in items]
-        hyps = transcribe_batches(model, len(items), hidden, labels, 200, args.batch_size, lengths)
+        hyps = transcribe_batches(
+            model, len(items), hidden, labels, 200, args.batch_size, ds.label_lengths
+        )
     utts = [Utterance(it.key, it.text, h, it.speaker) for it, h in zip(items, hyps, strict=True)]
     report = evaluate_utterances(utts)
     return {"report": report.to_dict(), "hypotheses": hyps}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,11 @@ class ClipDataset(torch.utils.data.Dataset):
 
     def __len__(self) -> int:
         return len(self.items)
+
+    @cached_property
+    def label_lengths(self) -> list[int]:
+        """Tokens in each item's labels (without timestamps): for grouping by length."""
+        return [len(self.labels.labels(it.text)) for it in self.items]
 
     def features(self, index: int) -> torch.Tensor:
         if index not in self._features:

@@ -161,7 +161,6 @@ class Finetuner:
             raise JazbaError("The dataset has no training examples.")
         self.train = ClipDataset(train, fe, self.labels, config.timestamp_fraction)
         self.dev = ClipDataset(dev, fe, self.labels)
-        self.label_lengths = [len(self.labels.labels(it.text)) for it in train]
         self.model = _load_model(paths.base, config)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.names = [n for n, p in self.model.named_parameters() if p.requires_grad]
@@ -291,7 +290,7 @@ class Finetuner:
         model = _whisper(self.acc.unwrap_model(self.model))
         was_training = model.training
         model.eval()
-        lengths = [len(self.labels.labels(it.text)) for it in self.dev.items]
+        lengths = self.dev.label_lengths
         with torch.no_grad(), self.acc.autocast():
             hyps = transcribe_batches(
                 model,
@@ -315,8 +314,10 @@ class Finetuner:
         world, rank = self.acc.num_processes, self.acc.process_index
         usable = len(order) - len(order) % (world * self.config.batch_size) or len(order)
         mine = order[:usable][rank::world]
-        batches = length_grouped_batches(mine, self.label_lengths, self.config.batch_size, rng)
-        return batches[: self.batches_per_epoch]
+        size = self.config.batch_size
+        return length_grouped_batches(mine, self.train.label_lengths, size, rng)[
+            : self.batches_per_epoch
+        ]
 
     def train_loop(self) -> None:
         cfg, st = self.config, self.state
