@@ -22,7 +22,7 @@ apart by the report's per-speaker breakdown, and on both together:
 
 The default Whisper base is scored before and after with Jazba's ONNX engine,
 through the code the app uses
-(:func:`desktop_app.core.learning.loop.finetune_on_splits`)::
+(:func:`desktop_app.services.learning_loop.finetune_on_splits`)::
 
     .venv/bin/python benchmarks/learning_loop.py [--work DIR] [--threads 2]
         [--method full|lora] [--lr 8e-5] [--epochs 2.5] [--salad 0] [--babble 300]
@@ -205,9 +205,9 @@ def main() -> int:
     from desktop_app.asr.registry import ModelRegistry
     from desktop_app.core.jobs import JobState
     from desktop_app.core.learning.config import FinetuneConfig
-    from desktop_app.core.learning.loop import FinetuneRequest, finetune_on_splits
     from desktop_app.core.learning.metrics import relative_reduction
     from desktop_app.modelbuild.protocol import MetricsMsg
+    from desktop_app.services.learning_loop import FinetuneRequest, finetune_on_splits
 
     installed = ModelRegistry(installed_root)  # the user's registry (or JAZBA_PREBUILT_MODELS)
     defaults = [m for m in installed.versions() if m.source == ModelSource.PYPI_DEFAULT]

@@ -138,8 +138,8 @@ def main() -> None:
     from desktop_app.core.project import Project
     from desktop_app.core.services.recordings import RecordingMeta, RecordingService
     from desktop_app.core.services.segments import NewSegment, SegmentService
-    from desktop_app.core.services.unit_lm import FitOptions, TrainOptions, fit_units, train_unit_lm
-    from desktop_app.core.services.unit_scoring import ScoreRequest, review_queue, score_project
+    from desktop_app.services.unit_lm import FitOptions, TrainOptions, fit_units, train_unit_lm
+    from desktop_app.services.unit_scoring import ScoreRequest, review_queue, score_project
     from desktop_app.units.codebook import collapse
     from desktop_app.units.registry import LMShape
     from desktop_app.units.scorer import unigram_nll
@@ -227,7 +227,7 @@ def main() -> None:
 
     # held-out sentences: pooled NLL per unit, vs a unigram fitted on the training units
     from desktop_app.core.audio.importer import load_model_audio
-    from desktop_app.core.services.unit_scoring import segment_units, unit_files
+    from desktop_app.services.unit_scoring import segment_units, unit_files
     from desktop_app.units.extract import UnitExtractor
 
     test_rec = next(r for r in recs.list() if r.title == "test kk")

@@ -52,7 +52,7 @@ def main() -> int:
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
     def no_sound(rate: int):
-        from desktop_app.gui.playback import PlaybackError
+        from desktop_app.gui.review.playback import PlaybackError
 
         raise PlaybackError("no sound while taking screenshots")
 

@@ -15,7 +15,7 @@ from desktop_app.cli.common import CliProgress, user_errors
 from desktop_app.cli.transcribe import transcribe_project
 from desktop_app.core.demo import default_demo_path, open_or_build_demo
 from desktop_app.core.services.recordings import RecordingService
-from desktop_app.core.services.transcription import TranscribeRequest
+from desktop_app.services.transcription import TranscribeRequest
 
 demo_app = typer.Typer(help="The demo project (a few Kazakh clips).", no_args_is_help=True)
 

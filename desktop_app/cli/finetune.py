@@ -16,19 +16,19 @@ import typer
 from desktop_app.asr.registry import ModelRegistry
 from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_errors
 from desktop_app.core.errors import JazbaError
-from desktop_app.core.learning.active import rank_for_review
 from desktop_app.core.learning.audit import audit
 from desktop_app.core.learning.config import FinetuneConfig
 from desktop_app.core.learning.dataset import build_splits
-from desktop_app.core.learning.loop import (
+from desktop_app.core.learning.metrics import EvalReport, Scores
+from desktop_app.core.project import Project
+from desktop_app.modelbuild.protocol import LogMsg, Message, MetricsMsg
+from desktop_app.services.active import rank_for_review
+from desktop_app.services.learning_loop import (
     FinetuneRequest,
     evaluate_on_projects,
     finetune,
     list_runs,
 )
-from desktop_app.core.learning.metrics import EvalReport, Scores
-from desktop_app.core.project import Project
-from desktop_app.modelbuild.protocol import LogMsg, Message, MetricsMsg
 
 ProjectsArg = Annotated[list[Path], typer.Argument(help="Project folders (NAME.jazba).")]
 

@@ -173,7 +173,7 @@ def export(
         provider = None
         fmt_info = EXPORT_FORMATS.get(options.format)
         if units and fmt_info is not None and not fmt_info.per_recording:
-            from desktop_app.core.services.unit_scoring import unit_provider
+            from desktop_app.services.unit_scoring import unit_provider
 
             provider = unit_provider(project)
         result = export_project(

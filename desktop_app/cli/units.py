@@ -10,14 +10,14 @@ from typing import Annotated
 import typer
 
 from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_errors
-from desktop_app.core.services.unit_lm import (
+from desktop_app.services.unit_lm import (
     FitOptions,
     TrainOptions,
     ensure_units,
     fit_units,
     train_unit_lm,
 )
-from desktop_app.core.services.unit_scoring import (
+from desktop_app.services.unit_scoring import (
     FLAG_TEXT,
     ScoreRequest,
     review_queue,
@@ -78,7 +78,7 @@ def extract(
 ) -> None:
     """Extract (and cache) the units of every recording; optionally print them per segment."""
     from desktop_app.core.services.segments import SegmentService
-    from desktop_app.core.services.unit_scoring import segment_units
+    from desktop_app.services.unit_scoring import segment_units
 
     registry = UnitRegistry()
     v = registry.resolve(version, need_lm=False)

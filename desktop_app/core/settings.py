@@ -32,7 +32,7 @@ MAX_RECENT = 10
 
 THEMES = ("light", "dark")
 DEVICES = ("auto", "cpu", "cuda")
-#: Same values as ``desktop_app.core.services.transcription.PRECISIONS`` (kept here
+#: Same values as ``desktop_app.services.transcription.PRECISIONS`` (kept here
 #: so that loading settings needs no ASR runtime).
 PRECISIONS = ("auto", "fp32", "int8")
 

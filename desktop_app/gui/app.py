@@ -12,10 +12,11 @@ from PySide6.QtWidgets import QApplication
 from desktop_app import __version__
 from desktop_app.core.logging_setup import setup_logging
 from desktop_app.core.settings import Settings, load_settings
-from desktop_app.gui import dialogs, theme
+from desktop_app.gui import theme
+from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.main_window import MainWindow
-from desktop_app.gui.playback import OutputFactory
 from desktop_app.gui.qtfix import install_refcount_guard
+from desktop_app.gui.review.playback import OutputFactory
 
 log = logging.getLogger(__name__)
 

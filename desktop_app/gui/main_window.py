@@ -1,7 +1,7 @@
 """The main window: menus, toolbar, docks and the review area.
 
 The window wires the pieces together; the work is done by
-:class:`~desktop_app.gui.review.ReviewController` (the review workflow),
+:class:`~desktop_app.gui.review.controller.ReviewController` (the review workflow),
 :class:`~desktop_app.gui.undo.EditController` (undoable edits),
 :class:`~desktop_app.gui.project_ops.ProjectOps` (open/new/import/transcribe)
 and the panels.
@@ -27,27 +27,29 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.settings import Settings, save_settings
 from desktop_app.gui import actions as actionlib
-from desktop_app.gui import capture_hook, dialogs, shortcuts, theme, window_layout
-from desktop_app.gui.help_dialog import HelpDialog
-from desktop_app.gui.history_dialog import HistoryDialog
-from desktop_app.gui.interop_dialogs import install as install_interop
-from desktop_app.gui.jobs_panel import JobsPanel
-from desktop_app.gui.playback import OutputFactory, Player
+from desktop_app.gui import shortcuts, theme, window_layout
+from desktop_app.gui.capture import capture_hook
+from desktop_app.gui.dialogs import common as dialogs
+from desktop_app.gui.dialogs.help_dialog import HelpDialog
+from desktop_app.gui.dialogs.history_dialog import HistoryDialog
+from desktop_app.gui.dialogs.settings_dialog import SettingsDialog
+from desktop_app.gui.interop.interop_dialogs import install as install_interop
+from desktop_app.gui.panels.jobs_panel import JobsPanel
+from desktop_app.gui.panels.recordings_panel import RecordingsPanel
+from desktop_app.gui.panels.search_panel import SearchPanel
+from desktop_app.gui.panels.speakers_panel import SpeakersPanel
+from desktop_app.gui.panels.welcome import WelcomePage
 from desktop_app.gui.project_ops import ProjectOps
-from desktop_app.gui.recordings_panel import RecordingsPanel
-from desktop_app.gui.review import SEEK_STEP_MS, SPEEDS, ReviewController
-from desktop_app.gui.search_panel import SearchPanel
-from desktop_app.gui.segment_table_model import SegmentTableModel, fmt_ms
+from desktop_app.gui.review.controller import SEEK_STEP_MS, SPEEDS, ReviewController
+from desktop_app.gui.review.playback import OutputFactory, Player
+from desktop_app.gui.review.segment_table_model import SegmentTableModel, fmt_ms
+from desktop_app.gui.review.transcript_pane import TranscriptPane
+from desktop_app.gui.review.waveform_view import WaveformView
 from desktop_app.gui.session import ProjectSession
-from desktop_app.gui.settings_dialog import SettingsDialog
-from desktop_app.gui.speakers_panel import SpeakersPanel
 from desktop_app.gui.tier_ops import TierOps
-from desktop_app.gui.training_view import install as install_training
-from desktop_app.gui.transcript_pane import TranscriptPane
+from desktop_app.gui.training.training_view import install as install_training
 from desktop_app.gui.undo import EditController
-from desktop_app.gui.unit_lm_hook import install as install_unit_lm
-from desktop_app.gui.waveform_view import WaveformView
-from desktop_app.gui.welcome import WelcomePage
+from desktop_app.gui.units.unit_lm_hook import install as install_unit_lm
 from desktop_app.gui.workers import JobRunner
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from desktop_app.core.jobs import JobState
 from desktop_app.core.project import Project, project_path
 from desktop_app.core.services.recordings import RecordingMeta, RecordingService
 from desktop_app.core.settings import save_settings
-from desktop_app.gui import dialogs
+from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.session import ProjectSession
 from desktop_app.gui.workers import Job
 
@@ -129,7 +129,7 @@ class ProjectOps:
         session = self.w.session
         if session is None:
             return
-        from desktop_app.gui.recording_dialog import RecordingDialog
+        from desktop_app.gui.dialogs.recording_dialog import RecordingDialog
 
         dialog = RecordingDialog(
             session.recordings.get(recording_id), self.w, speakers=session.speaker_list()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.services.dto import TierInfo
-from desktop_app.gui import dialogs
+from desktop_app.gui.dialogs import common as dialogs
 
 if TYPE_CHECKING:
     from desktop_app.gui.main_window import MainWindow

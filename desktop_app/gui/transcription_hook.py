@@ -1,6 +1,6 @@
 """The transcription job as the GUI starts it (settings -> request -> job function).
 
-``desktop_app.core.services.transcription.transcribe_recording`` does the work:
+``desktop_app.services.transcription.transcribe_recording`` does the work:
 it writes each segment as the model yields it and calls ``on_segment`` (in the
 worker thread); the GUI passes a callable that only emits a queued signal.
 """
@@ -15,12 +15,12 @@ from desktop_app.asr.presets import DEFAULT_PRESET, preset_names
 from desktop_app.core.jobs import JobState
 from desktop_app.core.project import Project
 from desktop_app.core.services.dto import SegmentInfo
-from desktop_app.core.services.transcription import (
+from desktop_app.core.settings import Settings
+from desktop_app.services.transcription import (
     TranscribeRequest,
     TranscribeResult,
     transcribe_recording,
 )
-from desktop_app.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Subprocess jobs: fit a k-means codebook on a project's audio, extract units.
 
 Both read a JSON spec written by the app (see
-:mod:`desktop_app.core.services.unit_lm`)::
+:mod:`desktop_app.services.unit_lm`)::
 
     {"features": FeatureSpec, "graph": "features.onnx or null",
      "audio": [{"path": "...wav", "key": "sha256[:16]", "seconds": 12.3}],

@@ -26,7 +26,7 @@ def main() -> int:
     from desktop_app.core.services.speakers import SpeakerService
     from desktop_app.gui import theme
     from desktop_app.gui.app import create_app
-    from desktop_app.gui.capture_dialog import CaptureDialog
+    from desktop_app.gui.capture.capture_dialog import CaptureDialog
 
     app = create_app()
     theme.manager().apply("light")

@@ -29,8 +29,8 @@ from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.services.segments import SegmentService
 from desktop_app.core.services.speakers import SpeakerService, TierService
 from desktop_app.core.settings import Settings
-from desktop_app.gui import dialogs
-from desktop_app.gui.capture_dialog import CaptureDialog
+from desktop_app.gui.capture.capture_dialog import CaptureDialog
+from desktop_app.gui.dialogs import common as dialogs
 from tests.capture.conftest import assert_matches_signal, read_int16
 
 pytestmark = [
@@ -232,7 +232,7 @@ def test_main_window_recovers_on_open_and_records(
 
     def open_with_synthetic():
         nonlocal dialog
-        from desktop_app.gui import capture_hook
+        from desktop_app.gui.capture import capture_hook
 
         dialog = capture_hook.open_record_dialog(
             window,

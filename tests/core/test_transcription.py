@@ -15,7 +15,7 @@ from desktop_app.core.project import Project
 from desktop_app.core.services.job_log import JobLog
 from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.services.segments import NewSegment, SegmentService
-from desktop_app.core.services.transcription import (
+from desktop_app.services.transcription import (
     EngineCache,
     TranscribeRequest,
     transcribe_recording,

@@ -21,7 +21,7 @@ from desktop_app.core.jobs import JobState
 from desktop_app.core.project import Project
 from desktop_app.core.services.job_log import JobLog
 from desktop_app.core.services.recordings import RecordingService
-from desktop_app.core.services.transcription import (
+from desktop_app.services.transcription import (
     EngineCache,
     TranscribeRequest,
     resolve_precision,

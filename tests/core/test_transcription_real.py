@@ -16,7 +16,7 @@ from desktop_app.core.project import Project
 from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.services.search import SearchService
 from desktop_app.core.services.segments import SegmentService
-from desktop_app.core.services.transcription import (
+from desktop_app.services.transcription import (
     EngineCache,
     TranscribeRequest,
     transcribe_recording,

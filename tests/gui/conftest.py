@@ -185,7 +185,7 @@ class Answers:
 
 @pytest.fixture
 def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
-    from desktop_app.gui import dialogs
+    from desktop_app.gui.dialogs import common as dialogs
 
     a = Answers()
 
@@ -287,7 +287,7 @@ class FakeEngine:
 def fake_asr(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeEngine:
     """The GUI's transcription job runs for real (model pass, undo step, job
     log) with :class:`FakeEngine` as the installed, active model."""
-    from desktop_app.core.services import transcription
+    from desktop_app.services import transcription
 
     engine = FakeEngine()
     manifest = SimpleNamespace(id="fake-1", name="fake model", source="test", parent_id=None)

@@ -10,7 +10,7 @@ import pytest
 
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.jobs import JobState
-from desktop_app.gui.jobs_panel import JobCol, JobsPanel, fmt_eta
+from desktop_app.gui.panels.jobs_panel import JobCol, JobsPanel, fmt_eta
 from desktop_app.gui.workers import JobRunner, JobStatus
 
 

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from desktop_app.core.project import Project
 from desktop_app.core.services.segments import SegmentService
 from desktop_app.core.settings import Settings, load_settings
-from desktop_app.gui.recordings_panel import progress_text
-from desktop_app.gui.segment_table_model import LOW_WORDS_ROLE, Col
+from desktop_app.gui.panels.recordings_panel import progress_text
+from desktop_app.gui.review.segment_table_model import LOW_WORDS_ROLE, Col
 
 
 def segments_in_db(path: Path, recording_id: int, tier_id: int):
@@ -162,7 +162,7 @@ def test_tier_selector_shows_reference(window) -> None:
 
 
 def test_history_of_a_segment(window) -> None:
-    from desktop_app.gui.history_dialog import HistoryDialog
+    from desktop_app.gui.dialogs.history_dialog import HistoryDialog
 
     model = window.segment_model
     model.setData(model.index(0, Col.TEXT), "бірінші түзету")
@@ -266,7 +266,7 @@ def test_transcription_fills_the_transcript_progressively(window, qtbot, monkeyp
 
 def test_edit_recording_details(window) -> None:
     from desktop_app.core.services.recordings import RecordingMeta
-    from desktop_app.gui.recording_dialog import RecordingDialog
+    from desktop_app.gui.dialogs.recording_dialog import RecordingDialog
 
     dialog = RecordingDialog(window.session.recordings.get(1))
     dialog.place.setText("Алматы")

@@ -27,15 +27,15 @@ from desktop_app.asr.registry import ModelRegistry
 from desktop_app.asr.upgrade import UpgradeResult
 from desktop_app.core.jobs import JobState
 from desktop_app.core.settings import Settings
-from desktop_app.gui.jobs_panel import JobCol, JobsPanel
-from desktop_app.gui.model_versions import (
+from desktop_app.gui.dialogs.settings_dialog import SettingsDialog
+from desktop_app.gui.panels.jobs_panel import JobCol, JobsPanel
+from desktop_app.gui.training.model_versions import (
     NO_INT8,
     NO_TIMINGS,
     VersionCol,
     describe_upgrade,
     list_versions,
 )
-from desktop_app.gui.settings_dialog import SettingsDialog
 from desktop_app.gui.workers import JobRunner, JobStatus
 
 INT8 = (ENCODER_INT8_FILE, DECODER_INT8_FILE)

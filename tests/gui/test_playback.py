@@ -7,7 +7,7 @@ import pytest
 
 from desktop_app.core.project import Project
 from desktop_app.core.services.recordings import RecordingService
-from desktop_app.gui.playback import (
+from desktop_app.gui.review.playback import (
     RATE,
     PlaybackError,
     Player,

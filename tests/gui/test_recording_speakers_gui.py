@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from desktop_app.core.services.dto import SpeakerRef
-from desktop_app.gui.recording_dialog import RecordingDialog
-from desktop_app.gui.recordings_panel import metadata_tooltip
+from desktop_app.gui.dialogs.recording_dialog import RecordingDialog
+from desktop_app.gui.panels.recordings_panel import metadata_tooltip
 
 
 def tick(dialog: RecordingDialog, names: list[str]) -> None:

@@ -95,7 +95,7 @@ def test_newer_file_is_read_but_never_overwritten() -> None:
 
 
 def test_dialog_returns_changed_settings(qtbot) -> None:
-    from desktop_app.gui.settings_dialog import SettingsDialog
+    from desktop_app.gui.dialogs.settings_dialog import SettingsDialog
 
     s = Settings()
     dialog = SettingsDialog(s)
@@ -117,7 +117,7 @@ def test_dialog_returns_changed_settings(qtbot) -> None:
 def test_dialog_refuses_clashing_keys(qtbot) -> None:
     from PySide6.QtWidgets import QDialogButtonBox
 
-    from desktop_app.gui.settings_dialog import SettingsDialog
+    from desktop_app.gui.dialogs.settings_dialog import SettingsDialog
 
     dialog = SettingsDialog(Settings())
     qtbot.addWidget(dialog)
@@ -158,7 +158,7 @@ def test_snap_to_silence_defaults_on_and_survives_a_round_trip() -> None:
 
 
 def test_dialog_shows_and_returns_snap(qtbot) -> None:
-    from desktop_app.gui.settings_dialog import SettingsDialog
+    from desktop_app.gui.dialogs.settings_dialog import SettingsDialog
 
     dialog = SettingsDialog(Settings(snap_to_silence=False))
     qtbot.addWidget(dialog)
@@ -186,7 +186,7 @@ def test_view_menu_snap_is_saved_and_restored(make_window, project_path: Path) -
 
 # -- precision: fp32 / int8 / automatic ------------------------------------------------
 def test_precision_is_typed_and_persisted() -> None:
-    from desktop_app.core.services.transcription import PRECISIONS as ENGINE_PRECISIONS
+    from desktop_app.services.transcription import PRECISIONS as ENGINE_PRECISIONS
 
     assert settings_mod.PRECISIONS == ENGINE_PRECISIONS  # the same choices as the engine
     assert Settings().precision == "auto"
@@ -199,7 +199,7 @@ def test_precision_is_typed_and_persisted() -> None:
 
 
 def test_dialog_shows_and_returns_precision(qtbot) -> None:
-    from desktop_app.gui.settings_dialog import SettingsDialog
+    from desktop_app.gui.dialogs.settings_dialog import SettingsDialog
 
     dialog = SettingsDialog(Settings(precision="fp32"))
     qtbot.addWidget(dialog)
@@ -215,8 +215,8 @@ def test_dialog_shows_and_returns_precision(qtbot) -> None:
 
 
 def test_the_request_carries_the_precision_and_the_result_says_what_ran() -> None:
-    from desktop_app.core.services.transcription import TranscribeResult
     from desktop_app.gui.transcription_hook import describe, request_for
+    from desktop_app.services.transcription import TranscribeResult
 
     request = request_for(7, Settings(precision="int8", device="cpu"))
     assert (request.recording_id, request.precision, request.device) == (7, "int8", "cpu")
@@ -232,7 +232,7 @@ def test_finished_transcription_shows_device_and_precision(window, qtbot, fake_a
     """The job runs with the precision from the settings; the Jobs panel and the
     status bar say what was actually used, and the job log records it."""
     from desktop_app.core.services.job_log import JobLog
-    from desktop_app.gui.jobs_panel import JobCol
+    from desktop_app.gui.panels.jobs_panel import JobCol
 
     window.settings.precision = "fp32"
     job = window.ops.transcribe_current()

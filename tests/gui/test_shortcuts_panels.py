@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app.core.settings import Settings
 from desktop_app.gui import shortcuts
-from desktop_app.gui.help_dialog import HelpDialog, shortcuts_html
-from desktop_app.gui.segment_table_model import Col
+from desktop_app.gui.dialogs.help_dialog import HelpDialog, shortcuts_html
+from desktop_app.gui.review.segment_table_model import Col
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from desktop_app.core.audio.peaks import PeakPyramidBuilder
-from desktop_app.gui.silence import snap_to_silence, sound_span
+from desktop_app.gui.review.silence import snap_to_silence, sound_span
 
 RATE = 16_000
 

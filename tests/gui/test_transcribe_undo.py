@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from desktop_app.gui.segment_table_model import Col
+from desktop_app.gui.review.segment_table_model import Col
 from desktop_app.gui.workers import JobStatus
 
 CTRL = Qt.KeyboardModifier.ControlModifier

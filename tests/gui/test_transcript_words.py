@@ -8,10 +8,10 @@ from PySide6.QtGui import QColor, QHelpEvent
 from PySide6.QtWidgets import QApplication, QStyleOptionViewItem, QToolTip
 
 from desktop_app.gui import theme
-from desktop_app.gui.help_dialog import shortcuts_html
-from desktop_app.gui.segment_table_model import Col
-from desktop_app.gui.text_delegate import words_html
-from desktop_app.gui.word_spans import word_spans
+from desktop_app.gui.dialogs.help_dialog import shortcuts_html
+from desktop_app.gui.review.segment_table_model import Col
+from desktop_app.gui.review.text_delegate import words_html
+from desktop_app.gui.review.word_spans import word_spans
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -153,7 +153,7 @@ def test_long_text_ends_in_an_ellipsis_after_whole_words(qapp) -> None:
     from PySide6.QtCore import QRectF
     from PySide6.QtGui import QFont
 
-    from desktop_app.gui.text_delegate import TextDelegate
+    from desktop_app.gui.review.text_delegate import TextDelegate
     from tests.gui.test_word_spans import WORDS, seg
 
     spans = word_spans(seg("таудын басында кар жатыр.", WORDS), 0.6)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from desktop_app.core.services.unit_scoring import _store
-from desktop_app.gui.segment_table_model import Col
+from desktop_app.gui.review.segment_table_model import Col
+from desktop_app.services.unit_scoring import _store
 
 
 def _set_perplexities(window, values: dict[int, float]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
 
-from desktop_app.gui.segment_regions import MAX_REGIONS
+from desktop_app.gui.review.segment_regions import MAX_REGIONS
 
 
 def visible_regions(waveform):
@@ -121,7 +121,7 @@ def test_spectrogram_toggle(window, qtbot) -> None:
 def test_spectrogram_math() -> None:
     import numpy as np
 
-    from desktop_app.gui.spectrogram import spectrogram_db
+    from desktop_app.gui.review.spectrogram import spectrogram_db
 
     t = np.arange(16_000) / 16_000
     tone = np.sin(2 * np.pi * 1000 * t).astype(np.float32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from desktop_app.core.services.dto import SegmentInfo
-from desktop_app.gui.word_spans import next_low_word, seek_ms, span_at_offset, word_spans
+from desktop_app.gui.review.word_spans import next_low_word, seek_ms, span_at_offset, word_spans
 
 
 def seg(text: str, words: list[dict] | None, *, sid: int = 1, start: int = 1000, end: int = 3000):

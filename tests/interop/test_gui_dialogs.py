@@ -12,8 +12,8 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt
 
 from desktop_app.core.interop.exporter import ExportOptions, export_project
-from desktop_app.gui.interop_dialogs import ExportDialog
-from desktop_app.gui.interop_import_dialog import ImportAnnotationsDialog
+from desktop_app.gui.interop.interop_dialogs import ExportDialog
+from desktop_app.gui.interop.interop_import_dialog import ImportAnnotationsDialog
 from desktop_app.gui.session import ProjectSession
 from desktop_app.gui.workers import JobRunner, JobStatus
 from tests.interop.conftest import Annotated, canonical

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from desktop_app.core.learning.active import rank_for_review
 from desktop_app.core.learning.audit import audit
 from desktop_app.core.learning.dataset import (
     TEST_SET_KEY,
@@ -24,6 +23,7 @@ from desktop_app.core.learning.dataset import (
 )
 from desktop_app.core.project import Project
 from desktop_app.core.services.segments import SegmentService
+from desktop_app.services.active import rank_for_review
 from tests.training.conftest import SPEAKERS, TEXTS
 
 

@@ -20,12 +20,12 @@ from desktop_app.asr.options import DecodeOptions
 from desktop_app.asr.presets import PRESETS
 from desktop_app.core.errors import Cancelled, ModelError
 from desktop_app.core.jobs import JobState
-from desktop_app.core.learning.loop import CARD_NAME, FinetuneRequest, finetune, list_runs
 from desktop_app.core.project import Project
 from desktop_app.core.services.job_log import JobLog
 from desktop_app.core.services.segments import SegmentService
-from desktop_app.core.services.transcription import TranscribeRequest, transcribe_recording
 from desktop_app.modelbuild.protocol import LogMsg, Message, MetricsMsg
+from desktop_app.services.learning_loop import CARD_NAME, FinetuneRequest, finetune, list_runs
+from desktop_app.services.transcription import TranscribeRequest, transcribe_recording
 from desktop_app.training.__main__ import main as train_main
 from tests.training.conftest import small_config
 

@@ -9,17 +9,17 @@ pytest.importorskip("PySide6")
 from desktop_app.asr.manifest import ModelSource
 from desktop_app.core.learning.audit import DataAudit
 from desktop_app.core.learning.config import FinetuneConfig
-from desktop_app.core.learning.loop import FinetuneResult
 from desktop_app.core.learning.metrics import Utterance, evaluate_utterances
 from desktop_app.core.project import Project
 from desktop_app.modelbuild.protocol import LogMsg, MetricsMsg
+from desktop_app.services.learning_loop import FinetuneResult
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
 def dialog(qtbot, filled_project: Project, registry):
-    from desktop_app.gui.training_view import TrainingDialog
+    from desktop_app.gui.training.training_view import TrainingDialog
     from desktop_app.gui.workers import JobRunner
 
     runner = JobRunner()
@@ -128,7 +128,7 @@ def test_main_window_has_the_training_action(qtbot) -> None:
 
 
 def test_loss_trend_is_a_trailing_mean() -> None:
-    from desktop_app.gui.training_widgets import trailing_mean
+    from desktop_app.gui.training.training_widgets import trailing_mean
 
     values = [float(v) for v in range(1, 8)]
     assert trailing_mean(values, span=3) == pytest.approx([1, 1.5, 2, 3, 4, 5, 6])

@@ -13,7 +13,7 @@ import soundfile as sf
 from desktop_app.asr.manifest import ActiveState, Manifest, write_active, write_manifest
 from desktop_app.core.project import Project
 from desktop_app.core.services.recordings import RecordingService
-from desktop_app.core.services.unit_lm import FitOptions, TrainOptions, fit_units, train_unit_lm
+from desktop_app.services.unit_lm import FitOptions, TrainOptions, fit_units, train_unit_lm
 from desktop_app.units.registry import LMShape, UnitRegistry
 
 SR = 16_000

@@ -11,8 +11,8 @@ from desktop_app.core.errors import Cancelled, JazbaError, ModelError
 from desktop_app.core.jobs import JobState
 from desktop_app.core.project import Project
 from desktop_app.core.services.recordings import RecordingService
-from desktop_app.core.services.unit_lm import FitOptions, fit_units
-from desktop_app.core.services.unit_scoring import ScoreRequest, score_project, segment_units
+from desktop_app.services.unit_lm import FitOptions, fit_units
+from desktop_app.services.unit_scoring import ScoreRequest, score_project, segment_units
 from desktop_app.units.features import (
     UnitInputError,
     WhisperLayerFeatures,

@@ -14,8 +14,8 @@ from desktop_app.core.jobs import JobState
 from desktop_app.core.project import Project
 from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.services.segments import NewSegment, SegmentService
-from desktop_app.core.services.unit_lm import FitOptions, fit_units
-from desktop_app.core.services.unit_scoring import (
+from desktop_app.services.unit_lm import FitOptions, fit_units
+from desktop_app.services.unit_scoring import (
     ScoreRequest,
     read_reference,
     review_queue,
@@ -108,7 +108,7 @@ def test_review_queue_and_flags_use_perplexity(trained) -> None:
 def test_whisper_stand_in_features_run_in_process(
     tmp_path: Path, tiny_whisper_registry: Path, write_wav
 ) -> None:
-    from desktop_app.core.services.unit_lm import ensure_units
+    from desktop_app.services.unit_lm import ensure_units
     from desktop_app.units.extract import UnitExtractor
 
     project = Project.create(tmp_path / "w")
@@ -139,7 +139,7 @@ def test_whisper_stand_in_features_run_in_process(
 
 
 def test_missing_hf_units_are_extracted_again_in_the_subprocess(trained) -> None:
-    from desktop_app.core.services.unit_lm import ensure_units
+    from desktop_app.services.unit_lm import ensure_units
 
     project, _registry, units, lm = trained
     files = ensure_units(project, lm)  # all cached: nothing to run
@@ -155,7 +155,7 @@ def test_dataset_export_carries_unit_sequences(trained, tmp_path: Path) -> None:
     import json
 
     from desktop_app.core.interop.exporter import ExportOptions, export_project
-    from desktop_app.core.services.unit_scoring import unit_provider
+    from desktop_app.services.unit_scoring import unit_provider
 
     project, registry, _units, _lm = trained
     segs = SegmentService(project)

@@ -9,7 +9,7 @@ import pytest
 from desktop_app.core.project import Project
 from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.services.segments import NewSegment, SegmentService
-from desktop_app.core.services.unit_scoring import (
+from desktop_app.services.unit_scoring import (
     FLAG_NOISE,
     FLAG_OTHER,
     FlagThresholds,
@@ -79,8 +79,8 @@ def test_queue_mixes_asr_doubt_and_perplexity(scored) -> None:
 def test_fine_tuning_review_uses_the_same_ranking(scored) -> None:
     from sqlalchemy import update
 
-    from desktop_app.core.learning.active import rank_for_review
     from desktop_app.core.store.schema import Segment
+    from desktop_app.services.active import rank_for_review
 
     project, ids = scored
     rec_id = SegmentService(project).get(ids[0]).recording_id

@@ -7,7 +7,7 @@ A non-modal dialog over the open project:
 * **Parameters**: base version, full or LoRA, frozen encoder, epochs,
   learning rate, batch size, SpecAugment, device, precision, checkpoint choice;
 * **Start / Cancel** with progress and time left; the fine-tune runs in the
-  spawned training process (through :func:`desktop_app.core.learning.loop.finetune`
+  spawned training process (through :func:`desktop_app.services.learning_loop.finetune`
   in a worker thread), so the window never loads PyTorch;
 * tabs with live **loss and dev-WER curves** (pyqtgraph), the **before/after**
   evaluation table, the **model card**, the **versions** (activate, roll
@@ -49,23 +49,28 @@ from PySide6.QtWidgets import (
 
 from desktop_app.asr.registry import ModelRegistry
 from desktop_app.core.errors import JazbaError
-from desktop_app.core.learning.active import rank_for_review
 from desktop_app.core.learning.audit import DataAudit, audit
 from desktop_app.core.learning.config import FinetuneConfig
 from desktop_app.core.learning.dataset import build_splits
-from desktop_app.core.learning.loop import (
+from desktop_app.core.project import Project
+from desktop_app.gui.actions import insert_after
+from desktop_app.gui.dialogs import common as dialogs
+from desktop_app.gui.panels.jobs_panel import fmt_eta
+from desktop_app.gui.training.training_widgets import (
+    EVAL_COLUMNS,
+    CurvesView,
+    eval_rows,
+    fill_eval_table,
+)
+from desktop_app.gui.workers import Job, JobRunner, JobStatus
+from desktop_app.modelbuild.protocol import LogMsg, Message, MetricsMsg
+from desktop_app.services.active import rank_for_review
+from desktop_app.services.learning_loop import (
     FinetuneRequest,
     FinetuneResult,
     finetune,
     version_record,
 )
-from desktop_app.core.project import Project
-from desktop_app.gui import dialogs
-from desktop_app.gui.actions import insert_after
-from desktop_app.gui.jobs_panel import fmt_eta
-from desktop_app.gui.training_widgets import EVAL_COLUMNS, CurvesView, eval_rows, fill_eval_table
-from desktop_app.gui.workers import Job, JobRunner, JobStatus
-from desktop_app.modelbuild.protocol import LogMsg, Message, MetricsMsg
 
 if TYPE_CHECKING:
     from desktop_app.gui.main_window import MainWindow

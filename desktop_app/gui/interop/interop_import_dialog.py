@@ -41,7 +41,7 @@ from desktop_app.core.interop.importer import (
     read_annotations,
 )
 from desktop_app.core.interop.model import TIER_KINDS, SourceDocument, TierMapping
-from desktop_app.gui.interop_job_dialog import JobDialog
+from desktop_app.gui.interop.interop_job_dialog import JobDialog
 from desktop_app.gui.session import ProjectSession
 from desktop_app.gui.workers import JobRunner
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.services.dto import RecordingInfo
 from desktop_app.gui import theme
-from desktop_app.gui.segment_table_model import fmt_ms
+from desktop_app.gui.review.segment_table_model import fmt_ms
 
 RECORDING_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex

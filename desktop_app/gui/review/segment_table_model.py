@@ -18,7 +18,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.gui import theme
-from desktop_app.gui.word_spans import word_spans
+from desktop_app.gui.review.word_spans import word_spans
 
 LANGUAGES = ("kk", "ru", "mixed", "en")
 STATUSES = ("auto", "edited", "approved")
@@ -33,7 +33,7 @@ class Col(enum.IntEnum):
     STATUS = 3
     TEXT = 4
     CONFIDENCE = 5
-    PERPLEXITY = 6  # unit-LM perplexity (see desktop_app.core.services.unit_scoring)
+    PERPLEXITY = 6  # unit-LM perplexity (see desktop_app.services.unit_scoring)
 
 
 HEADERS = {
@@ -65,7 +65,7 @@ def fmt_ms(ms: int) -> str:
 
 def word_tokens(seg: SegmentInfo, threshold: float) -> list[tuple[str, bool]] | None:
     """The text's words marked low-confidence; words a reviewer typed (not
-    the model's, see :func:`~desktop_app.gui.word_spans.word_spans`) never are."""
+    the model's, see :func:`~desktop_app.gui.review.word_spans.word_spans`) never are."""
     spans = word_spans(seg, threshold)
     return None if spans is None else [(s.text, s.low) for s in spans]
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QTableView, QVBoxLayout
 
 from desktop_app.core.services.dto import RevisionInfo
-from desktop_app.gui.segment_table_model import fmt_ms
+from desktop_app.gui.review.segment_table_model import fmt_ms
 
 Index = QModelIndex | QPersistentModelIndex
 

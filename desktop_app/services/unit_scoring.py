@@ -14,7 +14,7 @@ log-perplexity against 3 s windows of all the project's audio (the
 :class:`Reference`, stored in the project meta by each scoring run), and
 :func:`review_queue` mixes them with ASR confidence. That queue is the one
 review ranking of the app (the main window, ``jazba units score``, and via
-:func:`desktop_app.core.learning.active.rank_for_review` the Training dialog
+:func:`desktop_app.services.active.rank_for_review` the Training dialog
 and ``jazba review-queue``).
 """
 
@@ -38,8 +38,8 @@ from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.core.services.job_log import JobLog
 from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.services.segments import to_info
-from desktop_app.core.services.unit_lm import ensure_units
 from desktop_app.core.store.schema import Recording, Segment
+from desktop_app.services.unit_lm import ensure_units
 from desktop_app.units.codebook import collapse
 from desktop_app.units.extract import cache_file, load_units
 from desktop_app.units.registry import UnitRegistry, UnitVersion

@@ -3,7 +3,7 @@
 Green is typical for the project, yellow unusual, red very unusual (likely
 noise, non-speech or another language); unscored segments are not drawn. The
 colour is the segment's robust z-score of log-perplexity within the project,
-the same measure as the flags of :mod:`desktop_app.core.services.unit_scoring`.
+the same measure as the flags of :mod:`desktop_app.services.unit_scoring`.
 The strip knows nothing of the database: the window hands it plain values.
 """
 
@@ -16,7 +16,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from desktop_app.core.services.unit_scoring import FLAG_TEXT, FlagThresholds
+from desktop_app.services.unit_scoring import FLAG_TEXT, FlagThresholds
 
 HEIGHT = 12
 

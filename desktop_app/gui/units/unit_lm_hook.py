@@ -8,7 +8,7 @@
 * "Next in review queue" after "Next low-confidence": the segment of this
   recording that most needs a look by ASR doubt and unit-LM perplexity.
 
-All data comes from :mod:`desktop_app.core.services.unit_scoring`.
+All data comes from :mod:`desktop_app.services.unit_scoring`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 
-from desktop_app.core.services.unit_scoring import (
+from desktop_app.gui.actions import insert_after
+from desktop_app.gui.dialogs import common as dialogs
+from desktop_app.gui.units.quality_strip import QualityStrip, StripItem
+from desktop_app.services.unit_scoring import (
     ScoreRequest,
     project_z_and_flags,
     review_queue,
     score_project,
 )
-from desktop_app.gui import dialogs
-from desktop_app.gui.actions import insert_after
-from desktop_app.gui.quality_strip import QualityStrip, StripItem
 
 if TYPE_CHECKING:
     from desktop_app.gui.main_window import MainWindow

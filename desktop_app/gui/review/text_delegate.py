@@ -1,6 +1,6 @@
 """The transcript's Text column: words the model was unsure of, and words to click.
 
-When a segment has the model's words (see :mod:`desktop_app.gui.word_spans`)
+When a segment has the model's words (see :mod:`desktop_app.gui.review.word_spans`)
 its text is laid out as rich text: words below the review threshold are
 coloured, underlined and tinted; the word under the playhead gets a soft
 accent background (so a jump to a word, or playback, shows where it is).
@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.gui import theme
-from desktop_app.gui.segment_table_model import SEGMENT_ROLE, fmt_ms
-from desktop_app.gui.word_spans import WordSpan, span_at_offset, word_spans
+from desktop_app.gui.review.segment_table_model import SEGMENT_ROLE, fmt_ms
+from desktop_app.gui.review.word_spans import WordSpan, span_at_offset, word_spans
 
 Index = QModelIndex | QPersistentModelIndex
 MARGIN_LEFT, MARGIN_RIGHT = 5, 4  # the text's inset inside the cell

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QHBoxLayout, QListView, QToolButton, QVBoxLayout, 
 
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.services.dto import SpeakerInfo
-from desktop_app.gui import dialogs, theme
+from desktop_app.gui import theme
+from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.session import ProjectSession
 from desktop_app.gui.undo import EditController
 

@@ -18,13 +18,13 @@ from desktop_app.core.errors import JazbaError
 from desktop_app.core.services.dto import RecordingInfo, SegmentInfo
 from desktop_app.core.services.segments import MIN_SEGMENT_MS
 from desktop_app.core.settings import Settings
-from desktop_app.gui.playback import Player
-from desktop_app.gui.segment_table_model import Col, SegmentTableModel, fmt_ms
+from desktop_app.gui.review.playback import Player
+from desktop_app.gui.review.segment_table_model import Col, SegmentTableModel, fmt_ms
+from desktop_app.gui.review.transcript_pane import TranscriptPane
+from desktop_app.gui.review.waveform_view import WaveformView
+from desktop_app.gui.review.word_spans import next_low_word
 from desktop_app.gui.session import ALL_RECORDINGS, ProjectSession
-from desktop_app.gui.transcript_pane import TranscriptPane
 from desktop_app.gui.undo import EditController
-from desktop_app.gui.waveform_view import WaveformView
-from desktop_app.gui.word_spans import next_low_word
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from desktop_app.core.audio.peaks import PeakPyramid
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.gui import theme as themes
-from desktop_app.gui.segment_regions import SegmentLayer
-from desktop_app.gui.silence import snap_to_silence, sound_span
-from desktop_app.gui.spectrogram import SpectrogramPlot
+from desktop_app.gui.review.segment_regions import SegmentLayer
+from desktop_app.gui.review.silence import snap_to_silence, sound_span
+from desktop_app.gui.review.spectrogram import SpectrogramPlot
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ class WaveformView(QWidget):
 
     def snap_ms(self, ms: int) -> int:
         """``ms`` moved to the nearest silence within a few pixels (if snapping
-        is on and there is one); see :func:`~desktop_app.gui.silence.snap_to_silence`."""
+        is on and there is one); see :func:`~desktop_app.gui.review.silence.snap_to_silence`."""
         if not self.snap_enabled or self.peaks is None:
             return ms
         radius = min(SNAP_MAX_S, max(SNAP_MIN_S, SNAP_PX * self._pixel_seconds()))

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.services.dto import RecordingInfo, SpeakerInfo
 from desktop_app.core.services.recordings import RecordingMeta
-from desktop_app.gui.segment_table_model import fmt_ms
+from desktop_app.gui.review.segment_table_model import fmt_ms
 
 
 class RecordingDialog(QDialog):

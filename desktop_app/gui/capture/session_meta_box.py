@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.capture import SessionMeta
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.services.speakers import SpeakerService
-from desktop_app.gui import dialogs
+from desktop_app.gui.dialogs import common as dialogs
 
 CONSENT_WAYS = (
     "oral, recorded at the start",

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from desktop_app.asr.manifest import ALIGN_FILE, DECODER_INT8_FILE, ENCODER_INT8_FILE
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.jobs import JobState
-from desktop_app.gui import dialogs
+from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.workers import Job, JobRunner
 
 if TYPE_CHECKING:

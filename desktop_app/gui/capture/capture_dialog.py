@@ -51,10 +51,10 @@ from desktop_app.core.capture.wavstream import frame_bytes
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.project import Project
 from desktop_app.core.services.speakers import SpeakerService
-from desktop_app.gui import dialogs
-from desktop_app.gui.level_meter import LevelMeter
-from desktop_app.gui.segment_table_model import fmt_ms
-from desktop_app.gui.session_meta_box import SessionMetaBox
+from desktop_app.gui.capture.level_meter import LevelMeter
+from desktop_app.gui.capture.session_meta_box import SessionMetaBox
+from desktop_app.gui.dialogs import common as dialogs
+from desktop_app.gui.review.segment_table_model import fmt_ms
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Text is edited in a line editor (Enter saves, Esc cancels); speaker, language
 and status through drop-downs. Words the model was unsure of are underlined,
-coloured and tinted (see :mod:`~desktop_app.gui.text_delegate`), whole
+coloured and tinted (see :mod:`~desktop_app.gui.review.text_delegate`), whole
 low-confidence rows are tinted, and a plain click on a word moves the
 playhead to it (``word_clicked``).
 """
@@ -34,15 +34,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.services.dto import SegmentInfo
-from desktop_app.gui.segment_table_model import (
+from desktop_app.gui.review.segment_table_model import (
     LANGUAGES,
     SEGMENT_ROLE,
     STATUSES,
     Col,
     SegmentTableModel,
 )
-from desktop_app.gui.text_delegate import TextDelegate
-from desktop_app.gui.word_spans import seek_ms
+from desktop_app.gui.review.text_delegate import TextDelegate
+from desktop_app.gui.review.word_spans import seek_ms
 
 Index = QModelIndex | QPersistentModelIndex
 _SELECT_ROW = (

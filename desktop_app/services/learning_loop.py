@@ -46,7 +46,6 @@ from desktop_app.core.learning.dataset import (
     export_dataset,
     read_manifest,
 )
-from desktop_app.core.learning.evaluate import evaluate_model
 from desktop_app.core.learning.metrics import EvalReport
 from desktop_app.core.learning.model_card import CardInput, render_model_card
 from desktop_app.core.paths import data_dir
@@ -54,6 +53,7 @@ from desktop_app.core.project import Project
 from desktop_app.core.services.job_log import JobLog
 from desktop_app.modelbuild.launcher import run_modelbuild
 from desktop_app.modelbuild.protocol import LogMsg, Message
+from desktop_app.services.evaluate import evaluate_model
 
 log = logging.getLogger(__name__)
 

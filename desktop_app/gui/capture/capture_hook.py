@@ -15,9 +15,9 @@ from desktop_app.core.capture import (
     finish_recording,
     recover_unfinished,
 )
-from desktop_app.gui import dialogs
-from desktop_app.gui.capture_dialog import CaptureDialog
-from desktop_app.gui.segment_table_model import fmt_ms
+from desktop_app.gui.capture.capture_dialog import CaptureDialog
+from desktop_app.gui.dialogs import common as dialogs
+from desktop_app.gui.review.segment_table_model import fmt_ms
 
 if TYPE_CHECKING:
     from desktop_app.gui.main_window import MainWindow

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.settings import DEVICES, PRECISIONS, Settings
 from desktop_app.gui import shortcuts, theme
-from desktop_app.gui.model_versions import ModelVersionsWidget, VersionInfo, list_versions
+from desktop_app.gui.training.model_versions import ModelVersionsWidget, VersionInfo, list_versions
 from desktop_app.gui.workers import JobRunner
 
 if TYPE_CHECKING:

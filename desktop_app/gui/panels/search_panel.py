@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.services.dto import SearchHit
 from desktop_app.gui import theme
-from desktop_app.gui.segment_table_model import fmt_ms
+from desktop_app.gui.review.segment_table_model import fmt_ms
 from desktop_app.gui.session import ProjectSession
 
 Index = QModelIndex | QPersistentModelIndex

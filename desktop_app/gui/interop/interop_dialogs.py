@@ -38,12 +38,12 @@ from desktop_app.core.interop.exporter import ExportOptions, ExportResult, expor
 from desktop_app.core.interop.formats import EXPORT_FORMATS
 from desktop_app.core.interop.select import ExportFilter
 from desktop_app.core.interop.splits import SplitSpec
-from desktop_app.core.services.unit_scoring import unit_provider
 from desktop_app.core.store.schema import SEGMENT_STATUSES
-from desktop_app.gui.interop_import_dialog import ImportAnnotationsDialog
-from desktop_app.gui.interop_job_dialog import JobDialog
+from desktop_app.gui.interop.interop_import_dialog import ImportAnnotationsDialog
+from desktop_app.gui.interop.interop_job_dialog import JobDialog
 from desktop_app.gui.session import ProjectSession
 from desktop_app.gui.workers import JobRunner
+from desktop_app.services.unit_scoring import unit_provider
 
 if TYPE_CHECKING:
     from desktop_app.gui.main_window import MainWindow

@@ -1,0 +1,1 @@
+"""Dialogs shared by the window (messages, help, history, recording details, settings)."""

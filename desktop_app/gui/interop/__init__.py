@@ -1,0 +1,1 @@
+"""Import and export of annotations and datasets (menu actions and their dialogs)."""

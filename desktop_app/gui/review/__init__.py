@@ -1,0 +1,1 @@
+"""The review area: waveform, spectrogram, transcript table and playback, kept in step."""
