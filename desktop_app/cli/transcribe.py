@@ -12,6 +12,7 @@ from desktop_app.cli.common import fmt_time, open_project, user_errors
 from desktop_app.core.jobs import JobState
 from desktop_app.core.project import Project
 from desktop_app.core.services.dto import SegmentInfo
+from desktop_app.core.services.model_pass import PassUpdate, retranscribe_plan
 from desktop_app.core.services.recordings import RecordingService
 from desktop_app.services.transcription import (
     PRECISIONS,
@@ -24,6 +25,20 @@ from desktop_app.services.transcription import (
 def print_segment(seg: SegmentInfo) -> None:
     conf = f"{seg.confidence:.2f}" if seg.confidence is not None else "-"
     typer.echo(f"  {fmt_time(seg.start_ms)}–{fmt_time(seg.end_ms)} ({conf}) {seg.text}")
+
+
+class _Follower:
+    """Prints a pass's new segments as they are committed; remembers how far it got."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.done_ms = 0
+
+    def __call__(self, update: PassUpdate) -> None:
+        self.done_ms = update.done_ms
+        if not self.quiet:
+            for seg in update.added:
+                print_segment(seg)
 
 
 def transcribe_project(
@@ -42,16 +57,32 @@ def transcribe_project(
     for r in chosen:
         typer.echo(f"#{r.id} {r.title} ({fmt_time(r.duration_ms)})")
         request = TranscribeRequest(**{**template.__dict__, "recording_id": r.id})
-        result = transcribe_recording(
-            project,
-            request,
-            JobState(),  # segments are printed as they come; Ctrl+C stops between them
-            on_segment=None if quiet else print_segment,
-        )
+        plan = retranscribe_plan(project, r.id, request.tier_id)
+        if plan.human:
+            typer.echo(
+                f"  keeping {plan.human} segment(s) a person edited or approved; "
+                f"{plan.auto} draft segment(s) are replaced as the new pass reaches them"
+            )
+        follower = _Follower(quiet)
+        try:
+            result = transcribe_recording(
+                project,
+                request,
+                JobState(),  # segments are printed as they come; Ctrl+C stops between them
+                on_update=follower,
+            )
+        except KeyboardInterrupt:
+            typer.echo(
+                f"  stopped: redone up to {fmt_time(follower.done_ms)}; the earlier draft "
+                "after that point is kept",
+                err=True,
+            )
+            raise
         if result.device_warning:
             typer.echo(f"  note: {result.device_warning}", err=True)
         typer.echo(
-            f"  {result.added} segment(s), {result.skipped} kept as edited by a person; "
+            f"  {result.added} segment(s), {result.replaced} replaced, "
+            f"{result.skipped + result.kept} kept as a person edited them; "
             f"{result.wall_seconds:.1f} s on {result.device}, {result.precision} "
             f"(RTF {result.rtf:.2f})"
         )

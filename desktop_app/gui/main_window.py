@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.settings import Settings, save_settings
 from desktop_app.gui import actions as actionlib
-from desktop_app.gui import shortcuts, theme, window_layout
+from desktop_app.gui import recovery, shortcuts, theme, window_layout
 from desktop_app.gui.capture import capture_hook
 from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.dialogs.help_dialog import HelpDialog
@@ -256,6 +256,7 @@ class MainWindow(QMainWindow):
         if self.editor is not None:
             self.editor.error.connect(self.show_status_error)
             self.editor.edited.connect(self._saved)
+            self.editor.restore_history()  # the undo stack survives a restart
         self.review.set_session(session, self.editor)
         self.speakers.set_session(session, self.editor)
         self.search.set_session(session)
@@ -284,6 +285,7 @@ class MainWindow(QMainWindow):
             self.recordings.select(first.id)
         self.transcript.view.setFocus()
         capture_hook.recover_on_open(self, session)  # recordings a crash left unfinished
+        recovery.offer_drafts_later(self, session)  # text typed when Jazba was killed
 
     def refresh_recordings(self) -> None:
         if self.session is not None:
@@ -349,7 +351,9 @@ class MainWindow(QMainWindow):
             return
         revisions = self.session.segments.history(seg.id)
         title = f"History of the segment at {fmt_ms(seg.start_ms)}"
-        HistoryDialog(revisions, title, self).exec()
+        dialog = HistoryDialog(revisions, title, self)
+        if dialog.exec() and dialog.chosen is not None and self.editor is not None:
+            self.editor.restore_version(seg.id, dialog.chosen.id)
 
     def show_help(self) -> None:
         HelpDialog(self.keys, self).exec()

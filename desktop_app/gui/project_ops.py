@@ -2,7 +2,8 @@
 
 Long ones (building the demo, importing audio, transcribing) run as jobs on
 the window's :class:`~desktop_app.gui.workers.JobRunner`; the window stays
-responsive and the Jobs panel shows their progress.
+responsive and the Jobs panel shows their progress. Transcription has its own
+module, :mod:`~desktop_app.gui.transcribe_ops`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-
 from desktop_app.core.demo import default_demo_path, open_or_build_demo
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.jobs import JobState
@@ -22,6 +21,7 @@ from desktop_app.core.services.recordings import RecordingMeta, RecordingService
 from desktop_app.core.settings import save_settings
 from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.session import ProjectSession
+from desktop_app.gui.transcribe_ops import TranscribeOps
 from desktop_app.gui.workers import Job
 
 if TYPE_CHECKING:
@@ -46,11 +46,7 @@ def demo_job(path: Path, state: JobState) -> Path:
 class ProjectOps:
     def __init__(self, window: MainWindow) -> None:
         self.w = window
-        self._pending: set[int] = set()
-        self._refresh = QTimer(window)
-        self._refresh.setSingleShot(True)
-        self._refresh.setInterval(300)
-        self._refresh.timeout.connect(self._flush_segments)
+        self.transcriber = TranscribeOps(window)
 
     # -- open / new / close -------------------------------------------------------
     def open_project(self, path: str | Path) -> bool:
@@ -203,101 +199,5 @@ class ProjectOps:
                 self.w.recordings.select(info.id)
 
     def transcribe_current(self) -> Job | None:
-        session, rec = self.w.session, self.w.review.recording
-        if session is None or rec is None:
-            return None
-        try:
-            from desktop_app.gui.transcription_hook import describe, transcription_job
-        except ImportError as exc:  # the ASR runtime is not installed
-            log.warning("transcription unavailable: %s", exc)
-            dialogs.show_info(
-                self.w,
-                f"Transcription is not available in this installation ({exc}). You can still "
-                "add and correct segments by hand (Add segment at playhead).",
-            )
-            return None
-        relay = _SegmentRelay()
-        relay.segment.connect(self._segments_arrived, Qt.ConnectionType.QueuedConnection)
-        relay.segment.connect(relay.remember, Qt.ConnectionType.QueuedConnection)
-        fn = transcription_job(session.project, rec.id, self.w.settings, relay.segment.emit)
-        title = f"Transcribe {rec.title}"
-        job = self.w.runner.start(title, fn, summary=describe)
-        job.relay = relay  # lives as long as the job
-
-        def finished(result) -> None:
-            self._transcribed(session, rec.id, describe(result))
-            self._adopt_pass(session, result.operation_id, title, rec.id)
-
-        def cancelled() -> None:
-            self._transcribed(session, rec.id, "Transcription stopped")
-            self._adopt_pass(session, self._pass_of(session, relay.first_id), title, rec.id)
-
-        job.finished.connect(finished)
-        job.cancelled.connect(cancelled)
-        job.failed.connect(lambda msg: self._transcribed(session, rec.id, msg, error=True))
-        self.w.docks["jobs"].show()
-        return job
-
-    def _adopt_pass(
-        self, session: ProjectSession, operation_id: int | None, title: str, recording_id: int
-    ) -> None:
-        """The pass (one operation in the core) becomes one step on the undo stack."""
-        if operation_id is None or session is not self.w.session or self.w.editor is None:
-            return
-        self.w.editor.adopt(operation_id, title, recording_id)
-
-    @staticmethod
-    def _pass_of(session: ProjectSession, segment_id: int | None) -> int | None:
-        """The transcription operation that created ``segment_id`` (a cancelled
-        job returns no result, but the segments it wrote are kept and undoable)."""
-        if segment_id is None:
-            return None
-        try:
-            history = session.segments.history(segment_id)
-        except JazbaError:
-            return None
-        return next((r.operation_id for r in history if r.operation_kind == "transcribe"), None)
-
-    def _segments_arrived(self, seg) -> None:
-        """Segments come in as the model decodes: refresh at most ~3 times a second."""
-        self._pending.add(seg.recording_id)
-        if not self._refresh.isActive():
-            self._refresh.start()
-
-    def _flush_segments(self) -> None:
-        pending, self._pending = self._pending, set()
-        session = self.w.session
-        if session is not None:
-            for recording_id in pending:
-                session.notify_segments(recording_id)
-
-    def _transcribed(
-        self, session: ProjectSession, recording_id: int, message: str, error: bool = False
-    ) -> None:
-        if session is not self.w.session:
-            return
-        self._refresh.stop()
-        self._pending.discard(recording_id)
-        session.notify_segments(recording_id)
-        review = self.w.review
-        shown = review.recording is not None and review.recording.id == recording_id
-        if shown and review.current_segment() is None and self.w.segment_model.rowCount():
-            self.w.transcript.select_row(0)  # ready to review from the first segment
-        if error:
-            self.w.show_status_error(message)
-        else:
-            self.w.statusBar().showMessage(message, 10000)
-
-
-class _SegmentRelay(QObject):
-    """Carries ``on_segment`` calls from the worker thread to the GUI (queued)."""
-
-    segment = Signal(object)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.first_id: int | None = None
-
-    def remember(self, seg) -> None:
-        if self.first_id is None:
-            self.first_id = seg.id
+        """Transcribe the shown recording (see :mod:`~desktop_app.gui.transcribe_ops`)."""
+        return self.transcriber.transcribe_current()

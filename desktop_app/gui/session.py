@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.core.project import DEFAULT_TIER, Project
+from desktop_app.core.services.drafts import DraftService
 from desktop_app.core.services.dto import RecordingInfo, SpeakerInfo, TierInfo
 from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.services.search import SearchService
@@ -39,6 +40,7 @@ class ProjectSession(QObject):
         self.speakers = SpeakerService(project)
         self.tiers = TierService(project)
         self.search = SearchService(project)
+        self.drafts = DraftService(project)
         self._speaker_names: dict[int, str] | None = None
         self.speakers_changed.connect(self._forget_speakers)
 

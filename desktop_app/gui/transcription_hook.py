@@ -1,8 +1,8 @@
 """The transcription job as the GUI starts it (settings -> request -> job function).
 
 ``desktop_app.services.transcription.transcribe_recording`` does the work:
-it writes each segment as the model yields it and calls ``on_segment`` (in the
-worker thread); the GUI passes a callable that only emits a queued signal.
+it commits the new draft range by range and calls ``on_update`` after each (in
+the worker thread); the GUI passes a callable that only emits a queued signal.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from functools import partial
 from desktop_app.asr.presets import DEFAULT_PRESET, preset_names
 from desktop_app.core.jobs import JobState
 from desktop_app.core.project import Project
-from desktop_app.core.services.dto import SegmentInfo
+from desktop_app.core.services.model_pass import PassUpdate
 from desktop_app.core.settings import Settings
 from desktop_app.services.transcription import (
     TranscribeRequest,
@@ -43,22 +43,22 @@ def transcription_job(
     project: Project,
     recording_id: int,
     settings: Settings,
-    on_segment: Callable[[SegmentInfo], None] | None = None,
+    on_update: Callable[[PassUpdate], None] | None = None,
 ) -> Callable[[JobState], TranscribeResult]:
     """A job function ``fn(state)`` transcribing one recording."""
     return partial(
-        transcribe_recording, project, request_for(recording_id, settings), on_segment=on_segment
+        transcribe_recording, project, request_for(recording_id, settings), on_update=on_update
     )
 
 
 def describe(result: TranscribeResult) -> str:
     """One line for the status bar and the Jobs panel: what was done, where, how."""
-    text = (
-        f"Transcribed {result.added} segment(s) in {result.wall_seconds:.1f} s "
-        f"on {result.device.upper()} ({result.precision})"
-    )
-    if result.skipped:
-        text += f"; {result.skipped} kept as you edited them"
+    text = f"Transcribed {result.added} segment(s)"
+    if result.replaced:
+        text += f" (replacing {result.replaced} earlier draft segment(s))"
+    text += f" in {result.wall_seconds:.1f} s on {result.device.upper()} ({result.precision})"
+    if result.skipped or result.kept:
+        text += "; everything you edited was kept"
     if result.device_warning:
         text += f". {result.device_warning}"
     return text

@@ -43,6 +43,7 @@ class ServiceOpCommand(QUndoCommand):
         self.on_error = on_error
         self.speakers = speakers
         self._done = True  # the service already applied it
+        self._undone_already = False  # rebuilt from the history: undone in the project
 
     def redo(self) -> None:
         if self._done:
@@ -51,7 +52,10 @@ class ServiceOpCommand(QUndoCommand):
         self._done = True
 
     def undo(self) -> None:
-        self._apply(self.session.segments.undo, "undo")
+        if self._undone_already:  # only the stack's index moves (see restore_history)
+            self._undone_already = False
+        else:
+            self._apply(self.session.segments.undo, "undo")
         self._done = False
 
     def _apply(self, fn: Callable[[int], OpResult], what: str) -> None:
@@ -109,14 +113,14 @@ class EditController(QObject):
 
     def _recording_of(self, segment_id: int) -> int | None:
         try:
-            return self.segments.get(segment_id).recording_id
+            return self.segments.get(segment_id, include_deleted=True).recording_id
         except JazbaError:
             return None
 
     # -- segment edits -----------------------------------------------------
     def edit_text(self, segment_id: int, text: str) -> OpResult | None:
-        try:
-            seg = self.segments.get(segment_id)
+        try:  # (a segment a running pass has just replaced still takes the edit)
+            seg = self.segments.get(segment_id, include_deleted=True)
         except JazbaError as exc:
             self.error.emit(str(exc))
             return None
@@ -190,6 +194,43 @@ class EditController(QObject):
         return self._run(
             f"Mark {status}", rec, lambda: self.segments.set_status(list(segment_ids), status)
         )
+
+    def restore_history(self, limit: int = 200) -> int:
+        """Rebuild the undo stack from the project's history (it survives a restart);
+        returns the number of steps that can be undone."""
+        steps, index = self.segments.undo_timeline(limit)
+        for k, step in enumerate(steps):
+            command = ServiceOpCommand(
+                self.session,
+                OpResult(operation_id=step.operation_id, segment_ids=()),
+                step.description,
+                None,
+                self.error.emit,
+                speakers=step.kind == "merge_speakers",
+            )
+            command._undone_already = k >= index
+            self.stack.push(command)
+        self.stack.setIndex(index)
+        return index
+
+    def restore_version(self, segment_id: int, revision_id: int) -> OpResult | None:
+        return self._run(
+            "Restore an earlier version",
+            self._recording_of(segment_id),
+            lambda: self.segments.restore_version(segment_id, revision_id),
+        )
+
+    def restore_draft(self, segment_id: int, recording_id: int) -> OpResult | None:
+        """Put back text a person typed before Jazba was killed (one undo step)."""
+        restored: list[OpResult] = []
+
+        def restore() -> OpResult:
+            result = self.session.drafts.restore(segment_id)
+            restored.extend([result] if result is not None else [])
+            return result or OpResult(operation_id=0, segment_ids=())
+
+        result = self._run("Restore unsaved text", recording_id, restore)
+        return result if restored else None
 
     def adopt(self, operation_id: int, text: str, recording_id: int | None) -> None:
         """Put an operation something else already saved (a transcription pass,

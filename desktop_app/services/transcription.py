@@ -2,9 +2,11 @@
 
 ``transcribe_recording`` is a plain function with a progress state, used alike
 by the GUI (in a worker thread), the CLI and tests. It decodes lazily and
-writes each segment as soon as the model yields it, so the UI fills in while
-the job runs; cancelling stops between segments and keeps what was written.
-Segments a person edited or approved are never touched (see ModelPass).
+commits the new draft range by range as the model gets past each point where
+the old draft can be cut (see :class:`~desktop_app.core.services.model_pass.ModelPass`),
+calling ``on_update`` after each, so the UI fills in while the job runs. A
+cancel, a crash or a kill leaves the new draft before the last cut and the old
+draft after it. Segments a person touched are never changed.
 """
 
 from __future__ import annotations
@@ -27,9 +29,8 @@ from desktop_app.core.audio.importer import load_model_audio
 from desktop_app.core.errors import Cancelled, ModelError
 from desktop_app.core.jobs import JobState, Progress
 from desktop_app.core.project import Project
-from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.core.services.job_log import JobLog
-from desktop_app.core.services.model_pass import ModelPass, ModelRef
+from desktop_app.core.services.model_pass import ModelPass, ModelRef, PassUpdate
 from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.services.segments import NewSegment
 
@@ -89,13 +90,15 @@ class TranscribeResult:
     model_id: str
     operation_id: int  # the undo step that holds the whole pass
     added: int
-    skipped: int
+    skipped: int  # model segments that fell on segments a person edited or approved
     language: str | None
     device: str
     device_warning: str | None
     audio_seconds: float
     wall_seconds: float
     precision: str = "fp32"
+    replaced: int = 0  # old draft segments the new pass replaced
+    kept: int = 0  # old draft segments a person touched while the pass ran
 
     @property
     def rtf(self) -> float:
@@ -167,8 +170,14 @@ def transcribe_recording(
     *,
     registry: ModelRegistry | None = None,
     engines: EngineCache | None = None,
-    on_segment: Callable[[SegmentInfo], None] | None = None,
+    on_update: Callable[[PassUpdate], None] | None = None,
 ) -> TranscribeResult:
+    """Transcribe one recording into its tier; ``on_update`` follows each committed range.
+
+    Raises :class:`Cancelled` when ``state`` is cancelled: what was committed
+    stays (the new draft up to the last cut, the old one after it), and the
+    job log records how far the pass got (``params["done_ms"]``).
+    """
     state = state or JobState()
     registry = registry or ModelRegistry()
     manifest = resolve_model(registry, request.model_id)
@@ -200,8 +209,14 @@ def transcribe_recording(
             recording.id,
             ModelRef(manifest.id, manifest.name, manifest.source, manifest.parent_id),
             tier_id=request.tier_id,
+            job_id=job_id,
         )
         operation_id = mp.begin()
+
+        def emit(update: PassUpdate | None) -> None:
+            if update is not None and on_update is not None:
+                on_update(update)
+
         audio_path = project.abspath(recording.model_audio_path)
         total_s = recording.duration_ms / 1000
         language: str | None = request.language
@@ -214,13 +229,14 @@ def transcribe_recording(
             language = language or info.language
             for seg in segments:
                 state.check()
-                written = mp.add(to_new_segment(seg, piece_start))
-                if written is not None and on_segment is not None:
-                    on_segment(written)
+                emit(mp.add(to_new_segment(seg, piece_start)))
                 state.set_progress((piece_start + seg.end) / total_s)
+            state.check()
+            emit(mp.reached(round(piece_end * 1000)))
             piece_start = piece_end
+        emit(mp.finish())
         state.set_progress(1.0, f"Transcribed {mp.added} segment(s)")
-    except Cancelled:
+    except (Cancelled, KeyboardInterrupt):
         jobs.finish(job_id, "cancelled")
         raise
     except Exception as exc:
@@ -240,4 +256,6 @@ def transcribe_recording(
         audio_seconds=total_s,
         wall_seconds=time.perf_counter() - t0,
         precision=precision,
+        replaced=mp.replaced,
+        kept=mp.kept,
     )

@@ -169,3 +169,126 @@ def test_set_times(svc: SegmentService, recording_id: int) -> None:
 )
 def test_split_text(text: str, frac: float, expected: tuple[str, str]) -> None:
     assert split_text(text, frac) == expected
+
+
+# -- a person's touch protects a model segment (issue: re-transcription lost work) --
+
+
+def _auto(project: Project, recording_id: int, start: int = 0, end: int = 2000) -> int:
+    return (
+        SegmentService(project)
+        .add(recording_id, NewSegment(start, end, "модель"), status="auto")
+        .segment_id
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda svc, sid: svc.set_speaker(sid, svc_speaker(svc)),
+        lambda svc, sid: svc.set_language(sid, "ru"),
+        lambda svc, sid: svc.set_times(sid, 100, 1900),
+        lambda svc, sid: svc.edit_text(sid, "адам"),
+    ],
+    ids=["speaker", "language", "boundary", "text"],
+)
+def test_any_human_touch_marks_a_model_segment_edited(
+    project: Project, recording_id: int, change
+) -> None:
+    svc = SegmentService(project)
+    sid = _auto(project, recording_id)
+    change(svc, sid)
+    assert svc.get(sid).status == "edited"
+
+
+def svc_speaker(svc: SegmentService) -> int:
+    from desktop_app.core.services.speakers import SpeakerService
+
+    return SpeakerService(svc.project).create("Айгүл").id
+
+
+def test_setting_a_field_to_its_own_value_is_no_touch(project: Project, recording_id: int) -> None:
+    svc = SegmentService(project)
+    sid = _auto(project, recording_id)
+    svc.set_language(sid, None)
+    svc.set_times(sid, 0, 2000)
+    assert svc.get(sid).status == "auto"
+
+
+def test_nobody_can_demote_a_segment_to_auto(project: Project, recording_id: int) -> None:
+    svc = SegmentService(project)
+    sid = svc.add(recording_id, NewSegment(0, 1000, "мен")).segment_id
+    with pytest.raises(EditError, match="cannot be set back to 'auto'"):
+        svc.set_status(sid, "auto")
+    assert svc.get(sid).status == "edited"
+
+
+def test_an_edit_of_a_segment_a_pass_just_replaced_is_kept(
+    project: Project, recording_id: int
+) -> None:
+    """The editor was open on an old draft segment when the pass replaced it:
+    the typed text comes back as the person's segment, the model's overlap goes."""
+    from desktop_app.core.services.model_pass import ModelPass, ModelRef
+
+    svc = SegmentService(project)
+    sid = _auto(project, recording_id, 0, 3000)
+    mp = ModelPass(project, recording_id, ModelRef("m", "m"))
+    mp.begin()
+    mp.add(NewSegment(0, 2800, "жаңа"))
+    mp.add(NewSegment(5000, 6000, "кейін"))  # commits the first range: sid is replaced
+    assert sid not in {s.id for s in svc.list(recording_id)}
+
+    op = svc.edit_text(sid, "адам жазған").operation_id
+    now = svc.list(recording_id)
+    assert [(s.text, s.status) for s in now] == [("адам жазған", "edited")]
+    mp.finish()  # the pass goes on and does not overwrite it
+    assert [(s.text, s.status) for s in svc.list(recording_id)] == [
+        ("адам жазған", "edited"),
+        ("кейін", "auto"),
+    ]
+    svc.undo(op)  # undo gives the model's segment back and retires the person's again
+    assert [s.text for s in svc.list(recording_id)] == ["жаңа", "кейін"]
+
+
+def test_a_segment_a_person_deleted_stays_deleted(project: Project, recording_id: int) -> None:
+    svc = SegmentService(project)
+    sid = _auto(project, recording_id)
+    svc.delete(sid)
+    with pytest.raises(NotFoundError):
+        svc.edit_text(sid, "жоқ")
+
+
+# -- history that survives a restart ------------------------------------------------
+
+
+def test_the_undo_stack_is_rebuilt_from_the_history(project: Project, recording_id: int) -> None:
+    svc = SegmentService(project)
+    a = svc.add(recording_id, NewSegment(0, 1000, "a")).operation_id
+    b = svc.edit_text(svc.list(recording_id)[0].id, "b").operation_id
+    c = svc.set_language(svc.list(recording_id)[0].id, "kk").operation_id
+    svc.undo(c)
+    svc.undo(b)
+    svc.redo(b)
+    steps, index = svc.undo_timeline()
+    assert [st.operation_id for st in steps] == [a, b, c] and index == 2  # c can be redone
+    d = svc.set_language(svc.list(recording_id)[0].id, "ru").operation_id  # drops c
+    steps, index = svc.undo_timeline()
+    assert [st.operation_id for st in steps] == [a, b, d] and index == 3
+    assert [st.description for st in steps] == ["Add segment", "Edit text", "Set language"]
+    steps, index = svc.undo_timeline(limit=2)
+    assert [st.operation_id for st in steps] == [b, d] and index == 2
+
+
+def test_restore_an_earlier_version(project: Project, recording_id: int) -> None:
+    svc = SegmentService(project)
+    sid = svc.add(recording_id, NewSegment(0, 1000, "бірінші"), status="auto").segment_id
+    svc.edit_text(sid, "екінші")
+    svc.set_times(sid, 100, 900)
+    first = svc.history(sid)[0]
+    op = svc.restore_version(sid, first.id).operation_id
+    now = svc.get(sid)
+    assert (now.text, now.start_ms, now.end_ms, now.status) == ("бірінші", 0, 1000, "edited")
+    svc.undo(op)
+    assert (svc.get(sid).text, svc.get(sid).start_ms) == ("екінші", 100)
+    with pytest.raises(NotFoundError):
+        svc.restore_version(sid, 10_000)

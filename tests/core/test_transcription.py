@@ -59,10 +59,12 @@ def test_transcribe_writes_scored_auto_segments(
         JobState(on_progress=lambda f, _s: progress.append(f), min_interval=0),
         registry=tiny_registry,
         engines=EngineCache(),
-        on_segment=seen.append,
+        on_update=seen.append,
     )
     segs = SegmentService(project).list(speech_recording)
-    assert result.added == len(segs) == len(seen) > 0
+    assert result.added == len(segs) == sum(len(u.added) for u in seen) > 0
+    assert {s.id for u in seen for s in u.added} == {s.id for s in segs}
+    assert seen[-1].done_ms == 7500 and seen[-1].operation_id == result.operation_id
     assert result.device == "cpu" and result.model_id == tiny_registry.active_id()
     for s in segs:
         assert s.status == "auto" and s.model_version_id == result.model_id

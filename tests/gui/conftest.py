@@ -181,6 +181,8 @@ class Answers:
         self.confirm = True
         self.errors: list[str] = []
         self.infos: list[str] = []
+        self.actions: list[int | None] = []  # buttons chosen in choose_action (None: closed)
+        self.asked: list[str] = []  # the questions asked (confirm, choose_action)
 
 
 @pytest.fixture
@@ -195,7 +197,16 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
 
     monkeypatch.setattr(dialogs, "ask_text", lambda *args, **kw: a.texts.pop(0))
     monkeypatch.setattr(dialogs, "choose", choose)
-    monkeypatch.setattr(dialogs, "confirm", lambda *args, **kw: a.confirm)
+    def confirm(_parent, message, *args, **kw):
+        a.asked.append(message)
+        return a.confirm
+
+    def choose_action(_parent, message, _buttons, *args, **kw):
+        a.asked.append(message)
+        return a.actions.pop(0) if a.actions else None
+
+    monkeypatch.setattr(dialogs, "confirm", confirm)
+    monkeypatch.setattr(dialogs, "choose_action", choose_action)
     monkeypatch.setattr(dialogs, "show_error", lambda _p, msg, *x: a.errors.append(msg))
     monkeypatch.setattr(dialogs, "show_info", lambda _p, msg, *x: a.infos.append(msg))
     return a

@@ -223,10 +223,11 @@ def test_transcribe_without_a_model_says_what_to_do(window, qtbot) -> None:
 def test_transcription_fills_the_transcript_progressively(window, qtbot, monkeypatch) -> None:
     """The job writes segments through the service and reports each one; the
     transcript refreshes while it runs (the real model is tested elsewhere)."""
+    from desktop_app.core.services.model_pass import PassUpdate
     from desktop_app.core.services.segments import NewSegment
     from desktop_app.gui import transcription_hook
 
-    def fake_job(project, recording_id, settings, on_segment=None):
+    def fake_job(project, recording_id, settings, on_update=None):
         def run(state):
             segs = window.session.segments
             for i in range(3):
@@ -238,7 +239,15 @@ def test_transcription_fills_the_transcript_progressively(window, qtbot, monkeyp
                     status="auto",
                     source="model",
                 )
-                on_segment(segs.get(result.segment_id))
+                on_update(
+                    PassUpdate(
+                        recording_id,
+                        result.operation_id,
+                        (segs.get(result.segment_id),),
+                        (),
+                        start + 100,
+                    )
+                )
                 state.set_progress((i + 1) / 3)
             return transcription_hook.TranscribeResult(
                 recording_id=recording_id,

@@ -22,11 +22,12 @@ def test_ctrl_z_removes_the_whole_pass_and_ctrl_shift_z_restores_it(
     assert len(draft) == 2 and draft[0] == "сәлеметсіз бе менің атым айгул"
     view = window.transcript.view
     view.setFocus()
+    base = window.undo_stack.count()  # the project's history before (rebuilt on open)
     job = window.ops.transcribe_current()
     with qtbot.waitSignal(job.finished, timeout=10_000):
         pass
     qtbot.waitUntil(lambda: texts(window) == ["сөз00 сөз01", "сөз10 сөз11"])
-    assert window.undo_stack.count() == 1
+    assert window.undo_stack.count() == base + 1
     assert window.actions["undo"].text() == "&Undo Transcribe Сәлемдесу (greeting)"
     passed = [(s.start_ms, s.end_ms, s.status) for s in window.segment_model.segments]
     assert passed == [(600, 2800, "auto"), (3820, 5920, "auto")]
@@ -56,17 +57,27 @@ def test_an_edit_after_the_pass_is_undone_first(window, qtbot, fake_asr) -> None
     assert texts(window)[0] == "сәлеметсіз бе менің атым айгул"
 
 
-def test_a_cancelled_pass_keeps_its_segments_and_is_undoable(window, qtbot, fake_asr) -> None:
+def test_a_cancelled_pass_keeps_the_old_draft_after_it_and_is_undoable(
+    window, qtbot, fake_asr
+) -> None:
+    """Cancel after the first range: the new draft up to the cut, the old one after
+    it, nothing missing; the banner says so; undo gives back the old draft."""
     fake_asr.delay = 0.4
     window.recordings.select(2)  # three stretches of speech
     draft = texts(window)
+    assert len(draft) == 3
+    base = window.undo_stack.count()
     job = window.ops.transcribe_current()
     qtbot.waitUntil(lambda: texts(window)[:1] == ["сөз00 сөз01"], timeout=10_000)
     with qtbot.waitSignal(job.cancelled, timeout=10_000):
         job.cancel()
     assert job.status is JobStatus.CANCELLED
-    qtbot.waitUntil(lambda: window.undo_stack.count() == 1)
+    qtbot.waitUntil(lambda: window.undo_stack.count() == base + 1)
     kept = texts(window)
-    assert "сөз00 сөз01" in kept and "сөз20 сөз21" not in kept
+    assert kept[0] == "сөз00 сөз01" and "сөз20 сөз21" not in kept
+    assert kept[1:] == draft[len(kept) - len(draft) + 1 :]  # the rest of the old draft, whole
+    assert len(kept) == len(draft)
+    banner = window.transcript.banner
+    assert banner.isVisible() and "the earlier draft after" in banner.label.text()
     window.actions["undo"].trigger()
     assert texts(window) == draft

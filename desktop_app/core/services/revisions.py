@@ -9,9 +9,10 @@ history is append-only: nothing a user typed is ever lost.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import EditError, NotFoundError
@@ -111,11 +112,25 @@ def _operation(session: Session, operation_id: int) -> Operation:
     return op
 
 
-def _restore(rec: Recorder, seg_id: int, expected: dict[str, Any], target: dict[str, Any]) -> None:
+def _restore(
+    rec: Recorder,
+    seg_id: int,
+    expected: dict[str, Any],
+    target: dict[str, Any],
+    *,
+    keep_later: bool = False,
+) -> None:
+    """Set a segment back to ``target`` if it is still as ``expected``.
+
+    A segment changed since is an error (undo the later edits first), except
+    with ``keep_later`` (undoing a model pass), where the later change is kept.
+    """
     seg = rec.session.get(Segment, seg_id)
     if seg is None:
         raise NotFoundError(f"Segment #{seg_id} no longer exists.")
     if snapshot(seg) != expected:
+        if keep_later:
+            return
         raise EditError(
             f"Segment #{seg_id} was changed after this edit; undo the later edits first."
         )
@@ -123,6 +138,11 @@ def _restore(rec: Recorder, seg_id: int, expected: dict[str, Any], target: dict[
 
 
 def undo(session: Session, operation_id: int) -> OpResult:
+    """Reverse an operation (itself an operation, so it can be redone).
+
+    Undoing a model pass keeps what a person changed since in the segments it
+    wrote (the person's work wins; the rest of the pass is undone).
+    """
     op = _operation(session, operation_id)
     if op.undone:
         raise EditError(f"Edit '{op.description}' is already undone.")
@@ -130,7 +150,7 @@ def undo(session: Session, operation_id: int) -> OpResult:
     for rev in reversed(op.revisions):
         assert rev.after is not None
         target = rev.before if rev.before is not None else {**rev.after, "deleted": True}
-        _restore(rec, rev.segment_id, rev.after, target)
+        _restore(rec, rev.segment_id, rev.after, target, keep_later=op.source == "model")
     op.undone = True
     _apply_side_effects(session, op, undo=True)
     return rec.result()
@@ -144,7 +164,7 @@ def redo(session: Session, operation_id: int) -> OpResult:
     for rev in op.revisions:
         assert rev.after is not None
         expected = rev.before if rev.before is not None else {**rev.after, "deleted": True}
-        _restore(rec, rev.segment_id, expected, rev.after)
+        _restore(rec, rev.segment_id, expected, rev.after, keep_later=op.source == "model")
     op.undone = False
     _apply_side_effects(session, op, undo=False)
     return rec.result()
@@ -202,3 +222,61 @@ def history(session: Session, segment_id: int) -> list[RevisionInfo]:
         )
         for rev, op in rows
     ]
+
+
+@dataclass(frozen=True)
+class UndoStep:
+    """One step of the undo stack as the project's history left it."""
+
+    operation_id: int
+    kind: str
+    description: str
+
+
+def undo_timeline(
+    session: Session, limit: int = 200, window: int = 5000
+) -> tuple[list[UndoStep], int]:
+    """The undo stack rebuilt from the history, so that it survives a restart.
+
+    Replays the last ``window`` operations as an undo stack would have seen
+    them (an edit drops the steps above the current one, an undo moves down,
+    a redo up) and returns the steps and the current index: steps below the
+    index can be undone, those above it redone. At most ``limit`` steps are kept.
+    Operations that changed nothing (a pass stopped before its first cut) are
+    left out.
+    """
+    rows = session.execute(
+        select(
+            Operation.id,
+            Operation.kind,
+            Operation.description,
+            Operation.target_op_id,
+            func.count(Revision.id),
+        )
+        .outerjoin(Revision, Revision.operation_id == Operation.id)
+        .group_by(Operation.id)
+        .order_by(Operation.id.desc())
+        .limit(window)
+    ).all()
+    stack: list[UndoStep] = []
+    index = 0
+    for op_id, kind, description, target, n_revisions in reversed(rows):
+        if kind == "undo":
+            ids = [step.operation_id for step in stack]
+            if index and ids[index - 1] == target:
+                index -= 1
+            elif target in ids:  # undone out of order (from the command line)
+                k = ids.index(target)
+                del stack[k]
+                index -= k < index
+        elif kind == "redo":
+            if index < len(stack) and stack[index].operation_id == target:
+                index += 1
+        elif n_revisions or kind == "merge_speakers":
+            del stack[index:]
+            stack.append(UndoStep(op_id, kind, description))
+            index += 1
+    if len(stack) > limit:
+        cut = len(stack) - limit
+        stack, index = stack[cut:], max(0, index - cut)
+    return stack, index

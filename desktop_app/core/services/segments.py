@@ -1,6 +1,14 @@
 """Segment editing: add, edit, split, merge, delete, set fields, undo, redo.
 
 Each public method is one unit of work and one undo step (an Operation).
+
+Any change a person makes to a model segment (text, speaker, language,
+boundaries, a split or merge) promotes it from ``auto`` to ``edited``, so the
+next transcription pass keeps it; nobody can set a segment back to ``auto``
+(only a model writes that status). An edit that reaches a segment a running
+transcription has just replaced (the editor was open on it, or another process
+transcribes) is not refused: the person's segment comes back with the edit and
+the model's new segments that overlap it go (see :meth:`SegmentService._for_edit`).
 """
 
 from __future__ import annotations
@@ -16,9 +24,37 @@ from desktop_app.core.errors import EditError, NotFoundError
 from desktop_app.core.project import DEFAULT_TIER, Project
 from desktop_app.core.services import revisions
 from desktop_app.core.services.dto import OpResult, RevisionInfo, SegmentInfo
-from desktop_app.core.store.schema import SEGMENT_STATUSES, Recording, Segment, Speaker, Tier
+from desktop_app.core.store.schema import (
+    SEGMENT_STATUSES,
+    Operation,
+    Recording,
+    Revision,
+    Segment,
+    Speaker,
+    Tier,
+)
 
 MIN_SEGMENT_MS = 20
+HUMAN_STATUSES = ("edited", "approved")
+"""What a person may set; ``auto`` is the model's own status."""
+
+
+RESTORED_FIELDS = (
+    "start_ms",
+    "end_ms",
+    "text",
+    "speaker_id",
+    "language",
+    "confidence",
+    "model_version_id",
+    "words",
+)
+"""What "Restore this version" brings back (the tier and recording stay)."""
+
+
+def touched(status: str) -> str:
+    """The status of a segment after a person changed it (``auto`` becomes ``edited``)."""
+    return "edited" if status == "auto" else status
 
 
 def to_info(seg: Segment) -> SegmentInfo:
@@ -91,9 +127,9 @@ class SegmentService:
                 q = q.where(Segment.deleted.is_(False))
             return [to_info(x) for x in s.scalars(q.order_by(Segment.start_ms, Segment.id))]
 
-    def get(self, segment_id: int) -> SegmentInfo:
+    def get(self, segment_id: int, *, include_deleted: bool = False) -> SegmentInfo:
         with self.project.unit() as s:
-            return to_info(self._segment(s, segment_id))
+            return to_info(self._segment(s, segment_id, allow_deleted=include_deleted))
 
     def history(self, segment_id: int) -> list[RevisionInfo]:
         with self.project.unit() as s:
@@ -137,8 +173,8 @@ class SegmentService:
 
     def edit_text(self, segment_id: int, text: str) -> OpResult:
         with self.project.unit() as s:
-            seg = self._segment(s, segment_id)
             rec = revisions.Recorder(s, "edit_text", "Edit text")
+            seg = self._for_edit(s, rec, segment_id)
             fields: dict[str, Any] = {"text": text}
             if text != seg.text and seg.status in ("auto", "approved"):
                 fields["status"] = "edited"
@@ -147,10 +183,13 @@ class SegmentService:
 
     def set_times(self, segment_id: int, start_ms: int, end_ms: int) -> OpResult:
         with self.project.unit() as s:
-            seg = self._segment(s, segment_id)
-            self._check_times(s, seg.recording_id, start_ms, end_ms)
             rec = revisions.Recorder(s, "set_times", "Move boundaries")
-            rec.change(seg, start_ms=int(start_ms), end_ms=int(end_ms))
+            seg = self._for_edit(s, rec, segment_id)
+            self._check_times(s, seg.recording_id, start_ms, end_ms)
+            fields: dict[str, Any] = {"start_ms": int(start_ms), "end_ms": int(end_ms)}
+            if (seg.start_ms, seg.end_ms) != (fields["start_ms"], fields["end_ms"]):
+                fields["status"] = touched(seg.status)
+            rec.change(seg, **fields)
             return rec.result()
 
     def split(self, segment_id: int, at_ms: int, text_cut: int | None = None) -> OpResult:
@@ -215,7 +254,7 @@ class SegmentService:
             return rec.result()
 
     def delete(self, segment_ids: int | Sequence[int]) -> OpResult:
-        return self._set_many(segment_ids, "delete", "Delete segment", deleted=True)
+        return self._set_many(segment_ids, "delete", "Delete segment", touch=False, deleted=True)
 
     def set_speaker(self, segment_ids: int | Sequence[int], speaker_id: int | None) -> OpResult:
         with self.project.unit() as s:
@@ -228,10 +267,14 @@ class SegmentService:
         return self._set_many(segment_ids, "set_language", "Set language", language=language)
 
     def set_status(self, segment_ids: int | Sequence[int], status: str) -> OpResult:
-        if status not in SEGMENT_STATUSES:
+        if status == "auto":
             raise EditError(
-                f"Unknown status '{status}' (use one of {', '.join(SEGMENT_STATUSES)})."
+                "A segment cannot be set back to 'auto': that status marks model output "
+                "nobody has checked, and the next transcription replaces it. Mark it "
+                "'edited' or 'approved', or delete it to let the model redo that part."
             )
+        if status not in HUMAN_STATUSES:
+            raise EditError(f"Unknown status '{status}' (use one of {', '.join(HUMAN_STATUSES)}).")
         return self._set_many(segment_ids, "set_status", f"Mark {status}", status=status)
 
     def undo(self, operation_id: int) -> OpResult:
@@ -242,20 +285,88 @@ class SegmentService:
         with self.project.unit() as s:
             return revisions.redo(s, operation_id)
 
+    def undo_timeline(self, limit: int = 200) -> tuple[list[revisions.UndoStep], int]:
+        """The undo stack as the history left it (see :func:`revisions.undo_timeline`)."""
+        with self.project.unit() as s:
+            return revisions.undo_timeline(s, limit)
+
+    def restore_version(self, segment_id: int, revision_id: int) -> OpResult:
+        """Give a segment back the text, times, speaker and language it had after
+        one of its revisions (a person's edit: an ``auto`` version comes back
+        ``edited``; a removed segment comes back)."""
+        with self.project.unit() as s:
+            rev = s.get(Revision, revision_id)
+            if rev is None or rev.segment_id != segment_id or rev.after is None:
+                raise NotFoundError(f"Segment #{segment_id} has no version #{revision_id}.")
+            seg = s.get(Segment, segment_id)
+            if seg is None:
+                raise NotFoundError(f"There is no segment #{segment_id}.")
+            version = rev.after
+            rec = revisions.Recorder(s, "restore_version", "Restore an earlier version")
+            fields = {k: version[k] for k in RESTORED_FIELDS if k in version}
+            self._check_times(s, seg.recording_id, fields["start_ms"], fields["end_ms"])
+            fields["deleted"] = False
+            fields["status"] = touched(version.get("status", seg.status))
+            rec.change(seg, **fields)
+            return rec.result()
+
     def last_undoable(self) -> int | None:
         with self.project.unit() as s:
             return revisions.last_undoable(s)
 
     # -- helpers -----------------------------------------------------------
     def _set_many(
-        self, segment_ids: int | Sequence[int], kind: str, description: str, **fields: Any
+        self,
+        segment_ids: int | Sequence[int],
+        kind: str,
+        description: str,
+        *,
+        touch: bool = True,
+        **fields: Any,
     ) -> OpResult:
+        """Set ``fields`` on each segment; with ``touch`` (a person's change of its
+        content) a change promotes an ``auto`` segment to ``edited``."""
         ids = [segment_ids] if isinstance(segment_ids, int) else list(segment_ids)
         with self.project.unit() as s:
             rec = revisions.Recorder(s, kind, description)
             for sid in ids:
-                rec.change(self._segment(s, sid), **fields)
+                if not touch:
+                    rec.change(self._segment(s, sid), **fields)
+                    continue
+                seg = self._for_edit(s, rec, sid)
+                changes = dict(fields)
+                if any(getattr(seg, k) != v for k, v in fields.items()):
+                    changes.setdefault("status", touched(seg.status))
+                rec.change(seg, **changes)
             return rec.result()
+
+    def _for_edit(self, s: Session, rec: revisions.Recorder, segment_id: int) -> Segment:
+        """The segment a person is changing; one a transcription pass has just
+        replaced comes back (the person wins over the model), and the pass's
+        new segments that overlap it are retired in the same undo step."""
+        seg = s.get(Segment, segment_id)
+        if seg is None:
+            raise NotFoundError(f"There is no segment #{segment_id}.")
+        if not seg.deleted:
+            return seg
+        if not replaced_by_model(s, segment_id):
+            raise NotFoundError(f"There is no segment #{segment_id} (it was deleted).")
+        rec.change(seg, deleted=False, status=touched(seg.status))
+        overlapping = s.scalars(
+            select(Segment).where(
+                Segment.recording_id == seg.recording_id,
+                Segment.tier_id == seg.tier_id,
+                Segment.deleted.is_(False),
+                Segment.status == "auto",
+                Segment.id != seg.id,
+                Segment.start_ms < seg.end_ms,
+                Segment.end_ms > seg.start_ms,
+            )
+        )
+        for other in overlapping:
+            rec.change(other, deleted=True)
+        rec.op.description += " (kept over the new transcription)"
+        return seg
 
     def _add(
         self,
@@ -290,6 +401,7 @@ class SegmentService:
 
     @staticmethod
     def _segment(s: Session, segment_id: int, *, allow_deleted: bool = False) -> Segment:
+        """The segment for reading or structural edits (split, merge, delete)."""
         seg = s.get(Segment, segment_id)
         if seg is None or (seg.deleted and not allow_deleted):
             raise NotFoundError(f"There is no segment #{segment_id}.")
@@ -326,3 +438,22 @@ class SegmentService:
                 f"A segment cannot end after the recording ({end_ms / 1000:.3f} s > "
                 f"{recording.duration_ms / 1000:.3f} s)."
             )
+
+
+def replaced_by_model(s: Session, segment_id: int) -> bool:
+    """Whether the segment's last change was a transcription pass retiring it."""
+    row = s.execute(
+        select(Revision.before, Revision.after, Operation.kind)
+        .join(Operation, Revision.operation_id == Operation.id)
+        .where(Revision.segment_id == segment_id)
+        .order_by(Revision.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return False
+    before, after, kind = row
+    return (
+        kind == "transcribe"
+        and bool(after and after.get("deleted"))
+        and not (before or {}).get("deleted", False)
+    )

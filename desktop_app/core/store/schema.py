@@ -195,6 +195,24 @@ class Revision(Base):
     operation: Mapped[Operation] = relationship(back_populates="revisions")
 
 
+class Draft(Base):
+    """Text typed into an editor and not yet saved (journalled while typing).
+
+    Written a moment after each pause in typing and removed when the edit is
+    saved or deliberately cancelled, so text in an editor survives a crash or a
+    kill; the next open offers it back.
+    """
+
+    __tablename__ = "drafts"
+
+    segment_id: Mapped[int] = mapped_column(
+        ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    base_text: Mapped[str] = mapped_column(Text, default="")  # the text when editing began
+    saved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
 class Job(Base):
     __tablename__ = "jobs"
 

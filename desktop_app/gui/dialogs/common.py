@@ -42,6 +42,17 @@ def confirm(parent: QWidget | None, message: str, title: str = "Jazba") -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def choose_action(
+    parent: QWidget | None, message: str, buttons: Sequence[str], title: str = "Jazba"
+) -> int | None:
+    """Ask with one button per choice; the index of the one clicked (None: closed)."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, message, parent=parent)
+    made = [box.addButton(text, QMessageBox.ButtonRole.ActionRole) for text in buttons]
+    box.exec()
+    clicked = box.clickedButton()
+    return made.index(clicked) if clicked in made else None
+
+
 def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
     value, ok = QInputDialog.getText(parent, title, label, text=text)
     return value.strip() if ok and value.strip() else None

@@ -7,7 +7,15 @@ from datetime import UTC
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QTableView, QVBoxLayout
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+)
 
 from desktop_app.core.services.dto import RevisionInfo
 from desktop_app.gui.review.segment_table_model import fmt_ms
@@ -26,6 +34,7 @@ KIND_LABELS = {
     "set_language": "language set",
     "set_status": "status set",
     "merge_speakers": "speakers merged",
+    "restore_version": "earlier version restored",
     "undo": "undo",
     "redo": "redo",
 }
@@ -102,13 +111,19 @@ class RevisionModel(QAbstractTableModel):
 
 
 class HistoryDialog(QDialog):
+    """The versions of a segment, newest first; *Restore this version* gives
+    the segment back the text and times it had after the selected change."""
+
     def __init__(self, revisions: Sequence[RevisionInfo], title: str, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.resize(900, 360)
         self.model = RevisionModel(revisions, self)
-        view = QTableView()
+        self.chosen: RevisionInfo | None = None
+        self.view = view = QTableView()
         view.setModel(self.model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.verticalHeader().setVisible(False)
         view.setAlternatingRowColors(True)
         view.setWordWrap(False)
@@ -119,6 +134,27 @@ class HistoryDialog(QDialog):
         view.setColumnWidth(4, 220)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        self.restore_button = QPushButton("&Restore this version")
+        self.restore_button.setToolTip(
+            "Give the segment back the text, times, speaker and language it had after the "
+            "selected change (an edit of its own: Undo takes it back)"
+        )
+        self.restore_button.setEnabled(False)
+        self.restore_button.clicked.connect(self._restore)
+        buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ActionRole)
+        view.selectionModel().currentRowChanged.connect(self._row_changed)
         layout = QVBoxLayout(self)
         layout.addWidget(view)
         layout.addWidget(buttons)
+
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = current.row()
+        rev = self.model.revisions[row] if 0 <= row < len(self.model.revisions) else None
+        # the newest row is the segment as it is now: nothing to restore
+        self.restore_button.setEnabled(rev is not None and row > 0 and rev.after is not None)
+
+    def _restore(self) -> None:
+        row = self.view.currentIndex().row()
+        if 0 < row < len(self.model.revisions):
+            self.chosen = self.model.revisions[row]
+            self.accept()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from desktop_app.core.audio.peaks import PeakPyramid
@@ -72,7 +72,12 @@ class ReviewController(QObject):
         self.tier_id: int | None = None
         self.looping = False
         self._syncing = False
+        self._stale = False  # segments changed while an editor was open
         model.edit_handler = self._edit_from_table
+        for col in Col:  # any editor closing: show what changed meanwhile
+            delegate = pane.view.itemDelegateForColumn(col)
+            if delegate is not None:  # (not queued: the editor it names is deleted by then)
+                delegate.closeEditor.connect(self._editor_closed)
         pane.current_changed.connect(self._current_changed)
         pane.activated.connect(lambda seg: self.play_segment(seg))
         pane.word_clicked.connect(self._word_clicked)
@@ -88,6 +93,9 @@ class ReviewController(QObject):
     def set_session(self, session: ProjectSession | None, editor: EditController | None) -> None:
         self.player.stop()
         self.session, self.editor = session, editor
+        self.pane.journal.set_services(
+            session.drafts if session else None, session.segments if session else None
+        )
         self.recording = None
         self.tier_id = session.default_tier_id() if session else None
         if session is not None:
@@ -153,6 +161,18 @@ class ReviewController(QObject):
 
     def _segments_changed(self, recording_id: int) -> None:
         if self.recording is not None and recording_id in (ALL_RECORDINGS, self.recording.id):
+            if self.pane.is_editing():  # a reload would close the editor under the typist
+                self._stale = True
+                return
+            self.reload_segments()
+
+    def _editor_closed(self, *_args: object) -> None:
+        if self._stale:  # once the view has closed the editor
+            QTimer.singleShot(0, self._reload_if_stale)
+
+    def _reload_if_stale(self) -> None:
+        if self._stale and not self.pane.is_editing():
+            self._stale = False
             self.reload_segments()
 
     def _speakers_changed(self) -> None:

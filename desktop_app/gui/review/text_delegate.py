@@ -13,11 +13,20 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    QRectF,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QFont, QPalette, QTextDocument
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
-    QLineEdit,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -27,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.gui import theme
+from desktop_app.gui.review.segment_editor import SegmentTextEditor
 from desktop_app.gui.review.segment_table_model import SEGMENT_ROLE, fmt_ms
 from desktop_app.gui.review.word_spans import WordSpan, span_at_offset, word_spans
 
@@ -78,7 +88,11 @@ def word_tooltip(span: WordSpan) -> str:
 
 
 class TextDelegate(QStyledItemDelegate):
-    """Paints the text with its low-confidence words; edits it in a line editor."""
+    """Paints the text with its low-confidence words; edits it in a
+    :class:`~desktop_app.gui.review.segment_editor.SegmentTextEditor`."""
+
+    #: An editor opened on a segment: ``(editor, SegmentInfo)`` (for the draft journal).
+    editor_opened = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -176,11 +190,37 @@ class TextDelegate(QStyledItemDelegate):
 
     # -- editing -------------------------------------------------------------------
     def createEditor(self, parent: QWidget, option, index: Index) -> QWidget:
-        editor = QLineEdit(parent)
-        editor.setFrame(False)
+        editor = SegmentTextEditor(parent)
+        editor.submitted.connect(lambda e=editor: self._submit(e))
         self.active_editor = editor
         editor.destroyed.connect(lambda _obj=None, e=editor: self._forget(e))
+        seg = index.data(SEGMENT_ROLE)
+        if isinstance(seg, SegmentInfo):
+            self.editor_opened.emit(editor, seg)
         return editor
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        if isinstance(editor, SegmentTextEditor):
+            if not editor.document().isModified():  # a refresh never overwrites typing
+                editor.setText(str(index.data(Qt.ItemDataRole.EditRole) or ""))
+                editor.document().setModified(False)
+            return
+        super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model, index: Index) -> None:
+        if isinstance(editor, SegmentTextEditor):
+            model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
+            return
+        super().setModelData(editor, model, index)
+
+    def updateEditorGeometry(self, editor: QWidget, option, index: Index) -> None:
+        editor.setGeometry(option.rect)
+        if isinstance(editor, SegmentTextEditor):
+            editor.set_min_height(option.rect.height())
+
+    def _submit(self, editor: SegmentTextEditor) -> None:
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
 
     def _forget(self, editor: QWidget) -> None:
         if self.active_editor is editor:  # not a newer editor opened meanwhile

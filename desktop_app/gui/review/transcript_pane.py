@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.services.dto import SegmentInfo
+from desktop_app.gui.review.draft_journal import DraftJournal
+from desktop_app.gui.review.job_banner import JobBanner
 from desktop_app.gui.review.segment_table_model import (
     LANGUAGES,
     SEGMENT_ROLE,
@@ -124,9 +126,12 @@ class TranscriptPane(QWidget):
         self.view.setItemDelegateForColumn(
             Col.LANGUAGE, ChoiceDelegate(lambda: none + [(x, x) for x in LANGUAGES], self.view)
         )
-        self.view.setItemDelegateForColumn(
-            Col.STATUS, ChoiceDelegate(lambda: [(x, x) for x in STATUSES], self.view)
+        self.view.setItemDelegateForColumn(  # a person never sets 'auto' (model output)
+            Col.STATUS,
+            ChoiceDelegate(lambda: [(x, x) for x in STATUSES if x != "auto"], self.view),
         )
+        self.journal = DraftJournal(self.text_delegate, self)  # typing survives a kill
+        self.banner = JobBanner()
         self.view.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.view.doubleClicked.connect(self._double_clicked)
         self._pressed: tuple[int, int] | None = None  # (row, word) under a left press
@@ -139,6 +144,7 @@ class TranscriptPane(QWidget):
         layout.setContentsMargins(6, 4, 6, 6)
         layout.setSpacing(4)
         layout.addWidget(self.title)
+        layout.addWidget(self.banner)
         layout.addWidget(self.view, 1)
 
     # -- queries ------------------------------------------------------------
