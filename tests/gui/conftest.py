@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -24,6 +23,7 @@ from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.services.segments import NewSegment, SegmentService
 from desktop_app.core.services.speakers import TierService
 from desktop_app.core.settings import Settings
+from tests.fake_engine import FakeEngine, fake_model
 
 QT_LOG_IGNORE = (
     "This plugin does not support propagateSizeHints",
@@ -235,65 +235,6 @@ def window(make_window, project_path: Path) -> Iterator:
 
 
 # -- a fake speech model for the transcription job ------------------------------------------
-class FakeEngine:
-    """Stands in for ``WhisperOnnx`` inside the real transcription job: one
-    segment per stretch of sound (20 ms frames louder than -40 dBFS, split at
-    pauses of 300 ms), with placeholder words the reviewer must correct.
-    ``delay`` seconds pass before each segment (to cancel mid-job)."""
-
-    device = "cpu"
-    device_warning = None
-
-    def __init__(self) -> None:
-        self.delay = 0.0
-        self.calls = 0
-
-    def transcribe(self, audio: np.ndarray, options: object):
-        from desktop_app.asr.transcribe import Segment, Word
-
-        self.calls += 1
-        frame = 320
-        n = len(audio) // frame
-        rms = np.sqrt((audio[: n * frame].reshape(n, frame) ** 2).mean(axis=1))
-        regions: list[tuple[int, int]] = []
-        start = end = None
-        for i, loud in enumerate(rms > 0.01):
-            if loud:
-                start = i if start is None else start
-                end = i + 1
-            elif start is not None and i - end >= 15:
-                regions.append((start, end))
-                start = None
-        if start is not None:
-            regions.append((start, end))
-
-        def segments():
-            for k, (a, b) in enumerate(regions):
-                time.sleep(self.delay)
-                s, e = a * 0.02, b * 0.02
-                words = tuple(
-                    Word(f" сөз{k}{j}", s + j * (e - s) / 2, s + (j + 1) * (e - s) / 2, p)
-                    for j, p in enumerate((0.9, 0.4))
-                )
-                yield Segment(
-                    id=k,
-                    start=s,
-                    end=e,
-                    text=f"сөз{k}0 сөз{k}1",
-                    tokens=(),
-                    token_logprobs=(),
-                    avg_logprob=-0.5,
-                    no_speech_prob=0.01,
-                    compression_ratio=1.0,
-                    temperature=0.0,
-                    language="kk",
-                    confidence=0.55,
-                    words=words,
-                )
-
-        return segments(), SimpleNamespace(language="kk")
-
-
 @pytest.fixture
 def fake_asr(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeEngine:
     """The GUI's transcription job runs for real (model pass, undo step, job
@@ -301,22 +242,7 @@ def fake_asr(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeEngine:
     from desktop_app.services import transcription
 
     engine = FakeEngine()
-    manifest = SimpleNamespace(id="fake-1", name="fake model", source="test", parent_id=None)
-
-    class Registry:
-        def active(self):
-            return manifest
-
-        def get(self, model_id: str):
-            return manifest
-
-        def path(self, model_id: str) -> Path:
-            return tmp_path / "fake-model"
-
-    class Engines:
-        def get(self, *_args: object) -> FakeEngine:
-            return engine
-
-    monkeypatch.setattr(transcription, "ModelRegistry", Registry)
-    monkeypatch.setattr(transcription, "_DEFAULT_CACHE", Engines())
+    registry, engines = fake_model(engine, tmp_path / "fake-model")
+    monkeypatch.setattr(transcription, "ModelRegistry", registry)
+    monkeypatch.setattr(transcription, "_DEFAULT_CACHE", engines)
     return engine
