@@ -284,6 +284,15 @@ class MainWindow(QMainWindow):
             self.recordings.select(first.id)
         self.transcript.view.setFocus()
         capture_hook.recover_on_open(self, session)  # recordings a crash left unfinished
+        self._preload_model()
+
+    def _preload_model(self) -> None:
+        """Load the speech model in the background now, once per app session."""
+        try:
+            from desktop_app.gui.transcription_hook import preload
+        except ImportError:  # no ASR runtime in this installation
+            return
+        preload(self)
 
     def refresh_recordings(self) -> None:
         if self.session is not None:

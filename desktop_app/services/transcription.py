@@ -103,18 +103,39 @@ class TranscribeResult:
 
 
 class EngineCache:
-    """Keeps the last loaded model so consecutive jobs do not reload it."""
+    """Keeps the last loaded model so consecutive jobs do not reload it.
+
+    One cache lives for the whole process (:func:`default_engines`): the GUI
+    loads the model once per session (ahead of the first job, when a project
+    opens), and every later job with the same settings gets the same engine.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple[str, str, int | None, str] | None = None
         self._engine: WhisperOnnx | None = None
+        self.loads = 0  # how many engines were built (a second job must not build one)
+
+    @staticmethod
+    def key(
+        model_dir: Path, device: str, threads: int | None, precision: str = "fp32"
+    ) -> tuple[str, str, int | None, str]:
+        return (str(model_dir), device, threads, precision)
+
+    def loaded(
+        self, model_dir: Path, device: str, threads: int | None, precision: str = "fp32"
+    ) -> bool:
+        """Whether :meth:`get` with these settings returns at once (no load)."""
+        return self._engine is not None and self._key == self.key(
+            model_dir, device, threads, precision
+        )
 
     def get(
         self, model_dir: Path, device: str, threads: int | None, precision: str = "fp32"
     ) -> WhisperOnnx:
-        """The engine for these settings; ``precision`` is ``fp32`` or ``int8`` (resolved)."""
-        key = (str(model_dir), device, threads, precision)
+        """The engine for these settings; ``precision`` is ``fp32`` or ``int8`` (resolved).
+        A caller that comes while another loads the same model waits for it."""
+        key = self.key(model_dir, device, threads, precision)
         with self._lock:
             if self._engine is None or self._key != key:
                 self._engine = None  # release the old sessions first
@@ -122,10 +143,16 @@ class EngineCache:
                     model_dir, device=device, threads=threads, quantized=precision == "int8"
                 )
                 self._key = key
+                self.loads += 1
             return self._engine
 
 
 _DEFAULT_CACHE = EngineCache()
+
+
+def default_engines() -> EngineCache:
+    """The process-wide engine cache that :func:`transcribe_recording` uses by default."""
+    return _DEFAULT_CACHE
 
 
 def resolve_model(registry: ModelRegistry, model_id: str | None) -> Manifest:

@@ -306,6 +306,9 @@ def fake_asr(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeEngine:
         def get(self, *_args: object) -> FakeEngine:
             return engine
 
+        def loaded(self, *_args: object) -> bool:
+            return True
+
     monkeypatch.setattr(transcription, "ModelRegistry", Registry)
     monkeypatch.setattr(transcription, "_DEFAULT_CACHE", Engines())
     return engine
