@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, 
 
 from desktop_app.core.errors import Cancelled, JazbaError
 from desktop_app.core.jobs import JobState
+from desktop_app.gui.error_text import gui_text
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class _Runnable(QRunnable):
             bridge.cancelled.emit()
         except JazbaError as exc:
             log.info("job '%s' failed: %s", self.title, exc, exc_info=True)
-            bridge.error.emit(str(exc))
+            bridge.error.emit(gui_text(exc))
         except Exception as exc:  # a bug: keep the traceback, tell the user briefly
             log.exception("job '%s' crashed", self.title)
             bridge.error.emit(f"Unexpected error in '{self.title}': {exc}. Details are in the log.")

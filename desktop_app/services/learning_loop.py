@@ -34,7 +34,7 @@ from typing import Any
 
 from desktop_app.asr.manifest import HF_WEIGHTS, Manifest, ModelSource
 from desktop_app.asr.registry import ModelRegistry
-from desktop_app.core.errors import ModelError
+from desktop_app.core.errors import Fix, ModelError
 from desktop_app.core.jobs import JobState, Progress, SubState
 from desktop_app.core.learning.audit import DataAudit, audit
 from desktop_app.core.learning.checkpoints import verify_run
@@ -316,7 +316,11 @@ def finetune_on_splits(
     registry = registry or ModelRegistry()
     parent = registry.get(request.base_model_id) if request.base_model_id else registry.active()
     if parent is None:
-        raise ModelError("No model is installed to start from; install the default model first.")
+        raise ModelError(
+            "No speech model is installed to start from.",
+            fix=Fix.INSTALL_SPEECH_MODEL,
+            cli="Run 'jazba models install-default' first.",
+        )
     base, from_default = base_checkpoint(registry, parent)
     data_audit = audit(splits)
     if run is None:

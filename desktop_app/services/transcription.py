@@ -24,7 +24,7 @@ from desktop_app.asr.presets import DEFAULT_PRESET, preset
 from desktop_app.asr.registry import ModelRegistry
 from desktop_app.asr.transcribe import Segment, WhisperOnnx
 from desktop_app.core.audio.importer import load_model_audio
-from desktop_app.core.errors import Cancelled, ModelError
+from desktop_app.core.errors import Cancelled, Fix, ModelError
 from desktop_app.core.jobs import JobState, Progress
 from desktop_app.core.project import Project
 from desktop_app.core.services.dto import SegmentInfo
@@ -73,8 +73,9 @@ def resolve_precision(precision: str, model_dir: Path, device: str) -> str:
         raise ModelError(f"Unknown precision '{precision}': use {', '.join(PRECISIONS)}.")
     if precision == "int8" and not has_int8(model_dir):
         raise ModelError(
-            "This model version has no int8 variant. Add it with "
-            "'jazba models upgrade MODEL_ID', or transcribe with precision fp32."
+            "This model version has no int8 variant.",
+            fix=Fix.ADD_INT8,
+            cli="Add it with 'jazba models upgrade MODEL_ID', or transcribe with precision fp32.",
         )
     if precision != "auto":
         return precision
@@ -161,8 +162,9 @@ def resolve_model(registry: ModelRegistry, model_id: str | None) -> Manifest:
     active = registry.active()
     if active is None:
         raise ModelError(
-            "No speech model is installed. Run 'jazba models install-default' "
-            "(offline, about a minute) or import one."
+            "No speech model is installed.",
+            fix=Fix.INSTALL_SPEECH_MODEL,
+            cli="Run 'jazba models install-default' (offline, about a minute) or import one.",
         )
     return active
 

@@ -332,7 +332,7 @@ class TrainingDialog(QDialog):
             record = version_record(self.registry, model_id)
             manifest = self.registry.get(model_id)
         except JazbaError as exc:
-            self.status.setText(str(exc))
+            self.status.setText(dialogs.user_message(exc))
             return
         if record.training:
             self.curves.set_history(record.training)
@@ -435,7 +435,7 @@ class TrainingDialog(QDialog):
         try:
             self.registry.set_active(model_id)
         except JazbaError as exc:
-            dialogs.show_error(self, str(exc))
+            dialogs.show_error(self, dialogs.user_message(exc))
         self.refresh_versions()
         self.status.setText(
             f"Active model: {model_id}. Re-transcribing changes only auto segments."
@@ -445,7 +445,7 @@ class TrainingDialog(QDialog):
         try:
             m = self.registry.rollback()
         except JazbaError as exc:
-            dialogs.show_error(self, str(exc))
+            dialogs.show_error(self, dialogs.user_message(exc))
             return
         self.refresh_versions()
         self.status.setText(f"Rolled back: {m.name} is active again.")
