@@ -214,8 +214,8 @@ class Readiness:
             more = self.min_train - self.train
             out.append(
                 f"Training needs at least {self.min_train} segments to learn from: approve at "
-                f"least {_count(more, 'more segment')} (some of every new batch are held out "
-                "for testing, so approve a few extra)."
+                f"least {more} more (a few of every new batch are held out for testing, so "
+                "approve some extra)."
             )
         if not self.test:
             out.append(

@@ -178,6 +178,7 @@ def test_conditions_say_what_is_missing_before_start(qtbot, tmp_path, registry) 
         assert "Training needs at least 8 segments to learn from: approve at least" in text
         assert "Ready to train" not in text
         assert not d.start_btn.isEnabled()
+        assert d.status.text() == "Start needs what is said in red under Training data."
         assert "Training starts from <b>Tiny base (" in text
     finally:
         project.close()
@@ -186,7 +187,7 @@ def test_conditions_say_what_is_missing_before_start(qtbot, tmp_path, registry) 
 def test_a_project_with_enough_data_is_ready(dialog) -> None:
     text = dialog.conditions.text()
     assert "You have 66 approved segments" in text and "Ready to train." in text
-    assert dialog.start_btn.isEnabled()
+    assert dialog.start_btn.isEnabled() and dialog.status.text() == "Ready."
     dialog.include_edited.setChecked(True)  # the words follow the choice
     assert "approved or edited segments" in dialog.conditions.text()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_app.core.dates import DATE_FORMS, date_problem
 from desktop_app.gui import theme
@@ -49,6 +49,9 @@ class DateField(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.edit)
         layout.addWidget(self.problem)
+        layout.addStretch(1)
+        # as tall as its lines: a form gives spare height to fields that may grow
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.edit.textChanged.connect(lambda _t: self._check(typing=True))
         self.edit.editingFinished.connect(self._finished)
         self.edit.setText(text)  # may be an old, invalid value: shown with its problem

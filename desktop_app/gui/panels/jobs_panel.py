@@ -180,6 +180,9 @@ class ProgressDelegate(QStyledItemDelegate):
         painter.setPen(QColor(t.error if status is JobStatus.FAILED else t.muted))
         painter.setBrush(QColor(t.alt_base))
         painter.drawRoundedRect(rect, 4, 4)
+        centre = Qt.AlignmentFlag.AlignCenter
+        painter.setPen(QColor(colours[fill] if fill in ("error", "muted") else t.text))
+        painter.drawText(rect, centre, text)
         if value > 0:
             done = QRect(
                 rect.left(), rect.top(), max(6, rect.width() * value // 100), rect.height()
@@ -187,12 +190,9 @@ class ProgressDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(colours[fill]))
             painter.drawRoundedRect(done, 4, 4)
-        on_fill = "#ffffff" if t.name == "light" else "#10151c"
-        if value >= 55:
-            painter.setPen(QColor(on_fill))
-        else:
-            painter.setPen(QColor(colours[fill] if fill in ("error", "muted") else t.text))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            painter.setClipRect(done)  # the text over the fill in the fill's contrast colour
+            painter.setPen(QColor("#ffffff" if t.name == "light" else "#10151c"))
+            painter.drawText(rect, centre, text)
         painter.restore()
 
 

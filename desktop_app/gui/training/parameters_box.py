@@ -55,6 +55,12 @@ class ParametersBox(QGroupBox):
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("default: base name · project")
         self.activate_after = QCheckBox("Make the new version active when done")
+        for box in (self.base_combo, self.precision, self.select_by, self.method_combo):
+            # long version names must not widen the dialog's left column
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            box.setMinimumContentsLength(18)
         form.addRow("Start from", self.base_combo)
         form.addRow("Method", self.method_combo)
         form.addRow("", self.freeze)

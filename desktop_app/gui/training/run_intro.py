@@ -67,8 +67,12 @@ def card_before_run(manifest: Manifest | None, card: str | None) -> str:
     facts = [f"- Version: `{manifest.id}`", f"- Source: {manifest.source}"]
     if manifest.created_at:
         facts.append(f"- Installed: {manifest.created_at[:16].replace('T', ' ')}")
-    if manifest.languages:
-        facts.append(f"- Languages: {', '.join(manifest.languages)}")
+    langs = manifest.languages
+    if len(langs) > 12:  # a multilingual model: say how many, and ours
+        ours = [code for code in ("kk", "ru") if code in langs]
+        facts.append(f"- Languages: {len(langs)}, among them {', '.join(ours) or 'none of kk, ru'}")
+    elif langs:
+        facts.append(f"- Languages: {', '.join(langs)}")
     for key, value in sorted(manifest.metrics.items()):
         facts.append(f"- {key.replace('_', ' ')}: {value:.3g}")
     if manifest.notes:

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -81,6 +82,8 @@ if TYPE_CHECKING:
     from desktop_app.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+CONDITION_STATUS = {True: "Ready.", False: "Start needs what is said in red under Training data."}
 
 
 class _Messages(QObject):
@@ -155,7 +158,11 @@ class TrainingDialog(QDialog):
         self.base_combo = self.params.base_combo  # the version training starts from
         self.base_combo.currentIndexChanged.connect(lambda _i: self._base_changed())
         lv.addWidget(self.params)
+        lv.addStretch(1)
 
+        run = QWidget()  # below the scrolling part: Start is always in sight
+        rv = QVBoxLayout(run)
+        rv.setContentsMargins(lv.contentsMargins())
         run_row = QHBoxLayout()
         self.start_btn = QPushButton("Start training")
         self.start_btn.setObjectName("training_start")
@@ -166,15 +173,14 @@ class TrainingDialog(QDialog):
         self.cancel_btn.clicked.connect(self.cancel)
         run_row.addWidget(self.start_btn)
         run_row.addWidget(self.cancel_btn)
-        lv.addLayout(run_row)
+        rv.addLayout(run_row)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.status = QLabel("Ready.")
+        self.status = QLabel("")
         self.status.setObjectName("training_status")
         self.status.setWordWrap(True)
-        lv.addWidget(self.progress)
-        lv.addWidget(self.status)
-        lv.addStretch(1)
+        rv.addWidget(self.progress)
+        rv.addWidget(self.status)
 
         self.tabs = QTabWidget()
         self.curves = CurvesView()
@@ -199,11 +205,24 @@ class TrainingDialog(QDialog):
         self.log_view.setObjectName("training_log")
         self.tabs.addTab(self.log_view, "Log")
 
+        scroll = QScrollArea()  # the conditions and the audit are never cut off
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(
+            left.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+        )
+        column = QWidget()
+        cv = QVBoxLayout(column)
+        cv.setContentsMargins(0, 0, 0, 0)
+        cv.addWidget(scroll, 1)
+        cv.addWidget(run)
         split = QSplitter()
-        split.addWidget(left)
+        split.addWidget(column)
         split.addWidget(self.tabs)
         split.setStretchFactor(1, 1)
-        split.setSizes([430, 820])
+        split.setSizes([470, 780])
         outer = QVBoxLayout(self)
         outer.addWidget(split)
 
@@ -277,6 +296,8 @@ class TrainingDialog(QDialog):
             ready = self.readiness.ready and self.base_problem is None
         self.start_btn.setEnabled(ready and not self.running)
         self.start_btn.setToolTip("" if ready else "See the conditions under Training data")
+        if self.status.text() in ("", *CONDITION_STATUS.values()):  # not a run's outcome
+            self.status.setText(CONDITION_STATUS[ready])
 
     def show_audit(self, result: DataAudit) -> None:
         lines = result.summary_lines()
