@@ -390,7 +390,9 @@ class TrainingDialog(QDialog):
         def job(state: Any) -> FinetuneResult:
             return finetune([project], request, state, registry=registry, on_message=forward)
 
-        self.job = self.runner.start("Fine-tune the speech model", job)
+        self.job = self.runner.start(
+            f"Train a better model on {project.name} (from {self.base_combo.currentText()})", job
+        )
         self.job.changed.connect(self._on_job_changed)
         self.job.finished.connect(self.show_result)
         self.job.failed.connect(self._on_failed)

@@ -137,7 +137,8 @@ class UnitLMHook:
         project = session.project
         request = ScoreRequest(device="auto")
         job = self.w.runner.start(
-            "Unit-LM scoring", lambda state: score_project(project, request, state)
+            f"Score {session.name} with the unit LM",
+            lambda state: score_project(project, request, state),
         )
 
         def finished(result: object) -> None:
@@ -165,7 +166,7 @@ class UnitLMHook:
             return None
         project = session.project
         job = self.w.runner.start(
-            "Learn a unit LM from this project", lambda state: learn_job(project, state)
+            f"Learn a unit LM from {session.name}", lambda state: learn_job(project, state)
         )
 
         def finished(version: object) -> None:
