@@ -95,4 +95,7 @@ def fake_model(engine: FakeEngine, folder: Path) -> tuple[type, object]:
         def get(self, *_args: object) -> FakeEngine:
             return engine
 
+        def loaded(self, *_args: object) -> bool:
+            return True
+
     return Registry, Engines()

@@ -49,6 +49,7 @@ class UpgradeResult:
     model_id: str
     added: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what could not be added, and why
+    missing_checkpoint: bool = False  # word timings need the HF checkpoint given by hand
 
 
 def _checkpoint_for(manifest_source: str, source_ref: str, hf_dir: Path | None) -> list[str]:
@@ -86,9 +87,10 @@ def upgrade_version(
             args += align
         else:
             result.notes.append(
-                "Word timings stay estimated: this version does not keep its Hugging Face "
-                "checkpoint; pass it with --hf-dir to add the word aligner."
+                "Word timings stay estimated: the word aligner is built from the Hugging Face "
+                "checkpoint this version was made from, and the version does not keep it."
             )
+            result.missing_checkpoint = True
     if not args:
         return result
     staging = registry._staging_dir(f"upgrade-{model_id}")

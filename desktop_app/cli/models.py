@@ -110,6 +110,8 @@ def upgrade(
     typer.echo(f"{model_id}: added {added}")
     for note in result.notes:
         typer.echo(f"  note: {note}")
+    if result.missing_checkpoint:
+        typer.echo("  Give that checkpoint with --hf-dir FOLDER to add word timings.")
 
 
 @models_app.command("remove")

@@ -2,15 +2,44 @@
 
 Every error raised on purpose by the core derives from :class:`JazbaError` and
 carries a message written for the user (what failed, which file, what to do).
+
+The core is shared by the command line and the desktop app, which do things
+differently ("run 'jazba models install-default'" against a button in the
+Settings). So the message itself names no command, flag or menu: what to do
+is a :class:`Fix` that each front end words, with the command-line wording
+given as ``cli`` (``str(error)`` is the command-line text, as the CLI and the
+log show it; the GUI words the fix with its own menu paths).
 """
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 
 
+class Fix(enum.Enum):
+    """What the user can do about an error, for each front end to word."""
+
+    INSTALL_SPEECH_MODEL = "install_speech_model"
+    ADD_INT8 = "add_int8"
+    LEARN_UNIT_LM = "learn_unit_lm"
+    CHOOSE_RECORDING = "choose_recording"
+    IMPORT_AUDIO_OR_CHOOSE_RECORDING = "import_audio_or_choose_recording"
+
+
 class JazbaError(Exception):
-    """Base class for errors whose message is meant to be shown to a user."""
+    """Base class for errors whose message is meant to be shown to a user.
+
+    ``message`` is front-end neutral; ``fix`` says what to do, ``cli`` how on
+    the command line (appended in ``str()``; a front end with its own wording
+    of ``fix`` shows ``message`` and that instead).
+    """
+
+    def __init__(self, message: str = "", *, fix: Fix | None = None, cli: str = "") -> None:
+        self.message = message
+        self.fix = fix
+        self.cli = cli
+        super().__init__(f"{message} {cli}" if cli else message)
 
 
 class Cancelled(JazbaError):

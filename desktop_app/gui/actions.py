@@ -22,8 +22,7 @@ def build_actions(
     for spec in shortcuts.ACTIONS:
         action = QAction(spec.text, parent)
         action.setObjectName(f"action_{spec.id}")
-        if spec.icon:
-            action.setIcon(theme.icon(spec.icon))
+        _set_icon(spec.id, action)
         action.setCheckable(spec.checkable)
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         handler = handlers.get(spec.id)
@@ -38,24 +37,55 @@ def build_actions(
     return actions
 
 
+UNAVAILABLE = "unavailableReason"  # action property: why the command cannot run now
+
+
 def apply_keys(actions: Mapping[str, QAction], keys: Mapping[str, str]) -> None:
     for action_id, action in actions.items():
         key = keys.get(action_id, "")
         action.setShortcut(QKeySequence(key))
-        spec = shortcuts.BY_ID.get(action_id)
-        tip = spec.text.replace("&", "") if spec else action.text()
-        native = QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"{tip} ({native})" if native else tip)
-        if spec and spec.help:
-            action.setStatusTip(spec.help)
+        _describe(action_id, action)
+
+
+def _describe(action_id: str, action: QAction) -> None:
+    """Tooltip (with the key) and status tip; an unavailable command says why."""
+    spec = shortcuts.BY_ID.get(action_id)
+    tip = spec.text.replace("&", "") if spec else action.text()
+    native = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    tip = f"{tip} ({native})" if native else tip
+    reason = action.property(UNAVAILABLE)
+    action.setToolTip(f"{tip} — {reason}" if reason else tip)
+    if reason:
+        action.setStatusTip(str(reason))
+    elif spec and spec.help:
+        action.setStatusTip(spec.help)
+
+
+def set_unavailable(action_id: str, action: QAction, reason: str | None) -> None:
+    """Show ``action`` greyed out with ``reason`` in its tooltip (``None``: as usual).
+
+    Unlike a disabled action it can still be triggered, so its handler can say
+    why it cannot run (and look again: a device may have been plugged in).
+    """
+    action.setProperty(UNAVAILABLE, reason or None)
+    _describe(action_id, action)
+    _set_icon(action_id, action)
+
+
+def is_unavailable(action: QAction) -> bool:
+    return bool(action.property(UNAVAILABLE))
+
+
+def _set_icon(action_id: str, action: QAction) -> None:
+    spec = shortcuts.BY_ID.get(action_id)
+    if spec and spec.icon:
+        action.setIcon(theme.icon(spec.icon, muted=is_unavailable(action)))
 
 
 def refresh_icons(actions: Mapping[str, QAction]) -> None:
     """Re-colour icons after a theme change."""
     for action_id, action in actions.items():
-        spec = shortcuts.BY_ID.get(action_id)
-        if spec and spec.icon:
-            action.setIcon(theme.icon(spec.icon))
+        _set_icon(action_id, action)
 
 
 def insert_after(menu_bar: QMenuBar, anchor: QAction | None, *new: QAction) -> QMenu | None:

@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
             "open_project": self.ops.open_project_dialog,
             "open_demo": self.ops.open_demo,
             "import_audio": self.ops.import_audio,
-            "record": lambda: capture_hook.open_record_dialog(self),
+            "record": lambda: capture_hook.record_clicked(self),
             "close_project": self.ops.close_project,
             "transcribe": self.ops.transcribe_current,
             "settings": self.open_settings,
@@ -286,6 +286,16 @@ class MainWindow(QMainWindow):
         self.transcript.view.setFocus()
         capture_hook.recover_on_open(self, session)  # recordings a crash left unfinished
         recovery.offer_drafts_later(self, session)  # text typed when Jazba was killed
+        capture_hook.show_record_availability(self)  # greyed out without a microphone
+        self._preload_model()
+
+    def _preload_model(self) -> None:
+        """Load the speech model in the background now, once per app session."""
+        try:
+            from desktop_app.gui.transcription_hook import preload
+        except ImportError:  # no ASR runtime in this installation
+            return
+        preload(self)
 
     def refresh_recordings(self) -> None:
         if self.session is not None:

@@ -43,6 +43,14 @@ def demo_job(path: Path, state: JobState) -> Path:
     return folder
 
 
+def _same_folder(a: Path, b: Path) -> bool:
+    """Whether the user-given ``b`` names the project folder ``a``."""
+    try:
+        return a.resolve() == project_path(b).resolve() or a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
 class ProjectOps:
     def __init__(self, window: MainWindow) -> None:
         self.w = window
@@ -50,12 +58,17 @@ class ProjectOps:
 
     # -- open / new / close -------------------------------------------------------
     def open_project(self, path: str | Path) -> bool:
-        if not self.close_project():
+        """Open ``path`` in place of the open project. The new one is opened
+        first: if that fails, the project that was open stays open."""
+        session = self.w.session
+        if session is not None and _same_folder(session.path, Path(path)):
+            return True  # already open
+        if not self._may_close(ask=True):
             return False
         try:
             project = Project.open(Path(path))
         except JazbaError as exc:
-            dialogs.show_error(self.w, str(exc))
+            dialogs.show_error(self.w, dialogs.user_message(exc))
             if not Path(path).exists():
                 self.w.settings.remove_recent(path)
                 self.w.welcome.set_recent(self.w.settings.recent_projects)
@@ -63,8 +76,7 @@ class ProjectOps:
         except Exception as exc:  # a damaged database, a bug
             dialogs.show_error(self.w, dialogs.user_message(exc))
             return False
-        self._show(project)
-        return True
+        return self._replace_with(project)
 
     def open_project_dialog(self) -> None:
         recent = self.w.settings.recent_projects
@@ -75,14 +87,14 @@ class ProjectOps:
 
     def new_project(self) -> None:
         path = dialogs.ask_new_project(self.w)
-        if path is None or not self.close_project():
+        if path is None or not self._may_close(ask=True):
             return
         try:
             project = Project.create(path, name=project_path(path).stem)
         except JazbaError as exc:
-            dialogs.show_error(self.w, str(exc))
+            dialogs.show_error(self.w, dialogs.user_message(exc))
             return
-        self._show(project)
+        self._replace_with(project)
 
     def open_demo(self) -> Job:
         job = self.w.runner.start(
@@ -98,19 +110,33 @@ class ProjectOps:
         save_settings(self.w.settings)
         self.w.set_session(ProjectSession(project))
 
+    def _replace_with(self, project: Project) -> bool:
+        """Close the open project (its jobs were already confirmed) and show ``project``."""
+        if not self.close_project(ask=False):
+            project.close()  # a job would not stop: keep the one that was open
+            return False
+        self._show(project)
+        return True
+
+    def _may_close(self, ask: bool) -> bool:
+        """Whether the open project may be closed: no jobs, or the user agrees
+        to cancel them (``ask``). Nothing is closed or cancelled here."""
+        if self.w.session is None or not self.w.runner.running() or not ask:
+            return True
+        return dialogs.confirm(
+            self.w, "Jobs are still running on this project. Cancel them and close it?"
+        )
+
     def close_project(self, ask: bool = True) -> bool:
         """Close the open project (after its jobs stop). False if the user said no."""
         session = self.w.session
         if session is None:
             return True
-        if self.w.runner.running():
-            if ask and not dialogs.confirm(
-                self.w, "Jobs are still running on this project. Cancel them and close it?"
-            ):
-                return False
-            if not self.w.runner.shutdown(10_000):
-                dialogs.show_error(self.w, "A job did not stop in time; try again in a moment.")
-                return False
+        if not self._may_close(ask):
+            return False
+        if self.w.runner.running() and not self.w.runner.shutdown(10_000):
+            dialogs.show_error(self.w, "A job did not stop in time; try again in a moment.")
+            return False
         self.w.transcript.commit_editor()
         self.w.player.stop()
         self.w.set_session(None)

@@ -36,7 +36,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "&Record…",
         "Ctrl+Alt+R",
         "Project",
-        "recording",
+        "record",
         "Record from a microphone into the project (crash-safe; M drops a marker).",
     ),
     ActionSpec("close_project", "&Close project", "Ctrl+W", "Project", "close"),

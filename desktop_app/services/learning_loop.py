@@ -34,7 +34,7 @@ from typing import Any
 
 from desktop_app.asr.manifest import HF_WEIGHTS, Manifest, ModelSource
 from desktop_app.asr.registry import ModelRegistry
-from desktop_app.core.errors import ModelError
+from desktop_app.core.errors import Fix, ModelError
 from desktop_app.core.jobs import JobState, Progress, SubState
 from desktop_app.core.learning.audit import DataAudit, audit
 from desktop_app.core.learning.checkpoints import verify_run
@@ -148,18 +148,93 @@ def base_checkpoint(registry: ModelRegistry, parent: Manifest) -> tuple[Path, bo
     )
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether there is enough data to train, in a linguist's words.
+
+    The same conditions :func:`finetune` enforces before any work: at least
+    ``min_train`` segments left to learn from after the held-out test set and
+    the dev set are kept apart, and a non-empty test set (the new model is
+    compared with the old one on it).
+    """
+
+    segments: int
+    minutes: float
+    train: int
+    train_minutes: float
+    dev: int
+    test: int
+    test_minutes: float
+    min_train: int = MIN_TRAIN
+    include_edited: bool = False
+
+    @classmethod
+    def of(
+        cls, splits: Splits, min_train: int = MIN_TRAIN, include_edited: bool = False
+    ) -> Readiness:
+        def minutes(part: Sequence[Any]) -> float:
+            return sum(ex.duration_s for ex in part) / 60
+
+        return cls(
+            segments=len(splits.all()),
+            minutes=minutes(splits.all()),
+            train=len(splits.train),
+            train_minutes=minutes(splits.train),
+            dev=len(splits.dev),
+            test=len(splits.test),
+            test_minutes=minutes(splits.test),
+            min_train=min_train,
+            include_edited=include_edited,
+        )
+
+    @property
+    def kind(self) -> str:
+        return "approved or edited" if self.include_edited else "approved"
+
+    def summary(self) -> str:
+        """What there is: segments, minutes, and how they are shared out."""
+        have = f"You have {_count(self.segments, self.kind + ' segment')} ({self.minutes:.1f} min)."
+        if not self.segments:
+            return have
+        return (
+            f"{have} {self.test} of them are held out to test the new model against the "
+            f"current one ({self.test_minutes:.1f} min) and {self.dev} to follow its progress "
+            f"during training, which leaves {self.train} ({self.train_minutes:.1f} min) "
+            "to learn from."
+        )
+
+    def problems(self) -> list[str]:
+        """What is missing before training can start (empty: ready)."""
+        out = []
+        if self.train < self.min_train:
+            more = self.min_train - self.train
+            out.append(
+                f"Training needs at least {self.min_train} segments to learn from: approve at "
+                f"least {more} more (a few of every new batch are held out for testing, so "
+                "approve some extra)."
+            )
+        if not self.test:
+            out.append(
+                "No segments are held out for testing yet, so the new model could not be "
+                "compared with the current one: approve segments in more than one part of the "
+                "recordings."
+            )
+        return out
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems()
+
+
 def _check_data(splits: Splits, min_train: int) -> None:
-    if len(splits.train) < min_train:
-        raise DatasetError(
-            f"Only {len(splits.train)} approved segment(s) can be trained on; approve at least "
-            f"{min_train} (some are kept apart for testing: {len(splits.test)} "
-            f"test, {len(splits.dev)} dev)."
-        )
-    if not splits.test:
-        raise DatasetError(
-            "There is no held-out test data yet, so the new model could not be evaluated. "
-            "Approve more segments, in more than one part of the recordings."
-        )
+    readiness = Readiness.of(splits, min_train)
+    problems = readiness.problems()
+    if problems:
+        raise DatasetError(f"{readiness.summary()} {' '.join(problems)}")
 
 
 def _default_name(parent: Manifest, projects: Sequence[str]) -> str:
@@ -241,7 +316,11 @@ def finetune_on_splits(
     registry = registry or ModelRegistry()
     parent = registry.get(request.base_model_id) if request.base_model_id else registry.active()
     if parent is None:
-        raise ModelError("No model is installed to start from; install the default model first.")
+        raise ModelError(
+            "No speech model is installed to start from.",
+            fix=Fix.INSTALL_SPEECH_MODEL,
+            cli="Run 'jazba models install-default' first.",
+        )
     base, from_default = base_checkpoint(registry, parent)
     data_audit = audit(splits)
     if run is None:
@@ -353,6 +432,18 @@ def finetune_on_splits(
     return FinetuneResult(
         manifest, parent, before, after, data_audit, summary, card, run.path, minutes
     )
+
+
+def base_problem(registry: ModelRegistry, model_id: str | None) -> str | None:
+    """Why training cannot start from ``model_id`` (None: the active one), or None."""
+    try:
+        parent = registry.get(model_id) if model_id else registry.active()
+        if parent is None:
+            return "No speech model is installed to start from."
+        base_checkpoint(registry, parent)
+    except ModelError as exc:
+        return str(exc)
+    return None
 
 
 def model_card(registry: ModelRegistry, model_id: str) -> str | None:

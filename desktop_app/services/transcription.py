@@ -26,7 +26,7 @@ from desktop_app.asr.presets import DEFAULT_PRESET, preset
 from desktop_app.asr.registry import ModelRegistry
 from desktop_app.asr.transcribe import Segment, WhisperOnnx
 from desktop_app.core.audio.importer import load_model_audio
-from desktop_app.core.errors import Cancelled, ModelError
+from desktop_app.core.errors import Cancelled, Fix, ModelError
 from desktop_app.core.jobs import JobState, Progress
 from desktop_app.core.project import Project
 from desktop_app.core.services.job_log import JobLog
@@ -74,8 +74,9 @@ def resolve_precision(precision: str, model_dir: Path, device: str) -> str:
         raise ModelError(f"Unknown precision '{precision}': use {', '.join(PRECISIONS)}.")
     if precision == "int8" and not has_int8(model_dir):
         raise ModelError(
-            "This model version has no int8 variant. Add it with "
-            "'jazba models upgrade MODEL_ID', or transcribe with precision fp32."
+            "This model version has no int8 variant.",
+            fix=Fix.ADD_INT8,
+            cli="Add it with 'jazba models upgrade MODEL_ID', or transcribe with precision fp32.",
         )
     if precision != "auto":
         return precision
@@ -106,18 +107,39 @@ class TranscribeResult:
 
 
 class EngineCache:
-    """Keeps the last loaded model so consecutive jobs do not reload it."""
+    """Keeps the last loaded model so consecutive jobs do not reload it.
+
+    One cache lives for the whole process (:func:`default_engines`): the GUI
+    loads the model once per session (ahead of the first job, when a project
+    opens), and every later job with the same settings gets the same engine.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple[str, str, int | None, str] | None = None
         self._engine: WhisperOnnx | None = None
+        self.loads = 0  # how many engines were built (a second job must not build one)
+
+    @staticmethod
+    def key(
+        model_dir: Path, device: str, threads: int | None, precision: str = "fp32"
+    ) -> tuple[str, str, int | None, str]:
+        return (str(model_dir), device, threads, precision)
+
+    def loaded(
+        self, model_dir: Path, device: str, threads: int | None, precision: str = "fp32"
+    ) -> bool:
+        """Whether :meth:`get` with these settings returns at once (no load)."""
+        return self._engine is not None and self._key == self.key(
+            model_dir, device, threads, precision
+        )
 
     def get(
         self, model_dir: Path, device: str, threads: int | None, precision: str = "fp32"
     ) -> WhisperOnnx:
-        """The engine for these settings; ``precision`` is ``fp32`` or ``int8`` (resolved)."""
-        key = (str(model_dir), device, threads, precision)
+        """The engine for these settings; ``precision`` is ``fp32`` or ``int8`` (resolved).
+        A caller that comes while another loads the same model waits for it."""
+        key = self.key(model_dir, device, threads, precision)
         with self._lock:
             if self._engine is None or self._key != key:
                 self._engine = None  # release the old sessions first
@@ -125,10 +147,16 @@ class EngineCache:
                     model_dir, device=device, threads=threads, quantized=precision == "int8"
                 )
                 self._key = key
+                self.loads += 1
             return self._engine
 
 
 _DEFAULT_CACHE = EngineCache()
+
+
+def default_engines() -> EngineCache:
+    """The process-wide engine cache that :func:`transcribe_recording` uses by default."""
+    return _DEFAULT_CACHE
 
 
 def resolve_model(registry: ModelRegistry, model_id: str | None) -> Manifest:
@@ -137,8 +165,9 @@ def resolve_model(registry: ModelRegistry, model_id: str | None) -> Manifest:
     active = registry.active()
     if active is None:
         raise ModelError(
-            "No speech model is installed. Run 'jazba models install-default' "
-            "(offline, about a minute) or import one."
+            "No speech model is installed.",
+            fix=Fix.INSTALL_SPEECH_MODEL,
+            cli="Run 'jazba models install-default' (offline, about a minute) or import one.",
         )
     return active
 

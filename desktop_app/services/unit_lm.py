@@ -25,7 +25,7 @@ import numpy as np
 
 from desktop_app.asr.manifest import ENCODER_FILE
 from desktop_app.asr.registry import ModelRegistry
-from desktop_app.core.errors import JazbaError, ModelError
+from desktop_app.core.errors import Fix, JazbaError, ModelError
 from desktop_app.core.jobs import JobState, Progress, SubState
 from desktop_app.core.project import Project
 from desktop_app.core.services.dto import RecordingInfo
@@ -179,8 +179,10 @@ def fit_units(
                 manifest = asr.get(options.asr_model_id) if options.asr_model_id else asr.active()
                 if manifest is None:
                     raise ModelError(
-                        "Whisper-based units need an installed speech model: run "
-                        "'jazba models install-default' or pass a wav2vec2/HuBERT folder."
+                        "Whisper-based units need an installed speech model.",
+                        fix=Fix.INSTALL_SPEECH_MODEL,
+                        cli="Run 'jazba models install-default' or pass a wav2vec2/HuBERT "
+                        "folder (--features).",
                     )
                 encoder = asr.path(manifest.id) / ENCODER_FILE
                 layer = options.layer or middle_layer(encoder)

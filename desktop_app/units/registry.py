@@ -45,7 +45,7 @@ from desktop_app.asr.manifest import (
     write_active,
     write_manifest,
 )
-from desktop_app.core.errors import ModelError
+from desktop_app.core.errors import Fix, ModelError
 from desktop_app.core.paths import models_dir
 from desktop_app.units.codebook import CODEBOOK_FILE, load_codebook
 from desktop_app.units.features import FEATURES_FILE, WHISPER_KIND, FeatureSpec
@@ -134,7 +134,9 @@ class UnitVersion:
     def scorer(self, device: str = "cpu", threads: int | None = None) -> UnitLMScorer:
         if not self.has_lm or self.config.lm is None:
             raise ModelError(
-                f"'{self.name}' has units but no trained unit LM; run 'jazba unitlm train'."
+                f"'{self.name}' has units but no trained unit LM.",
+                fix=Fix.LEARN_UNIT_LM,
+                cli="Run 'jazba unitlm train'.",
             )
         return UnitLMScorer(
             self.folder / LM_FILE, self.config.k, self.config.lm.context, device, threads
@@ -192,7 +194,9 @@ class UnitRegistry:
             raise ModelError(f"'{version_id}' is not a valid unit model id.")
         folder = self.root / version_id
         if not (folder / MANIFEST_NAME).is_file():
-            raise ModelError(f"No unit model has the id '{version_id}' (see 'jazba units list').")
+            raise ModelError(
+                f"No unit model has the id '{version_id}'.", cli="(See 'jazba units list'.)"
+            )
         return folder
 
     def get(self, version_id: str) -> UnitVersion:
@@ -219,8 +223,9 @@ class UnitRegistry:
             version = self.active() if need_lm else (self.versions() or [None])[-1]
             if version is None:
                 raise ModelError(
-                    "No unit LM is installed: run 'jazba units fit' and 'jazba unitlm train' "
-                    "(Tools ▸ Unit LM in the app) first."
+                    "No unit LM is installed.",
+                    fix=Fix.LEARN_UNIT_LM,
+                    cli="Run 'jazba units fit' and 'jazba unitlm train' first.",
                 )
         if need_lm and not version.has_lm:
             version.scorer()  # raises the explanatory error

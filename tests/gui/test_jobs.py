@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from PySide6.QtCore import Qt
 
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.jobs import JobState
@@ -160,3 +161,92 @@ def test_imported_recording_appears(window, qtbot, tmp_path) -> None:
     assert window.recordings.model.rowCount() == 5
     new = window.recordings.model.recording(4)
     assert new.title == "жаңа жазба" and new.duration_ms == 1000
+
+
+def _grab_bar(panel: JobsPanel, row: int):
+    """The painted progress cell of ``row`` as an image."""
+    rect = panel.view.visualRect(panel.model.index(row, JobCol.PROGRESS))
+    return panel.view.viewport().grab(rect).toImage()
+
+
+def _has_colour(image, colour: str, tolerance: int = 40) -> bool:
+    from PySide6.QtGui import QColor
+
+    want = QColor(colour)
+    for y in range(0, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            c = image.pixelColor(x, y)
+            if (
+                abs(c.red() - want.red()) + abs(c.green() - want.green())
+                + abs(c.blue() - want.blue()) < tolerance
+            ):  # fmt: skip
+                return True
+    return False
+
+
+def test_a_failed_job_never_shows_a_full_green_bar(qtbot, runner) -> None:
+    """A job that reached 100 % and then failed reads "Failed: <why>" on an
+    empty red bar; a cancelled one reads "Cancelled"; only success is green."""
+    from desktop_app.gui import theme
+    from desktop_app.gui.panels.jobs_panel import STATUS_ROLE
+
+    def fails_at_the_end(state: JobState) -> None:
+        state.set_progress(1.0, "Written")
+        raise JazbaError("The disk is full.")
+
+    panel = JobsPanel(runner)
+    qtbot.addWidget(panel)
+    panel.resize(900, 240)
+    panel.show()
+    qtbot.waitExposed(panel)
+    ok = runner.start("Transcribe interview (#1)", lambda s: "fine")
+    bad = runner.start("Transcribe interview (#2)", fails_at_the_end)
+    qtbot.waitUntil(lambda: ok.status.finished and bad.status.finished, timeout=5000)
+    model, t = panel.model, theme.current()
+    assert model.data(model.index(1, JobCol.STATUS)) == "Failed: The disk is full."
+    assert model.data(model.index(1, JobCol.PROGRESS), STATUS_ROLE) is JobStatus.FAILED
+    green = t.status_color("approved")
+    assert _has_colour(_grab_bar(panel, 0), green)
+    failed_bar = _grab_bar(panel, 1)
+    assert not _has_colour(failed_bar, green)
+    assert _has_colour(failed_bar, t.error)
+    assert model.data(model.index(0, JobCol.ETA)).startswith("took")
+
+    stopped = runner.start("Long", lambda s: slow_job(s, steps=10_000, delay=0.001))
+    qtbot.waitUntil(lambda: stopped.status is JobStatus.RUNNING, timeout=5000)
+    with qtbot.waitSignal(stopped.cancelled, timeout=5000):
+        stopped.cancel()
+    assert model.data(model.index(2, JobCol.STATUS)) == "Cancelled"
+    assert not _has_colour(_grab_bar(panel, 2), green)
+
+
+def test_a_new_job_row_is_scrolled_into_view(qtbot, runner) -> None:
+    panel = JobsPanel(runner)
+    qtbot.addWidget(panel)
+    panel.resize(700, 150)  # room for about two rows
+    panel.show()
+    qtbot.waitExposed(panel)
+    for i in range(12):
+        runner.start(f"Import file{i}.wav", lambda s: None)
+    last = panel.model.index(11, JobCol.TITLE)
+    qtbot.waitUntil(
+        lambda: panel.view.viewport().rect().contains(panel.view.visualRect(last)), timeout=2000
+    )
+    assert panel.model.data(last, Qt.ItemDataRole.ToolTipRole) == "Import file11.wav"
+
+
+def test_a_status_held_back_by_the_throttle_still_shows(qtbot, runner) -> None:
+    """ "Working…" set right after "Loading…" is throttled away, and the job then
+    works silently for a while: the panel must not keep saying "Loading…"."""
+    release = threading.Event()
+
+    def job(state: JobState) -> None:
+        state.set_progress(0.0, "Loading the model…")
+        state.set_progress(0.0, "Working…")  # within the throttle interval
+        release.wait(5)
+
+    j = runner.start("Two messages", job)
+    qtbot.waitUntil(lambda: j.message == "Working…", timeout=3000)
+    release.set()
+    with qtbot.waitSignal(j.ended, timeout=5000):
+        pass

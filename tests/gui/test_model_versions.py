@@ -122,7 +122,7 @@ def test_versions_say_what_they_lack(dialog: SettingsDialog, registry: ModelRegi
     assert new.missing == [] and not new.upgradable
     # int8 present, aligner missing and its checkpoint unknown: nothing Upgrade can add
     assert onnx.missing == [NO_TIMINGS] and not onnx.upgradable
-    assert "--hf-dir" in onnx.upgrade_hint()
+    assert "not kept with it, so they stay estimated" in onnx.upgrade_hint()
 
     labels = [dialog.model_version.itemText(i) for i in range(dialog.model_version.count())]
     assert labels[0] == "The active model (Whisper base (old))"
@@ -145,7 +145,8 @@ def test_versions_say_what_they_lack(dialog: SettingsDialog, registry: ModelRegi
     assert not table.upgrade_button.isEnabled() and table.hint.text() == "Complete"
     table.select("onnx-x")
     assert not table.upgrade_button.isEnabled()
-    assert "--hf-dir" in table.upgrade_button.toolTip()
+    assert "stay estimated" in table.upgrade_button.toolTip()
+    assert table.install_button.isHidden()  # models are installed
 
 
 def test_precision_hint_follows_the_chosen_version(dialog: SettingsDialog) -> None:
@@ -258,9 +259,42 @@ def test_real_upgrade_of_a_tiny_model(
     assert job.status is JobStatus.DONE, job.error
     assert sorted(job.result.added) == sorted(INT8)
     assert len(answers.infos) == 1 and "Added fast int8." in answers.infos[0]
-    assert "--hf-dir" in answers.infos[0]  # an ONNX import keeps no checkpoint
+    assert "Word timings stay estimated" in answers.infos[0]  # no checkpoint was kept
+    assert "--" not in answers.infos[0]  # no command-line flags in the app
     registry.verify(manifest.id)  # the new files are in the manifest with checksums
     assert d.versions.selected().fast_int8
     assert d.precision_hint.text() == ""
     ok = d.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert ok.isEnabled() and d.result_settings().precision == "int8"
+
+
+def test_install_the_default_model_when_none_is_installed(
+    qtbot, runner: JobRunner, monkeypatch
+) -> None:
+    """The fix the app names for "No speech model is installed" exists and works."""
+    from desktop_app.gui.training.model_versions import INSTALL_DEFAULT
+
+    empty = ModelRegistry()
+    calls: list[bool] = []
+
+    def install_default(self, state, force: bool = False):
+        calls.append(force)
+        state.set_progress(0.5, "Building")
+        add_version(self, "base-1", "Whisper base", (ALIGN_FILE, *INT8))
+        self.set_active("base-1")
+        return self.get("base-1")
+
+    monkeypatch.setattr(ModelRegistry, "install_default", install_default)
+    d = SettingsDialog(Settings(), runner=runner, registry=empty)
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    table = d.versions
+    assert not table.install_button.isHidden() and table.install_button.text() == INSTALL_DEFAULT
+    assert table.hint.text() == f"No model is installed: press {INSTALL_DEFAULT}."
+    table.install_button.click()
+    qtbot.waitUntil(lambda: table.install_job.status.finished, timeout=10_000)
+    assert calls == [False]
+    qtbot.waitUntil(lambda: table.install_button.isHidden(), timeout=2000)
+    assert [v.id for v in table.model.versions] == ["base-1"]
+    assert d.model_version.itemText(0) == "The active model (Whisper base)"

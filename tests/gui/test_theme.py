@@ -20,6 +20,28 @@ def test_every_icon_named_in_the_code_exists() -> None:
         assert not theme.load_icon(name, "#123456").isNull(), name
 
 
+def _pixels(icon_name: str) -> bytes:
+    image = theme.load_icon(icon_name, "#000000").pixmap(48, 48).toImage()
+    return bytes(image.constBits())
+
+
+def test_toolbar_icons_are_distinct_and_match_their_actions(qapp) -> None:
+    """Each toolbar command has its own picture; the microphone means Record
+    (transcribing has a waveform-to-text glyph of its own)."""
+    from desktop_app.gui.window_layout import TOOLBAR
+
+    specs = [shortcuts.BY_ID[i] for i in TOOLBAR if i is not None and not i.startswith("@")]
+    names = [s.icon for s in specs]
+    assert all(names) and len(set(names)) == len(names), names
+    images = {name: _pixels(name) for name in names}
+    assert len(set(images.values())) == len(images)  # no two look alike
+    assert shortcuts.BY_ID["record"].icon == "record"
+    assert shortcuts.BY_ID["transcribe"].icon == "transcribe"
+    microphone = (resources_dir() / "icons" / "record.svg").read_text()
+    assert 'rx="3"' in microphone  # the capsule of the microphone
+    assert 'rx="3"' not in (resources_dir() / "icons" / "transcribe.svg").read_text()
+
+
 def test_dark_and_light_themes(qapp) -> None:
     manager = theme.manager()
     try:

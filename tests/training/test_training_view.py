@@ -69,18 +69,18 @@ def test_live_curves_and_log(dialog) -> None:
 
 
 def test_parameters_become_a_config(dialog) -> None:
-    dialog.method_combo.setCurrentIndex(1)
-    dialog.freeze.setChecked(True)
-    dialog.lr.setText("2e-4")
-    dialog.spec.setChecked(False)
+    dialog.params.method_combo.setCurrentIndex(1)
+    dialog.params.freeze.setChecked(True)
+    dialog.params.lr.setText("2e-4")
+    dialog.params.spec.setChecked(False)
     config = dialog.config()
     assert config == FinetuneConfig(method="lora", freeze_encoder=True, learning_rate=2e-4,
                                     spec_augment=False)  # fmt: skip
-    dialog.precision.setCurrentIndex(dialog.precision.findData("fp32"))
+    dialog.params.precision.setCurrentIndex(dialog.params.precision.findData("fp32"))
     assert dialog.config().precision == "fp32"
-    dialog.select_by.setCurrentIndex(dialog.select_by.findData("cer"))
+    dialog.params.select_by.setCurrentIndex(dialog.params.select_by.findData("cer"))
     assert dialog.config().select_by == "cer"
-    dialog.lr.setText("fast")
+    dialog.params.lr.setText("fast")
     with pytest.raises(Exception, match="not a learning rate"):
         dialog.config()
 
@@ -133,3 +133,111 @@ def test_loss_trend_is_a_trailing_mean() -> None:
     values = [float(v) for v in range(1, 8)]
     assert trailing_mean(values, span=3) == pytest.approx([1, 1.5, 2, 3, 4, 5, 6])
     assert trailing_mean([], span=3) == []
+
+
+def _small_project(tmp_path, approved: int) -> Project:
+    """A project with one recording and ``approved`` approved segments."""
+    import numpy as np
+    import soundfile as sf
+
+    from desktop_app.core.services.recordings import RecordingService
+    from desktop_app.core.services.segments import NewSegment, SegmentService
+    from tests.training.conftest import SR, utterance
+
+    project = Project.create(tmp_path / "small", name="Small")
+    pieces = [np.concatenate([utterance(i), np.zeros(SR // 2, np.float32)]) for i in range(12)]
+    wav = tmp_path / "small.wav"
+    sf.write(wav, np.concatenate(pieces), SR)
+    rec = RecordingService(project).import_file(wav)
+    step = len(pieces[0]) * 1000 // SR
+    segs = [NewSegment(i * step, i * step + 1600, f"сөз {i}") for i in range(approved)]
+    SegmentService(project).add_many(rec.id, segs, status="approved")
+    return project
+
+
+def _dialog_on(qtbot, project: Project, registry):
+    from desktop_app.gui.training.training_view import TrainingDialog
+    from desktop_app.gui.workers import JobRunner
+
+    d = TrainingDialog(project, JobRunner(), registry)
+    qtbot.addWidget(d)
+    d.show()
+    return d
+
+
+def test_conditions_say_what_is_missing_before_start(qtbot, tmp_path, registry) -> None:
+    project = _small_project(tmp_path, approved=5)
+    try:
+        d = _dialog_on(qtbot, project, registry)
+        text = d.conditions.text()
+        assert "You have 5 approved segments" in text
+        assert "held out to test the new model" in text
+        r = d.readiness
+        assert r is not None and r.test + r.dev + r.train == 5
+        assert f"leaves {r.train} " in text
+        assert "Training needs at least 8 segments to learn from: approve at least" in text
+        assert "Ready to train" not in text
+        assert not d.start_btn.isEnabled()
+        assert d.status.text() == "Start needs what is said in red under Training data."
+        assert "Training starts from <b>Tiny base (" in text
+    finally:
+        project.close()
+
+
+def test_a_project_with_enough_data_is_ready(dialog) -> None:
+    text = dialog.conditions.text()
+    assert "You have 66 approved segments" in text and "Ready to train." in text
+    assert dialog.start_btn.isEnabled() and dialog.status.text() == "Ready."
+    dialog.include_edited.setChecked(True)  # the words follow the choice
+    assert "approved or edited segments" in dialog.conditions.text()
+
+
+def test_a_base_without_trainable_weights_is_named(qtbot, filled_project, tmp_path, tiny_onnx_dir):
+    from desktop_app.asr.registry import ModelRegistry
+
+    onnx_only = ModelRegistry(tmp_path / "onnx-only")
+    onnx_only.import_onnx_dir(tiny_onnx_dir, name="Graphs only")
+    d = _dialog_on(qtbot, filled_project, onnx_only)
+    assert "has no trainable weights" in d.conditions.text()
+    assert not d.start_btn.isEnabled()
+
+
+def test_log_and_card_tabs_say_something_before_a_run(dialog, registry) -> None:
+    log = dialog.log_view.toPlainText()
+    assert "appears here while it runs" in log
+    assert "No model has been trained on this project yet." in log
+    card = dialog.card_view.toPlainText()
+    assert "Tiny base" in card and "not trained in Jazba" in card
+    assert registry.active_id() in card
+
+
+def test_the_log_tab_shows_the_last_run(qtbot, filled_project, registry) -> None:
+    from desktop_app.core.services.job_log import JobLog
+
+    jobs = JobLog(filled_project)
+    job_id = jobs.start("finetune", {})
+    jobs.append_log(job_id, "Step 3: dev WER 61.0 %")
+    jobs.finish(job_id, "failed", "The training process ran out of memory.")
+    d = _dialog_on(qtbot, filled_project, registry)
+    log = d.log_view.toPlainText()
+    assert "failed: The training process ran out of memory." in log
+    assert "Step 3: dev WER 61.0 %" in log
+
+
+def test_after_a_run_the_log_and_card_are_the_new_ones(dialog, registry, tiny_onnx_dir) -> None:
+    parent = registry.active()
+    child = registry.import_onnx_dir(
+        tiny_onnx_dir, name="Tiny · new", parent_id=parent.id, source=ModelSource.FINETUNED
+    )
+    report = evaluate_utterances([Utterance("1", "су", "су", "A", "female")])
+    result = FinetuneResult(
+        child, parent, report, report, DataAudit(), {}, "# Tiny · new card", dialog.project.path, 0
+    )
+    dialog.log_view.clear()
+    dialog.messages.forward(LogMsg("Step 6: dev WER 0.0 %"))
+    dialog.show_result(result)
+    assert "Tiny · new card" in dialog.card_view.toPlainText()
+    log = dialog.log_view.toPlainText()
+    assert "Step 6: dev WER 0.0 %" in log and f"Installed Tiny · new ({child.id})" in log
+    dialog.base_combo.setCurrentIndex(dialog.base_combo.findData(parent.id))
+    assert "Tiny · new card" in dialog.card_view.toPlainText()  # the result stays shown

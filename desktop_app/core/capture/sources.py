@@ -82,9 +82,28 @@ def _sounddevice() -> Any:
     return sounddevice
 
 
-def list_input_devices() -> list[InputDevice]:
-    """Every device with at least one input channel (empty when there is none)."""
+def rescan(sd: Any) -> None:
+    """Make PortAudio look for devices again (it lists them once, when it starts,
+    so a microphone plugged in later is not seen). Only while no stream is open."""
+    terminate, initialize = getattr(sd, "_terminate", None), getattr(sd, "_initialize", None)
+    if terminate is None or initialize is None:
+        return
+    try:
+        terminate()
+        initialize()
+    except Exception as exc:  # PortAudio errors: keep the old list
+        log.warning("rescanning audio devices failed: %s", exc)
+
+
+def list_input_devices(rescan_first: bool = False) -> list[InputDevice]:
+    """Every device with at least one input channel (empty when there is none).
+
+    ``rescan_first`` asks the sound system to look again first (see :func:`rescan`:
+    no audio stream may be open).
+    """
     sd = _sounddevice()
+    if rescan_first:
+        rescan(sd)
     try:
         devices = sd.query_devices()
         apis = sd.query_hostapis()

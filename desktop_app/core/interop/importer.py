@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from desktop_app.core.errors import InteropError
+from desktop_app.core.errors import Fix, InteropError
 from desktop_app.core.interop import eaf, plaintext, subtitles, tables, textgrid
 from desktop_app.core.interop.checks import ImportOptions, Planned, plan
 from desktop_app.core.interop.formats import IMPORT_SUFFIXES
@@ -131,13 +131,16 @@ def find_recording(project: Project, path: Path, media: Sequence[str] = ()) -> i
     listed = ", ".join(f"#{r.id} '{r.title}'" for r in found)
     if found:
         raise InteropError(
-            f"'{path.name}' could belong to several recordings ({listed}); choose one "
-            "(--recording ID)."
+            f"'{path.name}' could belong to several recordings ({listed}).",
+            fix=Fix.CHOOSE_RECORDING,
+            cli="Choose one (--recording ID).",
         )
     what = f"links '{media[0]}', which" if media else "matches no recording by name and"
     raise InteropError(
-        f"'{path.name}' {what} is not in this project. Import the audio first "
-        "(jazba import PROJECT AUDIO), or choose the recording (--recording ID)."
+        f"'{path.name}' {what} is not in this project.",
+        fix=Fix.IMPORT_AUDIO_OR_CHOOSE_RECORDING,
+        cli="Import the audio first (jazba import PROJECT AUDIO), or choose the recording "
+        "(--recording ID).",
     )
 
 

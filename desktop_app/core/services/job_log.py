@@ -25,6 +25,7 @@ class JobInfo:
     error: str | None
     created_at: datetime
     finished_at: datetime | None
+    log: str = ""
 
 
 class JobLog:
@@ -81,6 +82,17 @@ class JobLog:
                 .values(status="failed", error="Interrupted (Jazba was closed or crashed).")
             )
             return result.rowcount or 0
+
+    def latest(self, kind: str) -> JobInfo | None:
+        """The newest job of ``kind`` (with its log), or None."""
+        with self.project.unit() as s:
+            j = s.scalars(select(Job).where(Job.kind == kind).order_by(Job.id.desc())).first()
+            if j is None:
+                return None
+            return JobInfo(
+                j.id, j.kind, j.status, j.progress, j.params, j.error, j.created_at,
+                j.finished_at, j.log or "",
+            )  # fmt: skip
 
     def list(self, limit: int = 50) -> list[JobInfo]:
         with self.project.unit() as s:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from desktop_app.core.audio.importer import ImportedAudio, import_audio, remove_imported
+from desktop_app.core.dates import date_problem
 from desktop_app.core.errors import AudioImportError, EditError, NotFoundError, StorageError
 from desktop_app.core.jobs import JobState, Progress
 from desktop_app.core.project import Project
@@ -217,6 +218,8 @@ class RecordingService:
         values = meta.values()
         if "title" in values and not values["title"].strip():
             raise EditError("A recording needs a title.")
+        if problem := date_problem(values.get("recorded_on")):
+            raise EditError(f"Recorded on: {problem}")
         with self.project.unit() as s:
             r = s.get(Recording, recording_id)
             if r is None:

@@ -1,5 +1,11 @@
 """The main window's side of recording: the Record command (the import runs as
-a job) and recovery of unfinished recordings when a project opens."""
+a job) and recovery of unfinished recordings when a project opens.
+
+Without an audio input the Record command looks disabled (greyed icon, the
+reason in its tooltip) but can still be clicked: it then looks for devices
+again (one may have been plugged in) and, finding none, says so instead of
+opening an empty Record dialog.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,16 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 
 from desktop_app.core.capture import (
+    CaptureError,
+    InputDevice,
     ProjectRecorder,
     Recovered,
     find_unfinished,
     finish_recording,
+    list_input_devices,
     recover_unfinished,
 )
+from desktop_app.gui import actions as actionlib
 from desktop_app.gui.capture.capture_dialog import CaptureDialog
 from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.review.segment_table_model import fmt_ms
@@ -26,6 +36,43 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+NO_MICROPHONE = (
+    "No microphone found. Connect one and try again, or import audio (Project ▸ Import audio…)."
+)
+
+
+def find_inputs(rescan: bool = False) -> list[InputDevice]:
+    """The audio inputs ([] when there is none or the sound library is missing)."""
+    try:
+        return list_input_devices(rescan_first=rescan)
+    except CaptureError as exc:
+        log.info("no audio input: %s", exc)
+        return []
+
+
+def show_record_availability(window: MainWindow, devices: list[InputDevice] | None = None) -> bool:
+    """Grey the Record command out (it stays clickable) when there is no input;
+    whether there is one."""
+    devices = find_inputs() if devices is None else devices
+    actionlib.set_unavailable(
+        "record", window.actions["record"], None if devices else NO_MICROPHONE
+    )
+    return bool(devices)
+
+
+def record_clicked(window: MainWindow) -> CaptureDialog | None:
+    """The Record command: the Record dialog, or why it cannot open."""
+    if window.session is None:
+        return None
+    devices = find_inputs()
+    if not devices:  # one may have been plugged in since the sound system started
+        window.player.stop()  # no stream may be open while it looks again
+        devices = find_inputs(rescan=True)
+    if not show_record_availability(window, devices):
+        dialogs.show_info(window, NO_MICROPHONE, "Record")
+        return None
+    return open_record_dialog(window, devices=devices)
+
 
 def open_record_dialog(window: MainWindow, **kwargs: object) -> CaptureDialog | None:
     """The File > Record… command: record into the open project; the import runs
@@ -35,8 +82,9 @@ def open_record_dialog(window: MainWindow, **kwargs: object) -> CaptureDialog | 
         return None
 
     def import_job(recorder: ProjectRecorder) -> None:
+        title = dialog.meta().title
         job = window.runner.start(
-            f"Save recording {recorder.wav_path.stem}",
+            f"Save recording '{title or recorder.wav_path.stem}'",
             lambda state: finish_recording(recorder, state),
         )
         job.finished.connect(lambda outcome: _imported(window, session, dialog, outcome))

@@ -23,6 +23,7 @@ from desktop_app.core.capture import SessionMeta
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.services.speakers import SpeakerService
 from desktop_app.gui.dialogs import common as dialogs
+from desktop_app.gui.dialogs.date_field import DateField
 
 CONSENT_WAYS = (
     "oral, recorded at the start",
@@ -47,7 +48,9 @@ class SessionMetaBox(QGroupBox):
         self.refresh_speakers()
         add_speaker = QPushButton("New speaker…")
         add_speaker.clicked.connect(self.new_speaker)
-        self.date_edit = QLineEdit(date.today().isoformat())
+        self.date_edit = DateField(
+            date.today().isoformat(), if_invalid="The day the recording starts is kept instead."
+        )
         self.place_edit = QLineEdit()
         self.place_edit.setPlaceholderText("village, district, region")
         self.languages_edit = QLineEdit("kk")
@@ -70,9 +73,9 @@ class SessionMetaBox(QGroupBox):
         form.addRow("How:", self.consent_how)
         form.addRow("", self.consent_details)
         form.addRow("Notes:", self.notes_edit)
+        self.date_edit.finished.connect(self._emit_changed)
         for edit in (
             self.title_edit,
-            self.date_edit,
             self.place_edit,
             self.languages_edit,
             self.consent_details,
@@ -128,7 +131,7 @@ class SessionMetaBox(QGroupBox):
 
         return SessionMeta(
             title=text(self.title_edit),
-            recorded_on=text(self.date_edit),
+            recorded_on=self.date_edit.text() if self.date_edit.is_valid() else None,
             place=text(self.place_edit),
             languages=text(self.languages_edit),
             consent=self.consent(),

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.paths import log_dir
+from desktop_app.gui.error_text import gui_text
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 def user_message(exc: BaseException) -> str:
     """What to tell the user about ``exc`` (logs the traceback of bugs)."""
     if isinstance(exc, JazbaError):
-        return str(exc)
+        return gui_text(exc)
     log.error("unexpected error", exc_info=exc)
     return (
         f"Something went wrong: {exc}.\n\nThe details were written to the log "

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.services.dto import RecordingInfo, SpeakerInfo
 from desktop_app.core.services.recordings import RecordingMeta
+from desktop_app.gui.dialogs.date_field import DateField
 from desktop_app.gui.review.segment_table_model import fmt_ms
 
 
@@ -40,8 +41,7 @@ class RecordingDialog(QDialog):
         self._info = info
         self.speakers: QListWidget | None = None
         self.title = QLineEdit(info.title)
-        self.recorded_on = QLineEdit(info.recorded_on or "")
-        self.recorded_on.setPlaceholderText("e.g. 2026-07-14")
+        self.recorded_on = DateField(info.recorded_on or "")
         self.place = QLineEdit(info.place or "")
         self.languages = QLineEdit(info.languages or "")
         self.languages.setPlaceholderText("language tags, e.g. kk,ru")
@@ -68,10 +68,24 @@ class RecordingDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.recorded_on.changed.connect(self._sync_ok)
+        self._sync_ok()
         layout = QVBoxLayout(self)
         layout.addWidget(facts)
         layout.addLayout(form)
         layout.addWidget(buttons)
+
+    def _sync_ok(self) -> None:
+        self.ok_button.setEnabled(self.recorded_on.is_valid())
+        self.ok_button.setToolTip("" if self.recorded_on.is_valid() else "Correct the date first")
+
+    def accept(self) -> None:
+        """Save only with a valid date (the problem is shown under the field)."""
+        if not self.recorded_on.is_valid():
+            self.recorded_on.edit.setFocus()
+            return
+        super().accept()
 
     def _speaker_list(self, info: RecordingInfo, speakers: Sequence[SpeakerInfo]) -> QWidget:
         if not speakers:

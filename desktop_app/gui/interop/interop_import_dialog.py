@@ -41,6 +41,7 @@ from desktop_app.core.interop.importer import (
     read_annotations,
 )
 from desktop_app.core.interop.model import TIER_KINDS, SourceDocument, TierMapping
+from desktop_app.gui.error_text import gui_text
 from desktop_app.gui.interop.interop_job_dialog import JobDialog
 from desktop_app.gui.session import ProjectSession
 from desktop_app.gui.workers import JobRunner
@@ -129,13 +130,13 @@ class ImportAnnotationsDialog(JobDialog):
             if not is_text:  # plain text is read once its recording (duration) is known
                 self.doc = read_annotations(path)
         except JazbaError as exc:
-            self.status.setText(str(exc))
+            self.status.setText(gui_text(exc))
             self._fill([])
             return False
         try:
             rid = find_recording(project, path, self.doc.media if self.doc else ())
         except JazbaError as exc:
-            self.status.setText(f"{exc}\nChoose the recording above.")
+            self.status.setText(gui_text(exc))
         else:
             self.status.setText("")
             self.recording.setCurrentIndex(max(0, self.recording.findData(rid)))
@@ -157,7 +158,7 @@ class ImportAnnotationsDialog(JobDialog):
                 options=ImportOptions(per_line=self.per_line.isChecked()),
             )
         except JazbaError as exc:
-            self.status.setText(str(exc))
+            self.status.setText(gui_text(exc))
             self._fill([])
             return False
         self._fill(default_mapping(self.session.project, self.doc))

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
 
+INSTALL_DEFAULT = "Install the default model"
 NO_TIMINGS = "no word timings"
 NO_INT8 = "no fast int8"
 
@@ -90,8 +91,8 @@ class VersionInfo:
             return f"Adds {' and '.join(adds)} to '{self.name}'; existing files are not changed."
         if not self.word_timings:
             return (
-                f"Word timings need the Hugging Face checkpoint '{self.name}' was made from: "
-                f"jazba models upgrade {self.id} --hf-dir FOLDER"
+                f"Word timings are built from the Hugging Face checkpoint '{self.name}' was "
+                "made from, and that checkpoint is not kept with it, so they stay estimated."
             )
         return f"'{self.name}' has everything: nothing to upgrade."
 
@@ -245,8 +246,15 @@ class ModelVersionsWidget(QWidget):
         self.upgrade_button.clicked.connect(self.upgrade_selected)
         self.cancel_button = QPushButton("Cancel upgrade")
         self.cancel_button.clicked.connect(self.cancel_selected)
+        self.install_button = QPushButton(INSTALL_DEFAULT)
+        self.install_button.setToolTip(
+            "Build Whisper base from the packages installed with Jazba (offline, about a minute)"
+        )
+        self.install_button.clicked.connect(self.install_default)
+        self.install_job: Job | None = None
         buttons = QHBoxLayout()
         buttons.addWidget(self.hint, 1)
+        buttons.addWidget(self.install_button)
         buttons.addWidget(self.upgrade_button)
         buttons.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
@@ -293,8 +301,15 @@ class ModelVersionsWidget(QWidget):
         running = v is not None and v.id in self.jobs
         self.upgrade_button.setEnabled(v is not None and v.upgradable and not running)
         self.cancel_button.setVisible(running)
+        installing = self.install_job is not None and not self.install_job.status.finished
+        self.install_button.setVisible(not self.model.versions)
+        self.install_button.setEnabled(not installing)
         if v is None:
-            self.hint.setText("No model is installed: run 'jazba models install-default'.")
+            self.hint.setText(
+                "Installing the default model…"
+                if installing
+                else f"No model is installed: press {INSTALL_DEFAULT}."
+            )
             self.upgrade_button.setToolTip("")
         else:
             self.hint.setText(", ".join(v.missing).capitalize() if v.missing else "Complete")
@@ -317,6 +332,28 @@ class ModelVersionsWidget(QWidget):
         self._sync_buttons()
         self.job_started.emit(job)
         return job
+
+    def install_default(self) -> Job | None:
+        """Install Whisper base (the default model) as a job."""
+        if self.install_job is not None and not self.install_job.status.finished:
+            return None
+        registry = self.registry
+        job = self.runner.start(INSTALL_DEFAULT, lambda state: registry.install_default(state))
+        self.install_job = job
+        job.finished.connect(lambda manifest: self._installed(manifest.id))
+        job.failed.connect(self._install_failed)
+        job.ended.connect(self._sync_buttons)
+        self._sync_buttons()
+        self.job_started.emit(job)
+        return job
+
+    def _installed(self, model_id: str) -> None:
+        self.refresh()
+        self.versions_changed.emit(model_id)
+
+    def _install_failed(self, message: str) -> None:
+        if self.window().isVisible():
+            dialogs.show_error(self, f"Installing the default model failed: {message}")
 
     def cancel_selected(self) -> None:
         v = self.selected()

@@ -2,16 +2,21 @@
 
 A non-modal dialog over the open project:
 
-* **Data**: the audit of the training data (segments, minutes, speakers,
-  splits, language tags) and the suspicious texts it found;
+* **Data**: the conditions for Start in words (how many approved segments
+  and minutes there are, how many are held out for testing, what is
+  missing; Start is enabled only when nothing is), the audit of the
+  training data (segments, minutes, speakers, splits, language tags) and the
+  suspicious texts it found;
 * **Parameters**: base version, full or LoRA, frozen encoder, epochs,
   learning rate, batch size, SpecAugment, device, precision, checkpoint choice;
 * **Start / Cancel** with progress and time left; the fine-tune runs in the
   spawned training process (through :func:`desktop_app.services.learning_loop.finetune`
   in a worker thread), so the window never loads PyTorch;
 * tabs with live **loss and dev-WER curves** (pyqtgraph), the **before/after**
-  evaluation table, the **model card**, the **versions** (activate, roll
-  back) and the **review queue** (unapproved segments, most doubtful first).
+  evaluation table, the **model card** (before a run: the card of the model
+  training starts from), the **versions** (activate, roll back), the
+  **review queue** (unapproved segments, most doubtful first) and the **log**
+  (before a run: what it will hold and the last run's log).
 
 ``install(window)`` adds "Train a better model…" to the Project menu.
 """
@@ -25,19 +30,15 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
-    QDoubleSpinBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QProgressBar,
     QPushButton,
-    QSpinBox,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -53,9 +54,12 @@ from desktop_app.core.learning.audit import DataAudit, audit
 from desktop_app.core.learning.config import FinetuneConfig
 from desktop_app.core.learning.dataset import build_splits
 from desktop_app.core.project import Project
+from desktop_app.core.services.job_log import JobLog
 from desktop_app.gui.actions import insert_after
 from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.panels.jobs_panel import fmt_eta
+from desktop_app.gui.training.parameters_box import ParametersBox
+from desktop_app.gui.training.run_intro import base_card, conditions_html, log_before_run
 from desktop_app.gui.training.training_widgets import (
     EVAL_COLUMNS,
     CurvesView,
@@ -68,6 +72,8 @@ from desktop_app.services.active import rank_for_review
 from desktop_app.services.learning_loop import (
     FinetuneRequest,
     FinetuneResult,
+    Readiness,
+    base_problem,
     finetune,
     version_record,
 )
@@ -76,6 +82,8 @@ if TYPE_CHECKING:
     from desktop_app.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+CONDITION_STATUS = {True: "Ready.", False: "Start needs what is said in red under Training data."}
 
 
 class _Messages(QObject):
@@ -109,6 +117,9 @@ class TrainingDialog(QDialog):
         self.project, self.runner = project, runner
         self.registry = registry or ModelRegistry()
         self.job: Job | None = None
+        self.readiness: Readiness | None = None
+        self.base_problem: str | None = None
+        self.result_shown = False  # the card tab shows a run's new card
         self.training_eta: float | None = None
         self.messages = _Messages(self)
         self.messages.metrics.connect(self._on_metrics)
@@ -123,6 +134,11 @@ class TrainingDialog(QDialog):
         lv = QVBoxLayout(left)
         data_box = QGroupBox("Training data (approved segments)")
         dv = QVBoxLayout(data_box)
+        self.conditions = QLabel()
+        self.conditions.setObjectName("training_conditions")
+        self.conditions.setWordWrap(True)
+        self.conditions.setTextFormat(Qt.TextFormat.RichText)
+        dv.addWidget(self.conditions)
         self.audit_label = QLabel()
         self.audit_label.setObjectName("training_audit")
         self.audit_label.setWordWrap(True)
@@ -138,53 +154,15 @@ class TrainingDialog(QDialog):
         dv.addWidget(self.suspicious)
         lv.addWidget(data_box)
 
-        params = QGroupBox("Parameters")
-        form = QFormLayout(params)
-        self.base_combo = QComboBox()
-        self.method_combo = QComboBox()
-        self.method_combo.addItem("Full fine-tune", "full")
-        self.method_combo.addItem("LoRA (small adapters, merged after)", "lora")
-        self.freeze = QCheckBox("Freeze the encoder (faster; decoder learns)")
-        self.epochs = QDoubleSpinBox(decimals=1, minimum=0.5, maximum=100, value=5, singleStep=1)
-        self.lr = QLineEdit()
-        self.lr.setPlaceholderText("default (1e-5 full, 1e-3 LoRA)")
-        self.batch = QSpinBox(minimum=1, maximum=128, value=8)
-        self.spec = QCheckBox("SpecAugment (mask time and frequency bands)")
-        self.spec.setChecked(True)
-        self.device = QComboBox()
-        for label, value in (("Automatic", "auto"), ("CPU", "cpu"), ("NVIDIA GPU", "cuda")):
-            self.device.addItem(label, value)
-        self.precision = QComboBox()
-        for label, value in (
-            ("Automatic (bf16 where the CPU or GPU has it)", "auto"),
-            ("Full precision (fp32)", "fp32"),
-            ("bf16 mixed precision", "bf16"),
-            ("fp16 mixed precision (GPU)", "fp16"),
-        ):
-            self.precision.addItem(label, value)
-        self.select_by = QComboBox()
-        self.select_by.addItem("Lowest dev WER", "wer")
-        self.select_by.addItem("Lowest dev CER (small dev sets, WER over 100 %)", "cer")
-        self.select_by.setToolTip(
-            "Which evaluation picks the checkpoint that is kept, and stops training early"
-        )
-        self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("default: base name · project")
-        self.activate_after = QCheckBox("Make the new version active when done")
-        form.addRow("Start from", self.base_combo)
-        form.addRow("Method", self.method_combo)
-        form.addRow("", self.freeze)
-        form.addRow("Epochs", self.epochs)
-        form.addRow("Learning rate", self.lr)
-        form.addRow("Batch size", self.batch)
-        form.addRow("", self.spec)
-        form.addRow("Device", self.device)
-        form.addRow("Precision", self.precision)
-        form.addRow("Keep the checkpoint with", self.select_by)
-        form.addRow("New version name", self.name_edit)
-        form.addRow("", self.activate_after)
-        lv.addWidget(params)
+        self.params = ParametersBox()
+        self.base_combo = self.params.base_combo  # the version training starts from
+        self.base_combo.currentIndexChanged.connect(lambda _i: self._base_changed())
+        lv.addWidget(self.params)
+        lv.addStretch(1)
 
+        run = QWidget()  # below the scrolling part: Start is always in sight
+        rv = QVBoxLayout(run)
+        rv.setContentsMargins(lv.contentsMargins())
         run_row = QHBoxLayout()
         self.start_btn = QPushButton("Start training")
         self.start_btn.setObjectName("training_start")
@@ -195,15 +173,14 @@ class TrainingDialog(QDialog):
         self.cancel_btn.clicked.connect(self.cancel)
         run_row.addWidget(self.start_btn)
         run_row.addWidget(self.cancel_btn)
-        lv.addLayout(run_row)
+        rv.addLayout(run_row)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.status = QLabel("Ready.")
+        self.status = QLabel("")
         self.status.setObjectName("training_status")
         self.status.setWordWrap(True)
-        lv.addWidget(self.progress)
-        lv.addWidget(self.status)
-        lv.addStretch(1)
+        rv.addWidget(self.progress)
+        rv.addWidget(self.status)
 
         self.tabs = QTabWidget()
         self.curves = CurvesView()
@@ -225,13 +202,27 @@ class TrainingDialog(QDialog):
         self.review_list.setObjectName("training_review")
         self.tabs.addTab(self.review_list, "Review next")
         self.log_view = QTextBrowser()
+        self.log_view.setObjectName("training_log")
         self.tabs.addTab(self.log_view, "Log")
 
+        scroll = QScrollArea()  # the conditions and the audit are never cut off
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(
+            left.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+        )
+        column = QWidget()
+        cv = QVBoxLayout(column)
+        cv.setContentsMargins(0, 0, 0, 0)
+        cv.addWidget(scroll, 1)
+        cv.addWidget(run)
         split = QSplitter()
-        split.addWidget(left)
+        split.addWidget(column)
         split.addWidget(self.tabs)
         split.setStretchFactor(1, 1)
-        split.setSizes([430, 820])
+        split.setSizes([470, 780])
         outer = QVBoxLayout(self)
         outer.addWidget(split)
 
@@ -266,14 +257,47 @@ class TrainingDialog(QDialog):
         self.refresh_versions()
         self.refresh_audit()
         self.refresh_review()
+        if not self.running:
+            self.log_view.setPlainText(log_before_run(JobLog(self.project).latest("finetune")))
 
     def refresh_audit(self) -> None:
+        include_edited = self.include_edited.isChecked()
         try:
-            result = audit(build_splits([self.project], self.include_edited.isChecked()))
+            splits = build_splits([self.project], include_edited)
+            result = audit(splits)
         except JazbaError as exc:
-            self.audit_label.setText(str(exc))
+            self.audit_label.setText(dialogs.user_message(exc))
+            self.readiness = None
+            self._show_conditions()
             return
+        self.readiness = Readiness.of(splits, include_edited=include_edited)
         self.show_audit(result)
+        self._show_conditions()
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None and not self.job.status.finished
+
+    def _base_changed(self) -> None:
+        self.base_problem = base_problem(self.registry, self.base_combo.currentData())
+        self._show_conditions()
+        if not self.result_shown:
+            self.card_view.setMarkdown(base_card(self.registry, self.base_combo.currentData()))
+
+    def _show_conditions(self) -> None:
+        """The conditions for Start, and Start enabled only when they are met."""
+        if self.readiness is None:
+            self.conditions.setText("")
+            ready = False
+        else:
+            self.conditions.setText(
+                conditions_html(self.readiness, self.base_combo.currentText(), self.base_problem)
+            )
+            ready = self.readiness.ready and self.base_problem is None
+        self.start_btn.setEnabled(ready and not self.running)
+        self.start_btn.setToolTip("" if ready else "See the conditions under Training data")
+        if self.status.text() in ("", *CONDITION_STATUS.values()):  # not a run's outcome
+            self.status.setText(CONDITION_STATUS[ready])
 
     def show_audit(self, result: DataAudit) -> None:
         lines = result.summary_lines()
@@ -329,7 +353,7 @@ class TrainingDialog(QDialog):
             record = version_record(self.registry, model_id)
             manifest = self.registry.get(model_id)
         except JazbaError as exc:
-            self.status.setText(str(exc))
+            self.status.setText(dialogs.user_message(exc))
             return
         if record.training:
             self.curves.set_history(record.training)
@@ -343,22 +367,7 @@ class TrainingDialog(QDialog):
 
     # -- running ---------------------------------------------------------------
     def config(self) -> FinetuneConfig:
-        lr_text = self.lr.text().strip()
-        try:
-            lr = float(lr_text) if lr_text else None
-        except ValueError:
-            raise JazbaError(f"'{lr_text}' is not a learning rate (e.g. 1e-5).") from None
-        return FinetuneConfig(
-            method=self.method_combo.currentData(),
-            freeze_encoder=self.freeze.isChecked(),
-            epochs=self.epochs.value(),
-            batch_size=self.batch.value(),
-            learning_rate=lr,
-            spec_augment=self.spec.isChecked(),
-            device=self.device.currentData(),
-            precision=self.precision.currentData(),
-            select_by=self.select_by.currentData(),
-        )
+        return self.params.config()
 
     def start(self) -> None:
         try:
@@ -366,21 +375,24 @@ class TrainingDialog(QDialog):
                 config=self.config(),
                 base_model_id=self.base_combo.currentData(),
                 include_edited=self.include_edited.isChecked(),
-                name=self.name_edit.text().strip() or None,
-                activate=self.activate_after.isChecked(),
+                name=self.params.name_edit.text().strip() or None,
+                activate=self.params.activate_after.isChecked(),
             )
         except JazbaError as exc:
-            dialogs.show_error(self, str(exc))
+            dialogs.show_error(self, dialogs.user_message(exc))
             return
         self.curves.clear_data()
         self.log_view.clear()
+        self.log_view.append(f"Training started from {self.base_combo.currentText()}.")
         self.training_eta = None
         project, registry, forward = self.project, self.registry, self.messages.forward
 
         def job(state: Any) -> FinetuneResult:
             return finetune([project], request, state, registry=registry, on_message=forward)
 
-        self.job = self.runner.start("Fine-tune the speech model", job)
+        self.job = self.runner.start(
+            f"Train a better model on {project.name} (from {self.base_combo.currentText()})", job
+        )
         self.job.changed.connect(self._on_job_changed)
         self.job.finished.connect(self.show_result)
         self.job.failed.connect(self._on_failed)
@@ -411,14 +423,16 @@ class TrainingDialog(QDialog):
 
     def _on_failed(self, message: str) -> None:
         self.status.setText(message)
+        self.log_view.append(f"Failed: {message}")
         dialogs.show_error(self, message)
 
     def _on_ended(self) -> None:
-        self.start_btn.setEnabled(True)
         self.cancel_btn.setEnabled(False)
         if self.job is not None and self.job.status is JobStatus.CANCELLED:
             self.status.setText("Cancelled. The run's checkpoints were kept.")
+            self.log_view.append("Cancelled. The run's checkpoints were kept.")
         self.training_eta = None
+        self.refresh_audit()  # Start again when the conditions hold
 
     def show_result(self, result: FinetuneResult) -> None:
         fill_eval_table(
@@ -426,6 +440,8 @@ class TrainingDialog(QDialog):
             eval_rows(result.before, result.after, result.parent.name, result.manifest.name),
         )
         self.card_view.setMarkdown(result.card)
+        self.result_shown = True
+        self.log_view.append(f"Installed {result.manifest.name} ({result.manifest.id}).")
         self.tabs.setCurrentWidget(self.eval_table)
         b = result.before.overall.wer if result.before else None
         change = f" (test WER {100 * b:.1f} → {100 * result.after.overall.wer:.1f} %)" if b else ""
@@ -442,7 +458,7 @@ class TrainingDialog(QDialog):
         try:
             self.registry.set_active(model_id)
         except JazbaError as exc:
-            dialogs.show_error(self, str(exc))
+            dialogs.show_error(self, dialogs.user_message(exc))
         self.refresh_versions()
         self.status.setText(
             f"Active model: {model_id}. Re-transcribing changes only auto segments."
@@ -452,7 +468,7 @@ class TrainingDialog(QDialog):
         try:
             m = self.registry.rollback()
         except JazbaError as exc:
-            dialogs.show_error(self, str(exc))
+            dialogs.show_error(self, dialogs.user_message(exc))
             return
         self.refresh_versions()
         self.status.setText(f"Rolled back: {m.name} is active again.")

@@ -49,7 +49,7 @@ class QualityStrip(QWidget):
         super().__init__(parent)
         self.setFixedHeight(HEIGHT)
         self.setMouseTracking(True)
-        self.setToolTip("Unit-LM perplexity of each segment (Tools ▸ Score with the unit LM)")
+        self.setToolTip("Unit-LM perplexity of each segment (Project ▸ Score with the unit LM)")
         self.items: list[StripItem] = []
         self.thresholds = FlagThresholds()
         self._left, self._width = 0.0, 1.0

@@ -5,6 +5,9 @@
 * the :class:`QualityStrip` under the waveform, kept aligned with its view;
 * "Score with the unit LM" after "Transcribe" (a job with progress and cancel
   in the Jobs panel; the scoring runs on ONNX Runtime in a worker thread);
+* "Learn a unit LM from this project…" after it: speech units and a unit LM
+  learned from the project's audio (the same two steps as ``jazba units fit``
+  and ``jazba unitlm train``, run as one job; PyTorch runs in its own process);
 * "Next in review queue" after "Next low-confidence": the segment of this
   recording that most needs a look by ASR doubt and unit-LM perplexity.
 
@@ -19,9 +22,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 
+from desktop_app.core.jobs import Progress, SubState
+from desktop_app.core.project import Project
 from desktop_app.gui.actions import insert_after
 from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.units.quality_strip import QualityStrip, StripItem
+from desktop_app.services.unit_lm import FitOptions, TrainOptions, fit_units, train_unit_lm
 from desktop_app.services.unit_scoring import (
     ScoreRequest,
     project_z_and_flags,
@@ -34,6 +40,14 @@ if TYPE_CHECKING:
     from desktop_app.gui.workers import Job
 
 log = logging.getLogger(__name__)
+
+LEARN_TEXT = "&Learn a unit LM from this project…"
+
+
+def learn_job(project: Project, state: Progress):
+    """Job: speech units from all of the project's audio, then a unit LM on them."""
+    fit_units(project, FitOptions(), SubState(state, 0.0, 0.5))
+    return train_unit_lm(project, TrainOptions(), SubState(state, 0.5, 1.0))
 
 
 class UnitLMHook:
@@ -66,7 +80,14 @@ class UnitLMHook:
             "Go to the segment that most needs review (low ASR confidence, high perplexity)"
         )
         self.queue_action.triggered.connect(self.next_in_queue)
+        self.learn_action = QAction(LEARN_TEXT, window)
+        self.learn_action.setObjectName("action_unit_lm_learn")
+        self.learn_action.setStatusTip(
+            "Learn speech units and a unit LM from all of this project's audio (a few minutes)"
+        )
+        self.learn_action.triggered.connect(self.learn)
         self._insert_after(window.actions.get("transcribe"), self.score_action)
+        self._insert_after(self.score_action, self.learn_action)
         self._insert_after(window.actions.get("next_low"), self.queue_action)
 
     def _insert_after(self, anchor: QAction | None, action: QAction) -> None:
@@ -79,6 +100,7 @@ class UnitLMHook:
     def _enable(self) -> None:
         has = self.w.session is not None
         self.score_action.setEnabled(has)
+        self.learn_action.setEnabled(has)
         self.queue_action.setEnabled(has and self.w.review.recording is not None)
 
     # -- the strip ---------------------------------------------------------------
@@ -115,7 +137,8 @@ class UnitLMHook:
         project = session.project
         request = ScoreRequest(device="auto")
         job = self.w.runner.start(
-            "Unit-LM scoring", lambda state: score_project(project, request, state)
+            f"Score {session.name} with the unit LM",
+            lambda state: score_project(project, request, state),
         )
 
         def finished(result: object) -> None:
@@ -124,6 +147,34 @@ class UnitLMHook:
                 self.w.statusBar().showMessage(
                     f"Scored {result.scored} segment(s) with the unit LM", 5000
                 )
+
+        job.finished.connect(finished)
+        job.failed.connect(lambda msg: dialogs.show_error(self.w, msg))
+        self.w.docks["jobs"].show()
+        return job
+
+    def learn(self, ask: bool = True) -> Job | None:
+        """Learn a unit LM from the open project's audio, as a job."""
+        session = self.w.session
+        if session is None:
+            return None
+        if ask and not dialogs.confirm(
+            self.w,
+            "Learn speech units and a unit LM from all of this project's audio? This takes "
+            "a few minutes; the Jobs panel shows the progress and can cancel it.",
+        ):
+            return None
+        project = session.project
+        job = self.w.runner.start(
+            f"Learn a unit LM from {session.name}", lambda state: learn_job(project, state)
+        )
+
+        def finished(version: object) -> None:
+            self.w.statusBar().showMessage(
+                f"Learned the unit LM {getattr(version, 'id', '')}: score the segments with "
+                "Project ▸ Score with the unit LM",
+                10_000,
+            )
 
         job.finished.connect(finished)
         job.failed.connect(lambda msg: dialogs.show_error(self.w, msg))
