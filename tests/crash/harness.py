@@ -463,7 +463,7 @@ SCENARIOS: dict[str, Scenario] = {
             lambda w, p, o: jazba("import", str(p), str(w.audio)),
             check_import_audio,
             "",
-            1.5,
+            0.9,
         ),
         Scenario(
             "import-eaf",
@@ -478,7 +478,7 @@ SCENARIOS: dict[str, Scenario] = {
             ),
             check_import_annotations,
             "",
-            0.8,
+            0.4,
         ),
         Scenario("export", export_command, check_export, "", 1.5),
         Scenario(

@@ -197,6 +197,7 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
 
     monkeypatch.setattr(dialogs, "ask_text", lambda *args, **kw: a.texts.pop(0))
     monkeypatch.setattr(dialogs, "choose", choose)
+
     def confirm(_parent, message, *args, **kw):
         a.asked.append(message)
         return a.confirm

@@ -67,8 +67,9 @@ def test_demo_journey_keyboard_only(make_window, qtbot, fake_asr) -> None:
         qtbot.waitUntil(lambda j=job: j.status.finished, timeout=20_000)
         assert job.status is JobStatus.DONE
         qtbot.waitUntil(
-            lambda: w.undo_stack.count()
-            == base + 1 + sum(2 * len(v) + 1 for v in corrected.values())
+            lambda: (
+                w.undo_stack.count() == base + 1 + sum(2 * len(v) + 1 for v in corrected.values())
+            )
         )
         reference = session.segments.list(rec.id, tiers[REFERENCE_TIER])
         segs = w.segment_model.segments
