@@ -20,6 +20,7 @@ from desktop_app.cli.transcribe import transcribe
 from desktop_app.cli.units import unitlm_app, units_app
 from desktop_app.core.logging_setup import setup_logging
 from desktop_app.core.project import Project
+from desktop_app.core.services.job_log import JobLog
 from desktop_app.core.services.recordings import RecordingMeta, RecordingService
 from desktop_app.core.services.search import SearchService
 from desktop_app.core.services.segments import SegmentService
@@ -137,7 +138,9 @@ def import_audio(
     meta = RecordingMeta(
         title=title, recorded_on=date, place=place, languages=language, consent=consent, notes=notes
     )
-    with open_project(project_path) as project:
+    names = [f.name for f in (*files, *annotation_files)]
+    what = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    with open_project(project_path) as project, JobLog(project).track("import", {"what": what}):
         service = RecordingService(project)
         for f in files:
             info = service.import_file(f, meta, CliProgress(f.name, quiet).state())
