@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from desktop_app import __version__
-from desktop_app.cli import interop
+from desktop_app.cli import interop, project_care
 from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_errors
 from desktop_app.cli.demo import demo_app
 from desktop_app.cli.finetune import evaluate_cmd, finetune_cmd, review_queue_cmd
@@ -33,7 +33,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-project_app = typer.Typer(help="Create and inspect projects.", no_args_is_help=True)
+project_app = typer.Typer(
+    help="Create, inspect, check, repair and copy projects.", no_args_is_help=True
+)
 app.add_typer(project_app, name="project")
 app.add_typer(demo_app, name="demo")
 app.add_typer(models_app, name="models")
@@ -108,6 +110,11 @@ def project_info(
                 f"auto {c.get('auto', 0)}, edited {c.get('edited', 0)}, "
                 f"approved {c.get('approved', 0)}"
             )
+
+
+project_app.command("check")(project_care.check)
+project_app.command("repair")(project_care.repair)
+project_app.command("backup")(project_care.backup)
 
 
 @app.command("import")
