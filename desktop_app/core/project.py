@@ -219,11 +219,16 @@ class Project:
     def busy_message(self) -> str:
         """What holds the project, for a user who has to wait for it."""
         name = self.path.name
-        try:
-            with self.waiting(0.5):
-                jobs = [j for j in JobLog(self).running() if not is_stale(j)]
-        except (JazbaError, DBAPIError):
-            jobs = []
+        jobs = []
+        if not getattr(self._local, "explaining", False):  # reading may be busy too
+            self._local.explaining = True
+            try:
+                with self.waiting(0.5):
+                    jobs = [j for j in JobLog(self).running() if not is_stale(j)]
+            except (JazbaError, DBAPIError):
+                jobs = []
+            finally:
+                self._local.explaining = False
         if jobs:
             what = "; ".join(
                 f"{j.describe()} in {j.process.describe() if j.process else 'another Jazba'}"

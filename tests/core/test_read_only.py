@@ -172,7 +172,7 @@ def test_cli_on_a_medium_the_file_system_refuses_to_write(
     out = tmp_path / "out"
     res = jazba("export", str(real_medium), str(out), "-f", "eaf", "--audio", "recordings", "-q")
     assert res.returncode == 0, res.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["aul.eaf", "aul.wav"]
+    assert sorted(p.name for p in out.iterdir()) == [".jazba-export.json", "aul.eaf", "aul.wav"]
     res = jazba("import", str(real_medium), str(make_wav(tmp_path / "new.wav")))
     assert res.returncode == 1 and "changes cannot be saved" in res.stderr
     assert "Traceback" not in res.stderr

@@ -53,7 +53,8 @@ def sqlite_code(exc: BaseException) -> int | None:
 
 def _uri(db_path: Path, mode: str) -> str:
     """``file:`` URI of a database; ``mode`` ``ro`` or ``immutable`` (read-only medium)."""
-    path = quote(db_path.absolute().as_posix(), safe="/:")
+    path = db_path.absolute().as_posix()
+    path = quote(path if path.startswith("/") else "/" + path, safe="/:")  # /C:/… on Windows
     return f"file:{path}?mode=ro&immutable=1" if mode == "immutable" else f"file:{path}?mode={mode}"
 
 
@@ -217,11 +218,18 @@ def upgrade(engine: Engine) -> None:
 
 
 def stamp_application_id(engine: Engine) -> None:
-    """Mark the file as Jazba's (older projects were created without the mark)."""
+    """Mark the file as Jazba's (older projects were created without the mark).
+    Best effort: while another process writes, the mark waits for a later open."""
     with engine.connect() as conn:
-        if conn.exec_driver_sql("PRAGMA application_id").scalar() != APPLICATION_ID:
+        if conn.exec_driver_sql("PRAGMA application_id").scalar() == APPLICATION_ID:
+            return
+        try:
             conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.commit()
+        except OperationalError as exc:
+            if sqlite_code(exc) not in (SQLITE_BUSY, SQLITE_LOCKED):
+                raise
+            log.info("application id not written now: the database is busy")
 
 
 def enable_wal(engine: Engine) -> None:
