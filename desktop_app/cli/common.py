@@ -70,8 +70,11 @@ class CliProgress:
 
 
 @contextmanager
-def open_project(path: Path) -> Iterator[Project]:
-    project = Project.open(path)
+def open_project(path: Path, *, read_only: bool = False) -> Iterator[Project]:
+    """Open a project, print what opening it found (on stderr), close it after."""
+    project = Project.open(path, read_only=read_only)
+    for line in project.open_report.notes():
+        typer.echo(f"Note: {line}", err=True)
     try:
         yield project
     finally:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from desktop_app import __version__
-from desktop_app.cli import interop
+from desktop_app.cli import interop, project_care
 from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_errors
 from desktop_app.cli.demo import demo_app
 from desktop_app.cli.finetune import evaluate_cmd, finetune_cmd, review_queue_cmd
@@ -20,6 +20,7 @@ from desktop_app.cli.transcribe import transcribe
 from desktop_app.cli.units import unitlm_app, units_app
 from desktop_app.core.logging_setup import setup_logging
 from desktop_app.core.project import Project
+from desktop_app.core.services.job_log import JobLog
 from desktop_app.core.services.recordings import RecordingMeta, RecordingService
 from desktop_app.core.services.search import SearchService
 from desktop_app.core.services.segments import SegmentService
@@ -32,7 +33,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-project_app = typer.Typer(help="Create and inspect projects.", no_args_is_help=True)
+project_app = typer.Typer(
+    help="Create, inspect, check, repair and copy projects.", no_args_is_help=True
+)
 app.add_typer(project_app, name="project")
 app.add_typer(demo_app, name="demo")
 app.add_typer(models_app, name="models")
@@ -109,6 +112,11 @@ def project_info(
             )
 
 
+project_app.command("check")(project_care.check)
+project_app.command("repair")(project_care.repair)
+project_app.command("backup")(project_care.backup)
+
+
 @app.command("import")
 @user_errors
 def import_audio(
@@ -137,7 +145,9 @@ def import_audio(
     meta = RecordingMeta(
         title=title, recorded_on=date, place=place, languages=language, consent=consent, notes=notes
     )
-    with open_project(project_path) as project:
+    names = [f.name for f in (*files, *annotation_files)]
+    what = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    with open_project(project_path) as project, JobLog(project).track("import", {"what": what}):
         service = RecordingService(project)
         for f in files:
             info = service.import_file(f, meta, CliProgress(f.name, quiet).state())

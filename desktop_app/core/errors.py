@@ -57,6 +57,14 @@ class SchemaTooNewError(ProjectError):
     """The project was written by a newer Jazba; we refuse to touch it."""
 
 
+class ProjectBusyError(ProjectError):
+    """Another process (or job) kept the project's database locked longer than we wait."""
+
+
+class ProjectReadOnlyError(ProjectError):
+    """The project is open read-only (read-only medium, damaged database): no edits."""
+
+
 class NotFoundError(JazbaError):
     """A requested row (recording, segment, speaker…) does not exist."""
 

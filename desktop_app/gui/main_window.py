@@ -30,11 +30,13 @@ from desktop_app.gui import actions as actionlib
 from desktop_app.gui import recovery, shortcuts, theme, window_layout
 from desktop_app.gui.capture import capture_hook
 from desktop_app.gui.dialogs import common as dialogs
+from desktop_app.gui.dialogs import save_copy_dialog
 from desktop_app.gui.dialogs.help_dialog import HelpDialog
 from desktop_app.gui.dialogs.history_dialog import HistoryDialog
 from desktop_app.gui.dialogs.settings_dialog import SettingsDialog
 from desktop_app.gui.interop.interop_dialogs import install as install_interop
 from desktop_app.gui.panels.jobs_panel import JobsPanel
+from desktop_app.gui.panels.open_banner import OpenBanner, above
 from desktop_app.gui.panels.recordings_panel import RecordingsPanel
 from desktop_app.gui.panels.search_panel import SearchPanel
 from desktop_app.gui.panels.speakers_panel import SpeakersPanel
@@ -86,7 +88,9 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(split)
-        self.setCentralWidget(self.stack)
+        self.banner = OpenBanner()  # what opening the project found (read-only, …)
+        self.banner.save_copy_requested.connect(lambda: save_copy_dialog.open_save_copy(self))
+        self.setCentralWidget(above(self.banner, self.stack))
 
         # docks
         self.recordings = RecordingsPanel()
@@ -125,6 +129,7 @@ class MainWindow(QMainWindow):
         install_interop(self)  # Project menu: Import annotations…, Export…
         install_unit_lm(self)  # quality strip, unit-LM scoring, review queue
         install_training(self)  # Project menu: Train a better model…
+        save_copy_dialog.install(self)  # Project menu: Save a copy…
         self._build_toolbar()
         self._build_status_bar()
         self._connect()
@@ -271,6 +276,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{session.name} — Jazba" if session else "Jazba")
         self.welcome.set_recent(self.settings.recent_projects)
         self.saved_label.setText("")
+        self.banner.show_report(session.project.open_report if session else None)
         if session is None:
             self.recordings.set_recordings([])
             self.tier_box.clear()

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 ALL_RECORDINGS = -1
 """``segments_changed`` argument when an edit may touch any recording."""
+GUI_WAIT_S = 5.0
+"""How long an edit made in the window waits for another process's write before
+it is refused as busy (jobs in worker threads wait the project's default)."""
 
 
 class ProjectSession(QObject):
@@ -35,6 +38,7 @@ class ProjectSession(QObject):
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project = project
+        project.set_thread_wait(GUI_WAIT_S)  # the GUI thread: never hang for long
         self.recordings = RecordingService(project)
         self.segments = SegmentService(project)
         self.speakers = SpeakerService(project)

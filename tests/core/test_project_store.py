@@ -105,10 +105,14 @@ def test_migrations_match_the_orm(project: Project) -> None:
 
 
 def test_unmigrated_database_is_upgraded_on_open(tmp_path: Path) -> None:
-    """A project whose database has no schema yet (e.g. interrupted creation) is upgraded."""
+    """A database Jazba marked as its own but gave no schema yet (an interrupted
+    creation) is upgraded; an unmarked one without Jazba's tables is refused
+    (see tests/core/test_open_refusals.py)."""
     folder = tmp_path / "half.jazba"
     folder.mkdir()
-    sqlite3.connect(folder / DB_NAME).close()
+    con = sqlite3.connect(folder / DB_NAME)
+    con.execute(f"PRAGMA application_id = {database.APPLICATION_ID}")
+    con.close()
     with Project.open(folder) as p:
         assert database.current_revision(p.engine) == database.head_revision()
 

@@ -3,7 +3,10 @@
 Everything is written into a hidden staging folder inside the destination and
 moved into place only when complete; on an error or a cancel the staging
 folder is deleted, so the destination never holds a half-written export.
-Existing files of the same name are replaced only with ``overwrite``.
+Existing files of the same name are replaced only with ``overwrite``, and only
+when an earlier Jazba export wrote them (see
+:mod:`~desktop_app.core.interop.export_manifest`): a user's own files are never
+replaced or removed.
 """
 
 from __future__ import annotations
@@ -16,9 +19,18 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop_app.core.audio._storage import storage_errors, storage_message
-from desktop_app.core.errors import InteropError, StorageError
-from desktop_app.core.interop import dataset, eaf, hf, kaldi, subtitles, tables, textgrid
+from desktop_app.core.audio._storage import storage_errors
+from desktop_app.core.errors import InteropError
+from desktop_app.core.interop import (
+    dataset,
+    eaf,
+    export_manifest,
+    hf,
+    kaldi,
+    subtitles,
+    tables,
+    textgrid,
+)
 from desktop_app.core.interop.formats import EXPORT_FORMATS, ExportFormat
 from desktop_app.core.interop.model import ExportRecording
 from desktop_app.core.interop.naming import SafeNames, inside
@@ -126,7 +138,7 @@ def export_project(
         else:
             files, warnings, splits = _dataset(recordings, fmt, options, stage, folder, state)
         state.check()
-        final = _commit(stage, folder, options.overwrite)
+        final = export_manifest.commit(stage, folder, fmt.id, options.overwrite)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         if created:
@@ -223,31 +235,3 @@ def _dataset(
                     group, sub, final_root, options.normalize, options.audio == "clips"
                 )
     return files, warnings, counts
-
-
-def _commit(stage: Path, folder: Path, overwrite: bool) -> dict[Path, Path]:
-    """Move the staged entries into ``folder``; returns staged path → final path."""
-    entries = sorted(stage.iterdir())
-    clash = [e.name for e in entries if (folder / e.name).exists()]
-    if clash and not overwrite:
-        shown = ", ".join(clash[:5]) + (" …" if len(clash) > 5 else "")
-        raise InteropError(
-            f"'{folder}' already has {shown}. Choose an empty folder or allow overwriting."
-        )
-    moved: dict[Path, Path] = {}
-    try:
-        for entry in entries:
-            target = folder / entry.name
-            inner = list(entry.rglob("*")) if entry.is_dir() else []
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            elif target.exists() or target.is_symlink():
-                target.unlink()
-            os.replace(entry, target)
-            moved[entry] = target
-            for path in inner:
-                moved[path] = target / path.relative_to(entry)
-    except OSError as exc:
-        raise StorageError(storage_message(folder, "the export", exc)) from exc
-    stage.rmdir()
-    return moved

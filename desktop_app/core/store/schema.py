@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 SEGMENT_STATUSES = ("auto", "edited", "approved")
 REVISION_SOURCES = ("user", "model", "import", "undo", "redo", "system")
-JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 
 
 def utcnow() -> datetime:
