@@ -47,7 +47,7 @@ def offer_drafts_later(window: MainWindow, session: ProjectSession) -> None:
 
 def offer_drafts(window: MainWindow, session: ProjectSession) -> int:
     """Offer the drafts left in ``session``; returns how many were put back."""
-    if window.session is not session or window.editor is None:
+    if window.session is not session or window.editor is None or session.project.read_only:
         return 0
     drafts = session.drafts.pending()
     for d in drafts:

@@ -166,8 +166,8 @@ def identify(db_path: Path, *, immutable: bool = False) -> Identity:
             con.close()
     except sqlite3.DatabaseError as exc:
         raise ProjectError(
-            f"'{db_path}' is not a readable Jazba project database ({exc}). Nothing was changed; "
-            "'jazba project check' tells more."
+            f"'{db_path}' is not a readable Jazba project database ({exc}). Nothing was changed.",
+            cli="'jazba project check' tells more.",
         ) from exc
     if app_id not in (0, APPLICATION_ID):
         raise ProjectError(

@@ -93,8 +93,9 @@ class ReviewController(QObject):
     def set_session(self, session: ProjectSession | None, editor: EditController | None) -> None:
         self.player.stop()
         self.session, self.editor = session, editor
-        self.pane.journal.set_services(
-            session.drafts if session else None, session.segments if session else None
+        writable = session is not None and not session.project.read_only
+        self.pane.journal.set_services(  # (a read-only project keeps no drafts)
+            session.drafts if writable else None, session.segments if writable else None
         )
         self.recording = None
         self.tier_id = session.default_tier_id() if session else None
