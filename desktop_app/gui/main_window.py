@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
-    QMenu,
     QSplitter,
     QStackedWidget,
 )
@@ -42,6 +41,7 @@ from desktop_app.gui.panels.search_panel import SearchPanel
 from desktop_app.gui.panels.speakers_panel import SpeakersPanel
 from desktop_app.gui.panels.welcome import WelcomePage
 from desktop_app.gui.project_ops import ProjectOps
+from desktop_app.gui.review import speaker_menu
 from desktop_app.gui.review.controller import SEEK_STEP_MS, SPEEDS, ReviewController
 from desktop_app.gui.review.playback import OutputFactory, Player
 from desktop_app.gui.review.segment_table_model import SegmentTableModel, fmt_ms
@@ -328,25 +328,13 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         self.transcript.commit_editor()
-        menu = QMenu(self)
-        speakers = self.session.speaker_list()
-        for i, sp in enumerate(speakers):
-            label = f"&{i + 1}  {sp.name}" if i < 9 else sp.name
-            menu.addAction(label).setData(sp.id)
-        menu.addSeparator()
-        menu.addAction("&0  No speaker").setData(-1)
-        menu.addAction("&N  New speaker…").setData(-2)
-        rect = self.transcript.view.visualRect(self.transcript.view.currentIndex())
-        chosen = menu.exec(self.transcript.view.viewport().mapToGlobal(rect.bottomLeft()))
-        if chosen is None:
-            return
-        value = chosen.data()
-        if value == -2:
+        value = speaker_menu.ask_speaker(self.transcript.view, self.session.speaker_list())
+        if value == speaker_menu.NEW_SPEAKER:
             sp = self.speakers.create()
             if sp is not None:
                 self.review.assign_speaker(sp.id)
-        else:
-            self.review.assign_speaker(None if value == -1 else int(value))
+        elif value is not None:
+            self.review.assign_speaker(None if value == speaker_menu.NO_SPEAKER else value)
 
     def step_recording(self, delta: int) -> None:
         """Show the previous/next recording of the list (keyboard navigation)."""
