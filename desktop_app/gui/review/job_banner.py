@@ -26,9 +26,7 @@ class JobBanner(QFrame):
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the job; everything it finished so far is kept")
-        self.close_button = QPushButton("✕")
-        self.close_button.setFlat(True)
-        self.close_button.setFixedWidth(28)
+        self.close_button = QPushButton("Dismiss")
         self.close_button.setToolTip("Hide this note")
         self.close_button.clicked.connect(self.hide)
         for b in (self.cancel_button, self.close_button):
