@@ -168,7 +168,7 @@ def test_labels_from_the_service_and_import_names(project: Project, tmp_path: Pa
     ids = [service.import_file(f).id for f in files]
     assert service.labels() == {ids[0]: "interview (1)", ids[1]: "interview (2)"}
     assert [import_label(f, files) for f in files] == [
-        "interview.wav (in day1)",
-        "interview.wav (in day2)",
+        "day1/interview.wav",
+        "day2/interview.wav",
     ]
     assert import_label(files[0], files[:1]) == "interview.wav"

@@ -83,7 +83,9 @@ def test_the_settings_dialog_offers_both_rules(qtbot) -> None:
     assert dialog.low_mode.currentData() is False  # calibrated by default
     assert "20th percentile" in dialog.low_mode.currentText()
     assert dialog.result_settings().low_confidence_fixed is False
+    assert not dialog.low_conf.isEnabled()  # not in force: not offered
     dialog.low_mode.setCurrentIndex(dialog.low_mode.findData(True))
+    assert dialog.low_conf.isEnabled()
     assert dialog.result_settings().low_confidence_fixed is True
     again = SettingsDialog(Settings(low_confidence=0.5, low_confidence_fixed=True))
     qtbot.addWidget(again)

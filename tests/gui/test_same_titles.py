@@ -88,8 +88,8 @@ def test_jobs_are_named_after_the_label(make_window, interviews, qtbot, fake_asr
         files.append(path)
     jobs = window.ops.import_audio(files)
     assert [j.title for j in jobs] == [
-        "Import interview.wav (in day1)",
-        "Import interview.wav (in day2)",
+        "Import day1/interview.wav",
+        "Import day2/interview.wav",
     ]
     for j in jobs:
         qtbot.waitUntil(lambda j=j: j.status.finished, timeout=20_000)

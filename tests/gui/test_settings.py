@@ -103,6 +103,7 @@ def test_dialog_returns_changed_settings(qtbot) -> None:
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
     dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
     dialog.preset.setCurrentIndex(dialog.preset.findData("fast"))
+    dialog.low_mode.setCurrentIndex(dialog.low_mode.findData(True))  # the user's own
     dialog.low_conf.setValue(0.45)
     keys = dialog.shortcut_model
     row = next(i for i, spec in enumerate(keys.specs) if spec.id == "split")
@@ -110,7 +111,7 @@ def test_dialog_returns_changed_settings(qtbot) -> None:
     out = dialog.result_settings()
     assert (out.theme, out.device, out.decoding_preset) == ("dark", "cpu", "fast")
     assert out.low_confidence == pytest.approx(0.45)
-    assert out.low_confidence_fixed  # a threshold typed in is the user's choice
+    assert out.low_confidence_fixed
     assert out.shortcuts == {"split": "Ctrl+K"}
     assert s.theme == "light"  # the caller's settings are not touched
 

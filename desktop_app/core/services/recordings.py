@@ -117,9 +117,10 @@ def display_labels(recordings: Iterable[Titled]) -> dict[int, str]:
 
 def import_label(path: Path, batch: Sequence[Path]) -> str:
     """How an audio file being imported is named (e.g. in the Jobs panel): its
-    file name, with its folder when another file of ``batch`` has the same name."""
+    file name, after its folder's (``day2/interview.wav``) when another file of
+    ``batch`` has the same name."""
     same = [p for p in batch if p.name.casefold() == path.name.casefold()]
-    return f"{path.name} (in {path.parent.name or path.parent})" if len(same) > 1 else path.name
+    return f"{path.parent.name}/{path.name}" if len(same) > 1 and path.parent.name else path.name
 
 
 # -- who speaks in a recording ------------------------------------------------------

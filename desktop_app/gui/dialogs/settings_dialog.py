@@ -172,23 +172,28 @@ class SettingsDialog(QDialog):
         )
         self.low_mode.addItem("Below a fixed threshold:", True)
         self.low_mode.setCurrentIndex(self.low_mode.findData(s.low_confidence_fixed))
-        self.low_mode.setToolTip(
-            "Calibrated: the fifth of each model's words it was least sure of in this project "
-            "are marked, whatever the model (a weak model's probabilities are low everywhere, "
-            "a fine-tuned model's high). Fixed: words and segments below your threshold."
-        )
         self.low_conf = QDoubleSpinBox()
         self.low_conf.setRange(0.0, 1.0)
         self.low_conf.setSingleStep(0.05)
         self.low_conf.setValue(s.low_confidence)
         self.low_conf.setToolTip("Words and segments with a model probability below this")
-        self.low_conf.valueChanged.connect(  # a value typed in is a choice of its own
-            lambda _v: self.low_mode.setCurrentIndex(self.low_mode.findData(True))
+        self.low_hint = QLabel(
+            "Calibrated: the fifth of each model's words it was least sure of in this project "
+            "are underlined, whatever the model (a weak model's probabilities are low "
+            "everywhere, a fine-tuned one's high); a row is tinted only for the model's "
+            "weakest segments."
         )
+        self.low_hint.setWordWrap(True)
+        self.low_hint.setStyleSheet(f"color: {theme.current().muted};")
+        self.low_mode.currentIndexChanged.connect(lambda _i: self._sync_low_conf())
+        self._sync_low_conf()
         row = QHBoxLayout()
         row.addWidget(self.low_mode, 1)
         row.addWidget(self.low_conf)
-        form.addRow("Mark low-confidence words:", row)
+        cell = QVBoxLayout()
+        cell.addLayout(row)
+        cell.addWidget(self.low_hint)
+        form.addRow("Mark low-confidence words:", cell)
         self.auto_advance = QCheckBox("Play the next segment after approve-and-next")
         self.auto_advance.setChecked(s.auto_advance)
         form.addRow("Auto-advance:", self.auto_advance)
@@ -197,6 +202,12 @@ class SettingsDialog(QDialog):
         self.snap.setToolTip("Hold Alt while dragging to place a boundary exactly.")
         form.addRow("Snap to silence:", self.snap)
         return w
+
+    def _sync_low_conf(self) -> None:
+        """The fixed threshold shows (and is set) only when it is in force."""
+        fixed = bool(self.low_mode.currentData())
+        self.low_conf.setEnabled(fixed)
+        self.low_conf.setVisible(fixed)
 
     def _model_tab(self, s: Settings) -> QWidget:
         w = QWidget()

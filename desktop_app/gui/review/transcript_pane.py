@@ -116,12 +116,12 @@ class TranscriptPane(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Col.TEXT, QHeaderView.ResizeMode.Stretch)
         for col, width in (
-            (Col.TIME, 118),
-            (Col.SPEAKER, 130),
-            (Col.LANGUAGE, 62),
-            (Col.STATUS, 82),
-            (Col.CONFIDENCE, 58),
-            (Col.PERPLEXITY, 72),
+            (Col.TIME, 112),  # the others narrow: Text takes the rest
+            (Col.SPEAKER, 124),
+            (Col.LANGUAGE, 48),
+            (Col.STATUS, 74),
+            (Col.CONFIDENCE, 52),
+            (Col.PERPLEXITY, 70),
         ):
             self.view.setColumnWidth(col, width)
         header.moveSection(header.visualIndex(Col.CONFIDENCE), header.visualIndex(Col.TEXT))
