@@ -65,7 +65,7 @@ def test_a_long_sentence_wraps_and_its_row_grows(make_window, long_draft, qtbot)
 
     qtbot.waitUntil(lambda: view.rowHeight(0) == fitted())  # the column has its width
     height = view.rowHeight(0)
-    lines = delegate.wrapper(view.font()).wrap(SENTENCE, view.columnWidth(Col.TEXT) - 9).lines
+    lines = delegate.wrapped(TEXT, view.font(), view.columnWidth(Col.TEXT)).lines
     assert 1 < len(lines) <= MAX_LINES
     assert height > 2 * MIN_ROW_HEIGHT - 10 and view.rowHeight(1) == MIN_ROW_HEIGHT
     # every word is drawn and can be clicked, line after line
@@ -121,7 +121,7 @@ def test_text_past_the_line_limit_ends_in_an_ellipsis(make_window, project_path,
     window = make_window(project_path)
     qtbot.wait(100)
     view, delegate = window.transcript.view, window.transcript.text_delegate
-    wrapped = delegate.wrapper(view.font()).wrap(SENTENCE * 6, view.columnWidth(Col.TEXT) - 9)
+    wrapped = delegate.wrapped(" ".join(SENTENCE * 6), view.font(), view.columnWidth(Col.TEXT))
     assert len(wrapped.lines) == MAX_LINES and wrapped.text.endswith(ELLIPSIS)
     assert view.rowHeight(0) == delegate.text_height(
         " ".join(SENTENCE * 6), view.font(), view.columnWidth(Col.TEXT)

@@ -124,15 +124,13 @@ class TextDelegate(QStyledItemDelegate):
         spans = index.data(SPANS_ROLE) if isinstance(seg, SegmentInfo) else None
         return (seg, spans) if spans else None
 
-    def wrapped(self, index: Index, font: QFont, cell_width: float) -> Wrapped:
-        seg = index.data(SEGMENT_ROLE)
-        words = seg.text.split() if isinstance(seg, SegmentInfo) else []
-        return self.wrapper(font).wrap(words, cell_width - MARGIN_LEFT - MARGIN_RIGHT)
+    def wrapped(self, text: str, font: QFont, cell_width: float) -> Wrapped:
+        """``text`` as laid out in a Text cell this wide (its words, in lines)."""
+        return self.wrapper(font).wrap(text.split(), cell_width - MARGIN_LEFT - MARGIN_RIGHT)
 
     def text_height(self, text: str, font: QFont, cell_width: float) -> int:
         """How tall a row must be to show ``text`` wrapped in a cell this wide."""
-        wrapped = self.wrapper(font).wrap(text.split(), cell_width - MARGIN_LEFT - MARGIN_RIGHT)
-        return max(MIN_ROW_HEIGHT, math.ceil(wrapped.height + PAD_Y))
+        return max(MIN_ROW_HEIGHT, math.ceil(self.wrapped(text, font, cell_width).height + PAD_Y))
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         view = option.widget
@@ -146,7 +144,8 @@ class TextDelegate(QStyledItemDelegate):
         self, index: Index, font: QFont, rect: QRectF, playhead: int | None
     ) -> tuple[QTextLayout, QPointF, list[WordSpan]]:
         """The laid-out text of a cell, where to draw it, and its shown words."""
-        wrapped = self.wrapped(index, font, rect.width())
+        seg = index.data(SEGMENT_ROLE)
+        wrapped = self.wrapped(seg.text if isinstance(seg, SegmentInfo) else "", font, rect.width())
         found = self.spans(index)
         spans = found[1][: wrapped.words] if found else []
         layout = text_layout(wrapped, font, word_formats(spans, playhead))
