@@ -65,8 +65,15 @@ def _blocks(seconds: int) -> Iterator[np.ndarray]:
         yield (envelope * tone * 0.6 + 0.003 * rng.standard_normal(RATE)).astype(np.float32)
 
 
-def build_project(folder: Path, seconds: int) -> Path:
-    path = folder / "bench-waveform.jazba"
+def build_project(
+    folder: Path,
+    seconds: int,
+    name: str = "bench-waveform.jazba",
+    segment: Callable[[int, int, int], NewSegment] | None = None,
+) -> Path:
+    """The project (reused when it exists); ``segment(k, start_ms, end_ms)`` makes
+    the k-th stretch of sound's segment (default: the text "сөз k")."""
+    path = folder / name
     if (path / "project.sqlite").exists():
         print(f"reusing {path}")
         return path
@@ -100,12 +107,10 @@ def build_project(folder: Path, seconds: int) -> Path:
         rec_id = rec.id
     period = SOUND_S + PAUSE_S
     n = int(seconds / period)
+    make = segment or (lambda k, start, end: NewSegment(start, end, f"сөз {k}"))
     SegmentService(project).add_many(
         rec_id,
-        [
-            NewSegment(round(k * period * 1000), round((k * period + SOUND_S) * 1000), f"сөз {k}")
-            for k in range(n)
-        ],
+        [make(k, round(k * period * 1000), round((k * period + SOUND_S) * 1000)) for k in range(n)],
         status="auto",
     )
     project.close()

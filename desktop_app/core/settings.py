@@ -26,7 +26,7 @@ from desktop_app.core.paths import config_dir
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 SETTINGS_FILE = "settings.json"
 MAX_RECENT = 10
 
@@ -50,7 +50,11 @@ class Settings:
     precision: str = "auto"  # auto (int8 on the CPU when the model has it), fp32, int8
     decoding_preset: str = "kk-ru"  # a name from desktop_app.asr.presets
     # Review
-    low_confidence: float = 0.6  # segments/words below this are highlighted
+    # Words are marked "low confidence" below a threshold calibrated to the model
+    # (see desktop_app.core.services.confidence); with low_confidence_fixed the
+    # user's own threshold applies instead, to words and segments alike.
+    low_confidence: float = 0.6
+    low_confidence_fixed: bool = False
     auto_advance: bool = True  # after "play segment" ends, go on to the next one
     playback_speed: float = 1.0
     show_spectrogram: bool = False
@@ -95,10 +99,20 @@ class Settings:
 # When a field is renamed or its meaning changes, bump SETTINGS_VERSION and add
 # ``MIGRATIONS[old_version] = fn`` turning an old-version dict into the next
 # version's dict (e.g. ``{"dark_mode": True}`` -> ``{"theme": "dark"}``).
-# Version 1 is the first released layout, so there is nothing to migrate yet.
 # A new field needs no migration: an older file simply lacks it and gets the
 # default (e.g. ``precision`` was added to version 1 files that way).
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 calibrates the low-confidence threshold to the model. Version 1
+    stored ``low_confidence`` always; a value other than its default (0.6) was
+    the user's choice and stays in force as a fixed threshold."""
+    value = data.get("low_confidence", 0.6)
+    chose = isinstance(value, int | float) and not isinstance(value, bool) and value != 0.6
+    return {**data, "low_confidence_fixed": chose}
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 """``MIGRATIONS[n]`` turns a version-``n`` dict into a version-``n + 1`` dict."""
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
+from desktop_app.core.services.recordings import RecordingMeta
 from desktop_app.core.settings import Settings, save_settings
 from desktop_app.gui import actions as actionlib
 from desktop_app.gui import recovery, shortcuts, theme, window_layout
@@ -75,7 +76,6 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomePage()
         self.waveform = WaveformView()
         self.segment_model = SegmentTableModel(self)
-        self.segment_model.set_threshold(settings.low_confidence)
         self.transcript = TranscriptPane(self.segment_model, self._speaker_choices)
         self.review = ReviewController(
             self.waveform, self.transcript, self.segment_model, self.player, settings
@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
             "next_segment": lambda: r.step(+1),
             "next_low": r.next_low,
             "next_low_word": r.next_low_word,
-            "edit_text": self.transcript.edit_text,
+            "edit_text": self._edit_text,
             "search": self._focus_search,
             "undo": self.undo,
             "redo": self.redo,
@@ -238,6 +238,7 @@ class MainWindow(QMainWindow):
         self.recordings.import_requested.connect(self.ops.import_audio)
         self.recordings.edit_requested.connect(self.ops.edit_recording)
         self.recordings.remove_requested.connect(self.ops.remove_recording)
+        self.recordings.rename_requested.connect(self.rename_recording)
         self.speakers.assign_requested.connect(r.assign_speaker)
         self.speakers.error.connect(self.show_status_error)
         self.search.jump_requested.connect(self.jump_to_hit)
@@ -306,6 +307,7 @@ class MainWindow(QMainWindow):
     def refresh_recordings(self) -> None:
         if self.session is not None:
             self.recordings.set_recordings(self.session.recording_list())
+            self._update_transcript_title()  # a label changes when titles come to repeat
 
     def refresh_tiers(self) -> None:
         self.tier_box.clear()
@@ -349,6 +351,10 @@ class MainWindow(QMainWindow):
             self.recordings.select(target)
         self.transcript.view.setFocus()
 
+    def rename_recording(self, recording_id: int, title: str) -> bool:
+        """A title typed in the recordings list (F2 or double-click)."""
+        return self.ops.update_recording(recording_id, RecordingMeta(title=title))
+
     def show_history(self) -> None:
         seg = self.review.current_segment()
         if self.session is None or seg is None:
@@ -371,7 +377,7 @@ class MainWindow(QMainWindow):
         self.settings.__dict__.update(new.__dict__)
         self.keys = shortcuts.effective_keys(self.settings.shortcuts)
         actionlib.apply_keys(self.actions, self.keys)
-        self.segment_model.set_threshold(self.settings.low_confidence)
+        self.review.refresh_low_confidence()
         self.actions["auto_advance"].setChecked(self.settings.auto_advance)
         self.actions["snap"].setChecked(self.settings.snap_to_silence)
         self.actions["dark_theme"].setChecked(self.settings.theme == "dark")
@@ -399,6 +405,13 @@ class MainWindow(QMainWindow):
     def _speaker_choices(self) -> list[tuple[str, object]]:
         return [(sp.name, sp.id) for sp in self.session.speaker_list()] if self.session else []
 
+    def _edit_text(self) -> None:
+        """The Edit key (F2) renames a recording in the list, else edits the text."""
+        if self.recordings.view.hasFocus():
+            self.recordings.rename_current()
+        else:
+            self.transcript.edit_text()
+
     def _focus_search(self) -> None:
         self.docks["search"].show()
         self.docks["search"].raise_()
@@ -424,8 +437,13 @@ class MainWindow(QMainWindow):
     def _recording_changed(self, info) -> None:
         if info is not None:
             self.recordings.select(info.id)
-        self.transcript.title.setText(f"Transcript — {info.title}" if info else "Transcript")
+        self._update_transcript_title()
         self._update_position(0)
+
+    def _update_transcript_title(self) -> None:
+        info, session = self.review.recording, self.session
+        label = session.recording_label(info.id) if info and session else None
+        self.transcript.title.setText(f"Transcript — {label}" if label else "Transcript")
 
     def _update_position(self, ms: int) -> None:
         info = self.review.recording

@@ -17,7 +17,7 @@ from desktop_app.core.demo import default_demo_path, open_or_build_demo
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.jobs import JobState
 from desktop_app.core.project import Project, project_path
-from desktop_app.core.services.recordings import RecordingMeta, RecordingService
+from desktop_app.core.services.recordings import RecordingMeta, RecordingService, import_label
 from desktop_app.core.settings import save_settings
 from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.session import ProjectSession
@@ -171,7 +171,7 @@ class ProjectOps:
         session.recordings_changed.emit()
         if self.w.review.recording is not None and self.w.review.recording.id == info.id:
             self.w.review.recording = info
-            self.w.transcript.title.setText(f"Transcript — {info.title}")
+            self.w.transcript.title.setText(f"Transcript — {session.recording_label(info.id)}")
         return True
 
     def remove_recording(self, recording_id: int) -> bool:
@@ -181,8 +181,9 @@ class ProjectOps:
         info = session.recordings.get(recording_id)
         if not dialogs.confirm(
             self.w,
-            f"Remove '{info.title}' from the project? Its audio copy and every transcript "
-            "segment of it are deleted (the original file you imported is not touched).",
+            f"Remove '{session.recording_label(info.id)}' from the project? Its audio copy and "
+            "every transcript segment of it are deleted (the original file you imported is "
+            "not touched).",
         ):
             return False
         if self.w.review.recording is not None and self.w.review.recording.id == recording_id:
@@ -208,7 +209,7 @@ class ProjectOps:
         jobs = []
         for f in files:
             job = self.w.runner.start(
-                f"Import {f.name}", partial(import_job, session.recordings, f)
+                f"Import {import_label(f, files)}", partial(import_job, session.recordings, f)
             )
             job.finished.connect(lambda info, s=session: self._imported(s, info))
             job.failed.connect(self.w.show_status_error)
@@ -220,7 +221,7 @@ class ProjectOps:
     def _imported(self, session: ProjectSession, info) -> None:
         if session is self.w.session:
             session.recordings_changed.emit()
-            self.w.statusBar().showMessage(f"Imported '{info.title}'", 5000)
+            self.w.statusBar().showMessage(f"Imported '{session.recording_label(info.id)}'", 5000)
             if self.w.review.recording is None:
                 self.w.recordings.select(info.id)
 

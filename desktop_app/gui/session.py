@@ -13,9 +13,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.core.project import DEFAULT_TIER, Project
+from desktop_app.core.services.confidence import ConfidenceService
 from desktop_app.core.services.drafts import DraftService
 from desktop_app.core.services.dto import RecordingInfo, SpeakerInfo, TierInfo
-from desktop_app.core.services.recordings import RecordingService
+from desktop_app.core.services.recordings import RecordingService, display_labels
 from desktop_app.core.services.search import SearchService
 from desktop_app.core.services.segments import SegmentService
 from desktop_app.core.services.speakers import SpeakerService, TierService
@@ -45,8 +46,11 @@ class ProjectSession(QObject):
         self.tiers = TierService(project)
         self.search = SearchService(project)
         self.drafts = DraftService(project)
+        self.confidence = ConfidenceService(project)
         self._speaker_names: dict[int, str] | None = None
+        self._labels: dict[int, str] | None = None
         self.speakers_changed.connect(self._forget_speakers)
+        self.recordings_changed.connect(self._forget_labels)  # first: before any view asks
 
     @property
     def path(self) -> Path:
@@ -72,7 +76,26 @@ class ProjectSession(QObject):
         self._speaker_names = None
 
     def recording_list(self) -> list[RecordingInfo]:
-        return self.recordings.list()
+        items = self.recordings.list()
+        self._labels = display_labels(items)
+        return items
+
+    def recording_labels(self) -> dict[int, str]:
+        """Every recording's label: its title, numbered when titles repeat
+        (see :func:`~desktop_app.core.services.recordings.display_labels`)."""
+        if self._labels is None:
+            self._labels = self.recordings.labels()
+        return self._labels
+
+    def recording_label(self, recording_id: int) -> str:
+        label = self.recording_labels().get(recording_id)
+        if label is None:  # added since the labels were made
+            self._labels = None
+            label = self.recording_labels().get(recording_id, f"recording #{recording_id}")
+        return label
+
+    def _forget_labels(self) -> None:
+        self._labels = None
 
     def tier_list(self) -> list[TierInfo]:
         return self.tiers.list()

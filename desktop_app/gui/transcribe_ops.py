@@ -87,8 +87,9 @@ class TranscribeOps:
         session, rec = self.w.session, self.w.review.recording
         if session is None or rec is None:
             return None
+        label = session.recording_label(rec.id)
         if rec.id in self.running:
-            self.w.statusBar().showMessage(f"'{rec.title}' is being transcribed already.", 5000)
+            self.w.statusBar().showMessage(f"'{label}' is being transcribed already.", 5000)
             return self.running[rec.id]
         try:
             from desktop_app.gui.transcription_hook import describe, transcription_job
@@ -102,7 +103,7 @@ class TranscribeOps:
             return None
         self.w.transcript.commit_editor()
         plan = retranscribe_plan(session.project, rec.id, None)
-        if plan.human and not dialogs.confirm(self.w, plan_message(rec.title, plan)):
+        if plan.human and not dialogs.confirm(self.w, plan_message(label, plan)):
             return None
         relay = _PassRelay()
         relay.update.connect(relay.remember, Qt.ConnectionType.QueuedConnection)
@@ -111,7 +112,7 @@ class TranscribeOps:
             lambda _u, r=rec.id: self._show_banner(r), Qt.ConnectionType.QueuedConnection
         )
         fn = transcription_job(session.project, rec.id, self.w.settings, relay.update.emit)
-        title = f"Transcribe {rec.title}"
+        title = f"Transcribe {label}"
         job = self.w.runner.start(title, fn, summary=describe)
         job.relay = relay  # lives as long as the job
         self.running[rec.id] = job

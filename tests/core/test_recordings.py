@@ -137,3 +137,38 @@ def test_counts_per_status_only_transcription_tier(project: Project, tmp_path: P
     note = TierService(project).create("notes", kind="comment")
     seg.add(info.id, NewSegment(0, 1000, "comment"), tier_id=note.id)
     assert svc.list()[0].counts == {"auto": 1, "approved": 1}
+
+
+def test_same_titles_get_numbered_labels() -> None:
+    from types import SimpleNamespace as R
+
+    from desktop_app.core.services.recordings import display_labels
+
+    recs = [R(id=4, title="interview"), R(id=2, title="Interview "), R(id=9, title="interview"),
+            R(id=5, title="Ауа райы")]  # fmt: skip
+    assert display_labels(recs) == {
+        2: "Interview  (1)",
+        4: "interview (2)",
+        9: "interview (3)",
+        5: "Ауа райы",
+    }
+    # a numbered label that is another recording's own title gets the id as well
+    clash = [R(id=1, title="a"), R(id=2, title="a"), R(id=3, title="a (2)")]
+    assert display_labels(clash) == {1: "a (1)", 2: "a (2) #2", 3: "a (2) #3"}
+
+
+def test_labels_from_the_service_and_import_names(project: Project, tmp_path: Path) -> None:
+    from desktop_app.core.services.recordings import import_label
+
+    service = RecordingService(project)
+    files = []
+    for folder in ("day1", "day2"):
+        (tmp_path / folder).mkdir()
+        files.append(make_wav(tmp_path / folder / "interview.wav", seconds=0.5 + len(files)))
+    ids = [service.import_file(f).id for f in files]
+    assert service.labels() == {ids[0]: "interview (1)", ids[1]: "interview (2)"}
+    assert [import_label(f, files) for f in files] == [
+        "day1/interview.wav",
+        "day2/interview.wav",
+    ]
+    assert import_label(files[0], files[:1]) == "interview.wav"

@@ -247,3 +247,43 @@ def fake_asr(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeEngine:
     monkeypatch.setattr(transcription, "ModelRegistry", registry)
     monkeypatch.setattr(transcription, "_DEFAULT_CACHE", engines)
     return engine
+
+
+# -- a recording's draft replaced by model output of the test's choosing --------------------
+def replace_draft(
+    project: Project,
+    recording_id: int,
+    sentences: list[list[tuple[str, float]]],
+    model_version: str | None = None,
+) -> list[int]:
+    """The recording's transcription tier becomes one 'auto' segment per sentence
+    of ``(word, probability)``, spread over the recording, as a model pass of
+    ``model_version`` writes them (words timed, a confidence). Their ids."""
+    from desktop_app.core.store.schema import ModelVersion
+
+    if model_version is not None:
+        with project.unit() as s:
+            if s.get(ModelVersion, model_version) is None:
+                s.add(ModelVersion(id=model_version, name=model_version))
+    tier = {t.name: t.id for t in TierService(project).list()}[DEFAULT_TIER]
+    segs = SegmentService(project)
+    old = [s.id for s in segs.list(recording_id, tier)]
+    if old:
+        segs.delete(old)
+    duration = RecordingService(project).get(recording_id).duration_ms
+    step = duration // len(sentences)
+    items = []
+    for k, words in enumerate(sentences):
+        start, end = k * step, (k + 1) * step - 10
+        per = (end - start) / 1000 / len(words)
+        timed = [
+            {"w": " " + w, "s": start / 1000 + i * per, "e": start / 1000 + (i + 1) * per, "p": p}
+            for i, (w, p) in enumerate(words)
+        ]
+        conf = float(np.exp(np.mean(np.log([max(1e-6, p) for _w, p in words]))))
+        text = " ".join(w for w, _p in words)
+        items.append(NewSegment(start, end, text, language="kk", confidence=conf, words=timed))
+    result = segs.add_many(
+        recording_id, items, tier_id=tier, source="model", model_version_id=model_version
+    )
+    return list(result.segment_ids)

@@ -128,6 +128,9 @@ def test_language_and_speaker_commands(window, answers) -> None:
 
 
 def test_low_confidence_rows_and_words(window) -> None:
+    from dataclasses import replace
+
+    window.apply_settings(replace(window.settings, low_confidence=0.6, low_confidence_fixed=True))
     model = window.segment_model
     tokens = model.data(model.index(0, Col.TEXT), LOW_WORDS_ROLE)
     assert [w for w, low in tokens if low] == ["айгул"]

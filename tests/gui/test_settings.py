@@ -103,6 +103,7 @@ def test_dialog_returns_changed_settings(qtbot) -> None:
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
     dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
     dialog.preset.setCurrentIndex(dialog.preset.findData("fast"))
+    dialog.low_mode.setCurrentIndex(dialog.low_mode.findData(True))  # the user's own
     dialog.low_conf.setValue(0.45)
     keys = dialog.shortcut_model
     row = next(i for i, spec in enumerate(keys.specs) if spec.id == "split")
@@ -110,6 +111,7 @@ def test_dialog_returns_changed_settings(qtbot) -> None:
     out = dialog.result_settings()
     assert (out.theme, out.device, out.decoding_preset) == ("dark", "cpu", "fast")
     assert out.low_confidence == pytest.approx(0.45)
+    assert out.low_confidence_fixed
     assert out.shortcuts == {"split": "Ctrl+K"}
     assert s.theme == "light"  # the caller's settings are not touched
 
@@ -134,13 +136,19 @@ def test_dialog_refuses_clashing_keys(qtbot) -> None:
 def test_applying_settings_updates_the_window(window) -> None:
     from dataclasses import replace
 
-    new = replace(window.settings, theme="dark", low_confidence=0.9, shortcuts={"merge": "Ctrl+J"})
+    new = replace(
+        window.settings,
+        theme="dark",
+        low_confidence=0.9,
+        low_confidence_fixed=True,
+        shortcuts={"merge": "Ctrl+J"},
+    )
     window.apply_settings(new)
     from desktop_app.gui import theme
 
     assert theme.current().name == "dark"
     assert window.actions["merge"].shortcut().toString() == "Ctrl+J"
-    assert window.segment_model.threshold == 0.9
+    assert window.segment_model.low.fixed == 0.9
     assert load_settings().shortcuts == {"merge": "Ctrl+J"}
     window.set_theme("light")
     theme.manager().apply("light")

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QStyleOptionViewItem, QToolTip
 from desktop_app.gui import theme
 from desktop_app.gui.dialogs.help_dialog import shortcuts_html
 from desktop_app.gui.review.segment_table_model import Col
-from desktop_app.gui.review.text_delegate import words_html
+from desktop_app.gui.review.text_delegate import word_formats
 from desktop_app.gui.review.word_spans import word_spans
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -40,7 +40,16 @@ def click_word(qtbot, window, row: int, word: int, mods=Qt.KeyboardModifier.NoMo
 
 def word_start(window, row: int, word: int) -> int:
     seg = window.segment_model.segment(row)
-    return word_spans(seg, window.segment_model.threshold)[word].start_ms
+    return window.segment_model.word_spans(seg)[word].start_ms
+
+
+def use_fixed_threshold(window, threshold: float) -> None:
+    """The user's own threshold (Settings) instead of the calibrated one."""
+    from dataclasses import replace
+
+    window.apply_settings(
+        replace(window.settings, low_confidence=threshold, low_confidence_fixed=True)
+    )
 
 
 def test_click_on_a_word_moves_the_playhead_there(window, qtbot) -> None:
@@ -99,6 +108,7 @@ def test_low_words_are_drawn_highlighted(window, qtbot) -> None:
 
 def test_next_low_word_shortcut_walks_the_underlined_words(window, qtbot) -> None:
     assert window.actions["next_low_word"].shortcut().toString() == "Ctrl+Shift+L"
+    use_fixed_threshold(window, 0.6)  # the draft's 0.35 words only
     window.recordings.select(2)
     model = window.segment_model
     low_row = 1  # "таудын басында кар жатыр": "таудын" and "кар" are low
@@ -127,7 +137,13 @@ def test_word_under_the_mouse_has_its_own_tooltip(window, qtbot) -> None:
     event = QHelpEvent(QHelpEvent.Type.ToolTip, pos, view.viewport().mapToGlobal(pos))
     assert delegate.helpEvent(event, view, QStyleOptionViewItem(), index)
     tip = QToolTip.text()
-    assert "айгул" in tip and "0.35" in tip and "below the review threshold" in tip
+    threshold = window.session.confidence.calibration(None).word_threshold
+    assert "айгул" in tip and "0.35" in tip
+    assert f"below this project's 20th percentile, {threshold:.2f}" in tip
+    QToolTip.hideText()
+    use_fixed_threshold(window, 0.6)
+    assert delegate.helpEvent(event, view, QStyleOptionViewItem(), index)
+    assert "below your fixed threshold, 0.60 (Settings)" in QToolTip.text()
     QToolTip.hideText()
 
 
@@ -136,11 +152,19 @@ def test_the_word_under_the_playhead_is_shaded() -> None:
 
     spans = word_spans(seg("таудын басында кар жатыр.", WORDS), 0.6)
     accent = theme.color(theme.current().accent)
-    shade = f"rgba({accent.red()},{accent.green()},{accent.blue()}"
-    assert words_html(spans, None).count(shade) == 0
-    marked = words_html(spans, 1500)  # inside "басында"
-    assert marked.count(shade) == 1
-    assert marked.index(shade) < marked.index("басында") < marked.index("кар")
+
+    def shaded(formats) -> list[int]:
+        return [
+            f.start
+            for f in formats
+            if f.format.background().color().rgb() == accent.rgb()
+            and f.format.background().color().alpha() < 255
+        ]
+
+    assert shaded(word_formats(spans, None)) == []
+    assert shaded(word_formats(spans, 1500)) == [spans[1].offset]  # inside "басында"
+    low = [f.start for f in word_formats(spans, None) if f.format.fontUnderline()]
+    assert low == [spans[0].offset, spans[2].offset]  # "таудын", "кар"
 
 
 def test_help_explains_clicking_words() -> None:
@@ -149,18 +173,22 @@ def test_help_explains_clicking_words() -> None:
     assert "Click a word" in text
 
 
-def test_long_text_ends_in_an_ellipsis_after_whole_words(qapp) -> None:
-    from PySide6.QtCore import QRectF
+def test_long_text_wraps_then_ends_in_an_ellipsis_after_whole_words(qapp) -> None:
     from PySide6.QtGui import QFont
 
-    from desktop_app.gui.review.text_delegate import TextDelegate
-    from tests.gui.test_word_spans import WORDS, seg
+    from desktop_app.gui.review.text_layout import ELLIPSIS, MAX_LINES, Wrapper
 
-    spans = word_spans(seg("таудын басында кар жатыр.", WORDS), 0.6)
-    font = QFont()
-    _doc, _origin, shown = TextDelegate._document(QRectF(0, 0, 2000, 30), font, spans, None)
-    assert shown == 4
-    doc, _origin, shown = TextDelegate._document(QRectF(0, 0, 150, 30), font, spans, None)
-    assert 1 <= shown < 4
-    assert doc.toPlainText() == " ".join(s.text for s in spans[:shown]) + " …"
-    assert doc.size().width() <= 150 - 9
+    wrapper = Wrapper(QFont())
+    text = "таудын басында кар жатыр"
+    words = text.split()
+    one = wrapper.wrap(words, 2000)
+    assert one.lines == (len(" ".join(words)),) and one.words == 4 and not one.elided
+    narrow = wrapper.wrap(words, wrapper.advance("басында кар") + 1)
+    assert len(narrow.lines) > 1 and narrow.text == " ".join(words)  # wrapped, all shown
+    long = wrapper.wrap(words * 40, 150)
+    assert len(long.lines) == MAX_LINES and long.elided
+    assert long.text == " ".join((words * 40)[: long.words]) + " " + ELLIPSIS
+    start = 0
+    for n in long.lines:  # every line fits
+        assert wrapper.metrics.horizontalAdvance(long.text[start : start + n].strip()) <= 150
+        start += n

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -74,6 +76,54 @@ def to_info(
     )
 
 
+# -- telling recordings apart ------------------------------------------------------
+class Titled(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def title(self) -> str: ...
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def display_labels(recordings: Iterable[Titled]) -> dict[int, str]:
+    """A label per recording id that tells it apart from every other one.
+
+    A title no other recording has is its own label. Recordings sharing a title
+    (three files called ``interview``; case and spacing ignored) are numbered in
+    the order they were added: ``interview (1)``, ``interview (2)``, … A numbered
+    label that is also another recording's own title gets the id as well
+    (``interview (2) #7``). Everything that shows recordings to a user (the
+    list, search hits, job names, the review queue, dialogs) uses these labels.
+    """
+    groups: dict[str, list[Titled]] = {}
+    for r in recordings:
+        groups.setdefault(_title_key(r.title), []).append(r)
+    labels: dict[int, str] = {}
+    for members in groups.values():
+        if len(members) == 1:
+            labels[members[0].id] = members[0].title
+            continue
+        for k, r in enumerate(sorted(members, key=lambda m: m.id), start=1):
+            labels[r.id] = f"{r.title} ({k})"
+    clashes = Counter(_title_key(label) for label in labels.values())
+    for rid, label in labels.items():
+        if clashes[_title_key(label)] > 1:
+            labels[rid] = f"{label} #{rid}"
+    return labels
+
+
+def import_label(path: Path, batch: Sequence[Path]) -> str:
+    """How an audio file being imported is named (e.g. in the Jobs panel): its
+    file name, after its folder's (``day2/interview.wav``) when another file of
+    ``batch`` has the same name."""
+    same = [p for p in batch if p.name.casefold() == path.name.casefold()]
+    return f"{path.parent.name}/{path.name}" if len(same) > 1 and path.parent.name else path.name
+
+
 # -- who speaks in a recording ------------------------------------------------------
 def _live_speakers(s: Session) -> tuple[dict[int, int], dict[int, str]]:
     """Every speaker id -> the live speaker it now is (merged ones followed to
@@ -136,6 +186,12 @@ class RecordingService:
             rows = list(s.scalars(select(Recording).order_by(Recording.id)))
             speakers = _speakers_of(s, (r.id for r in rows))
             return [to_info(r, counts.get(r.id), speakers.get(r.id, ())) for r in rows]
+
+    def labels(self) -> dict[int, str]:
+        """Every recording's display label (see :func:`display_labels`)."""
+        with self.project.unit() as s:
+            rows = s.execute(select(Recording.id, Recording.title)).all()
+        return display_labels(rows)
 
     def get(self, recording_id: int) -> RecordingInfo:
         with self.project.unit() as s:

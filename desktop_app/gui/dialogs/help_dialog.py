@@ -23,8 +23,10 @@ TIPS = """
 <li>On the waveform: the wheel zooms, dragging pans, a click moves the playhead,
 a click on a segment selects it, a double-click plays it; drag a segment's edges to move
 its boundaries (undoable).</li>
-<li>Words the model was unsure of (probability below the threshold in Settings) are
-<u>underlined</u> and tinted; rows below it are tinted too. <b>Next low-confidence
+<li>Words the model was unsure of are <u>underlined</u> and tinted: the fifth of this
+model's words in the project it was least sure of (or those below your own threshold,
+if you set one in Settings); a whole row is tinted only when the segment is among the
+model's weakest. <b>Next low-confidence
 segment</b> jumps between rows, <b>Next low-confidence word</b> moves the playhead from
 one underlined word to the next. Hover a word to see its probability.</li>
 <li><b>Click a word</b> in the Text column to move the playhead to it (Shift/Ctrl+click

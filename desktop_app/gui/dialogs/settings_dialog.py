@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QHeaderView,
     QKeySequenceEdit,
     QLabel,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.services.confidence import WORD_PERCENTILE
 from desktop_app.core.settings import DEVICES, PRECISIONS, Settings
 from desktop_app.gui import shortcuts, theme
 from desktop_app.gui.training.model_versions import ModelVersionsWidget, VersionInfo, list_versions
@@ -164,12 +166,34 @@ class SettingsDialog(QDialog):
         self.theme.addItem("Dark", "dark")
         self.theme.setCurrentIndex(max(0, self.theme.findData(s.theme)))
         form.addRow("Theme:", self.theme)
+        self.low_mode = QComboBox()
+        self.low_mode.addItem(
+            f"Calibrated to the model (its {WORD_PERCENTILE}th percentile in the project)", False
+        )
+        self.low_mode.addItem("Below a fixed threshold:", True)
+        self.low_mode.setCurrentIndex(self.low_mode.findData(s.low_confidence_fixed))
         self.low_conf = QDoubleSpinBox()
         self.low_conf.setRange(0.0, 1.0)
         self.low_conf.setSingleStep(0.05)
         self.low_conf.setValue(s.low_confidence)
-        self.low_conf.setToolTip("Segments and words the model was less sure of are highlighted.")
-        form.addRow("Highlight confidence below:", self.low_conf)
+        self.low_conf.setToolTip("Words and segments with a model probability below this")
+        self.low_hint = QLabel(
+            "Calibrated: the fifth of each model's words it was least sure of in this project "
+            "are underlined, whatever the model (a weak model's probabilities are low "
+            "everywhere, a fine-tuned one's high); a row is tinted only for the model's "
+            "weakest segments."
+        )
+        self.low_hint.setWordWrap(True)
+        self.low_hint.setStyleSheet(f"color: {theme.current().muted};")
+        self.low_mode.currentIndexChanged.connect(lambda _i: self._sync_low_conf())
+        self._sync_low_conf()
+        row = QHBoxLayout()
+        row.addWidget(self.low_mode, 1)
+        row.addWidget(self.low_conf)
+        cell = QVBoxLayout()
+        cell.addLayout(row)
+        cell.addWidget(self.low_hint)
+        form.addRow("Mark low-confidence words:", cell)
         self.auto_advance = QCheckBox("Play the next segment after approve-and-next")
         self.auto_advance.setChecked(s.auto_advance)
         form.addRow("Auto-advance:", self.auto_advance)
@@ -178,6 +202,12 @@ class SettingsDialog(QDialog):
         self.snap.setToolTip("Hold Alt while dragging to place a boundary exactly.")
         form.addRow("Snap to silence:", self.snap)
         return w
+
+    def _sync_low_conf(self) -> None:
+        """The fixed threshold shows (and is set) only when it is in force."""
+        fixed = bool(self.low_mode.currentData())
+        self.low_conf.setEnabled(fixed)
+        self.low_conf.setVisible(fixed)
 
     def _model_tab(self, s: Settings) -> QWidget:
         w = QWidget()
@@ -332,6 +362,7 @@ class SettingsDialog(QDialog):
             self._settings,
             theme=self.theme.currentData(),
             low_confidence=float(self.low_conf.value()),
+            low_confidence_fixed=bool(self.low_mode.currentData()),
             auto_advance=self.auto_advance.isChecked(),
             snap_to_silence=self.snap.isChecked(),
             model_version=self.model_version.currentData() or "",

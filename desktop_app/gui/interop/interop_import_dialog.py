@@ -76,8 +76,10 @@ class ImportAnnotationsDialog(JobDialog):
         row.addWidget(self.path, 1)
         row.addWidget(browse)
         self.recording = QComboBox()
+        labels = session.recording_labels()
         for rec in session.recording_list():
-            self.recording.addItem(f"#{rec.id}  {rec.title}", rec.id)
+            label = labels.get(rec.id, rec.title)
+            self.recording.addItem(f"{label} — {rec.original_filename}", rec.id)
         if recording_id is not None:
             self.recording.setCurrentIndex(max(0, self.recording.findData(recording_id)))
         self.table = QTableWidget(0, len(self.COLUMNS))

@@ -1,9 +1,15 @@
-"""The project's recordings with their metadata and review progress."""
+"""The project's recordings with their metadata and review progress.
+
+Recordings are shown by their display label (the title, numbered when several
+share it; see :func:`~desktop_app.core.services.recordings.display_labels`),
+with the file name beside the label when titles repeat. F2 or a double-click
+edits the title in place (Enter saves, Esc cancels).
+"""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -16,8 +22,9 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QListView,
     QMenu,
     QPushButton,
@@ -29,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.services.dto import RecordingInfo
+from desktop_app.core.services.recordings import display_labels
 from desktop_app.gui import theme
 from desktop_app.gui.review.segment_table_model import fmt_ms
 
@@ -46,11 +54,11 @@ def progress_text(counts: dict[str, int]) -> str:
     )
 
 
-def metadata_tooltip(r: RecordingInfo) -> str:
+def metadata_tooltip(r: RecordingInfo, label: str | None = None) -> str:
     esc = html.escape
     lines = [
-        f"<b>{esc(r.title)}</b>",
-        f"File: {esc(r.original_filename)}",
+        f"<b>{esc(label or r.title)}</b>",
+        f"File: {esc(r.original_filename)} · recording #{r.id}",
         f"Length: {fmt_ms(r.duration_ms)} · {r.sample_rate} Hz · {r.channels} ch · {r.format}",
     ]
     for label, value in (
@@ -67,13 +75,20 @@ def metadata_tooltip(r: RecordingInfo) -> str:
     return "<br>".join(lines)
 
 
+RenameHandler = Callable[[int, str], bool]
+"""``(recording id, new title) -> accepted``."""
+
+
 class RecordingListModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._items: list[RecordingInfo] = []
+        self._labels: dict[int, str] = {}
+        self.rename_handler: RenameHandler | None = None
 
     def set_recordings(self, items: Sequence[RecordingInfo]) -> None:
         items = list(items)
+        self._labels = display_labels(items)
         if [r.id for r in items] == [r.id for r in self._items] and items:
             self._items = items
             self.dataChanged.emit(self.index(0), self.index(len(items) - 1))
@@ -84,6 +99,13 @@ class RecordingListModel(QAbstractListModel):
 
     def recording(self, row: int) -> RecordingInfo | None:
         return self._items[row] if 0 <= row < len(self._items) else None
+
+    def label(self, r: RecordingInfo) -> str:
+        return self._labels.get(r.id, r.title)
+
+    def shares_title(self, r: RecordingInfo) -> bool:
+        """Whether another recording has the same title (its label is numbered)."""
+        return self.label(r) != r.title
 
     def row_of(self, recording_id: int) -> int:
         return next((i for i, r in enumerate(self._items) if r.id == recording_id), -1)
@@ -96,12 +118,28 @@ class RecordingListModel(QAbstractListModel):
         if r is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
+            return self.label(r)
+        if role == Qt.ItemDataRole.EditRole:
             return r.title
         if role == RECORDING_ROLE:
             return r
         if role == Qt.ItemDataRole.ToolTipRole:
-            return metadata_tooltip(r)
+            return metadata_tooltip(r, self.label(r))
         return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        return super().flags(index) | Qt.ItemFlag.ItemIsEditable
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        """A new title typed in the list goes to ``rename_handler`` (the window
+        saves it through the recording service; the list then reloads)."""
+        r = self.recording(index.row())
+        if r is None or role != Qt.ItemDataRole.EditRole or self.rename_handler is None:
+            return False
+        title = " ".join(str(value or "").split())
+        if not title or title == r.title:
+            return False
+        return self.rename_handler(r.id, title)
 
 
 class RecordingDelegate(QStyledItemDelegate):
@@ -110,6 +148,11 @@ class RecordingDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         h = option.fontMetrics.height()
         return QSize(200, 2 * h + 22)
+
+    def updateEditorGeometry(self, editor, option: QStyleOptionViewItem, index: Index) -> None:
+        """The title editor sits over the title line."""
+        r = option.rect.adjusted(4, 2, -4, 0)
+        editor.setGeometry(QRect(r.left(), r.top(), r.width(), option.fontMetrics.height() + 8))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         r: RecordingInfo | None = index.data(RECORDING_ROLE)
@@ -129,10 +172,18 @@ class RecordingDelegate(QStyledItemDelegate):
         bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(QColor(t.text))
-        title = fm.elidedText(r.title, Qt.TextElideMode.ElideRight, rect.width())
-        painter.drawText(QRect(rect.left(), rect.top(), rect.width(), fm.height()), 0, title)
+        label = str(index.data(Qt.ItemDataRole.DisplayRole) or r.title)
+        bold_fm = QFontMetrics(bold)
+        title = bold_fm.elidedText(label, Qt.TextElideMode.ElideRight, rect.width())
+        line = QRect(rect.left(), rect.top(), rect.width(), fm.height())
+        painter.drawText(line, 0, title)
         painter.setFont(opt.font)
         painter.setPen(QColor(t.muted))
+        room = line.adjusted(bold_fm.horizontalAdvance(title) + 8, 0, 0, 0)
+        if label != r.title and room.width() > 4 * fm.averageCharWidth():
+            # titles repeat: the file name tells them apart as well
+            name = fm.elidedText(r.original_filename, Qt.TextElideMode.ElideMiddle, room.width())
+            painter.drawText(room, 0, name)
         facts = f"{fmt_ms(r.duration_ms)} · {progress_text(r.counts)}"
         facts = fm.elidedText(facts, Qt.TextElideMode.ElideRight, rect.width())
         painter.drawText(
@@ -159,14 +210,20 @@ class RecordingsPanel(QWidget):
     import_requested = Signal()
     edit_requested = Signal(int)
     remove_requested = Signal(int)
+    rename_requested = Signal(int, str)  # recording id, new title (typed in the list)
 
     def __init__(self) -> None:
         super().__init__()
         self.model = RecordingListModel(self)
+        self.model.rename_handler = self._rename
         self.view = QListView()
         self.view.setModel(self.model)
         self.view.setItemDelegate(RecordingDelegate(self.view))
         self.view.setUniformItemSizes(True)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
@@ -198,11 +255,26 @@ class RecordingsPanel(QWidget):
         if row >= 0:
             self.view.setCurrentIndex(self.model.index(row))
 
+    def rename_current(self) -> None:
+        """Edit the current recording's title in place (F2, or a double-click)."""
+        index = self.view.currentIndex()
+        if index.isValid():
+            self.view.edit(index)
+
+    def is_renaming(self) -> bool:
+        return self.view.state() == QAbstractItemView.State.EditingState
+
+    def _rename(self, recording_id: int, title: str) -> bool:
+        self.rename_requested.emit(recording_id, title)
+        return True
+
     def _context_menu(self, pos: QPoint) -> None:
-        r = self.model.recording(self.view.indexAt(pos).row())
+        index = self.view.indexAt(pos)
+        r = self.model.recording(index.row())
         if r is None:
             return
         menu = QMenu(self)
+        menu.addAction("Rename (F2)", lambda: self.view.edit(index))
         menu.addAction("Edit details…", lambda: self.edit_requested.emit(r.id))
         menu.addAction("Remove from project…", lambda: self.remove_requested.emit(r.id))
         menu.exec(self.view.viewport().mapToGlobal(pos))

@@ -1,10 +1,16 @@
-"""Full-text search over every transcript, with jump-to-hit and play-hit."""
+"""Full-text search over every transcript, with jump-to-hit and play-hit.
+
+A single click on a hit (or Enter) jumps to it. The hits follow the
+transcripts: after any edit or job (the session's ``segments_changed``) the
+search runs again, keeping the chosen hit selected; while the panel is hidden
+it runs when the panel is shown again.
+"""
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -40,14 +46,23 @@ class SearchHitModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._hits: list[SearchHit] = []
+        self._labels: Mapping[int, str] = {}
 
-    def set_hits(self, hits: Sequence[SearchHit]) -> None:
+    def set_hits(self, hits: Sequence[SearchHit], labels: Mapping[int, str] | None = None) -> None:
+        """``labels``: recording id -> display label (titles that repeat are numbered)."""
         self.beginResetModel()
         self._hits = list(hits)
+        self._labels = dict(labels or {})
         self.endResetModel()
 
     def hit(self, row: int) -> SearchHit | None:
         return self._hits[row] if 0 <= row < len(self._hits) else None
+
+    def row_of(self, segment_id: int) -> int:
+        return next((i for i, h in enumerate(self._hits) if h.segment_id == segment_id), -1)
+
+    def label(self, h: SearchHit) -> str:
+        return self._labels.get(h.recording_id, h.recording_title)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._hits)
@@ -58,9 +73,10 @@ class SearchHitModel(QAbstractListModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             snippet = _MARK.sub(r"«\1»", h.snippet)
-            return f"{h.recording_title}  {fmt_ms(h.start_ms)}\n{snippet}"
+            return f"{self.label(h)}  {fmt_ms(h.start_ms)}\n{snippet}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"[{h.status}] {html.escape(h.text)}"
+            where = html.escape(f"{self.label(h)} at {fmt_ms(h.start_ms)}")
+            return f"<b>{where}</b> [{h.status}]<br>{html.escape(h.text)}"
         if role == HIT_ROLE:
             return h
         return None
@@ -86,7 +102,8 @@ class SearchPanel(QWidget):
         self.view.setModel(self.model)
         self.view.setWordWrap(True)
         self.view.setAlternatingRowColors(True)
-        self.view.activated.connect(self._activated)
+        self.view.clicked.connect(self._activated)  # one click jumps
+        self.view.activated.connect(self._activated)  # Enter (and the style's activation)
         self.count = QLabel("")
         self.play_button = QPushButton("Play hit")
         theme.bind_icon(self.play_button, "play")
@@ -97,6 +114,7 @@ class SearchPanel(QWidget):
         self._timer.timeout.connect(self.run_search)
         self.query.textChanged.connect(lambda _t: self._timer.start())
         self.query.returnPressed.connect(self._return_pressed)
+        self._stale = False  # the transcripts changed while the panel was hidden
         row = QHBoxLayout()
         row.addWidget(self.count, 1)
         row.addWidget(self.play_button)
@@ -110,33 +128,48 @@ class SearchPanel(QWidget):
         self.session = session
         self.model.set_hits([])
         self.count.setText("")
+        self._stale = False
         if session is not None:
-            session.segments_changed.connect(lambda _r: self._refresh_if_shown())
+            session.segments_changed.connect(self._segments_changed)
+            session.recordings_changed.connect(self._segments_changed)  # labels in the hits
 
     def focus_query(self) -> None:
         self.query.setFocus()
         self.query.selectAll()
 
     def run_search(self) -> None:
+        """Search now; the hit selected before stays selected if it still matches."""
         self._timer.stop()
+        self._stale = False
         if self.session is None:
             return
+        kept = self.current_hit()
         try:
             hits = self.session.search.search(self.query.text())
         except JazbaError as exc:
             self.error.emit(str(exc))
             hits = []
-        self.model.set_hits(hits)
+        self.model.set_hits(hits, self.session.recording_labels())
         text = self.query.text().strip()
         self.count.setText(f"{len(hits)} hit{'s' if len(hits) != 1 else ''}" if text else "")
         if hits:
-            self.view.setCurrentIndex(self.model.index(0))
+            row = self.model.row_of(kept.segment_id) if kept is not None else -1
+            self.view.setCurrentIndex(self.model.index(max(0, row)))
 
     def current_hit(self) -> SearchHit | None:
         return self.model.hit(self.view.currentIndex().row())
 
-    def _refresh_if_shown(self) -> None:
-        if self.query.text().strip() and self.isVisible():
+    def _segments_changed(self, *_args: object) -> None:
+        if not self.query.text().strip():
+            return
+        if self.isVisible():
+            self._timer.start()
+        else:
+            self._stale = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
             self._timer.start()
 
     def _return_pressed(self) -> None:

@@ -1,11 +1,24 @@
-"""Speakers of the project: create, rename, merge (undoable), assign."""
+"""Speakers of the project: create, rename, merge (undoable), assign.
+
+Each speaker's segment count follows the transcripts: the list reloads after
+any edit or job that touched segments (the session's ``segments_changed``),
+coalesced so a job that delivers segments as it goes reloads it a few times a
+second at most, and the selected speaker stays selected.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import QHBoxLayout, QListView, QToolButton, QVBoxLayout, QWidget
 
 from desktop_app.core.errors import JazbaError
@@ -88,6 +101,10 @@ class SpeakersPanel(QWidget):
             buttons.addWidget(b)
             self.buttons[key] = b
         buttons.addStretch(1)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(150)
+        self._refresh_timer.timeout.connect(self.refresh)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.view, 1)
@@ -95,12 +112,20 @@ class SpeakersPanel(QWidget):
 
     def set_session(self, session: ProjectSession | None, editor: EditController | None) -> None:
         self.session, self.editor = session, editor
+        self._refresh_timer.stop()
         if session is not None:
             session.speakers_changed.connect(self.refresh)
+            session.segments_changed.connect(lambda _r: self._refresh_timer.start())
         self.refresh()
 
     def refresh(self) -> None:
+        """Reload the speakers and their counts (the selection is kept)."""
+        self._refresh_timer.stop()
+        kept = self.current()
         self.model.set_speakers(self.session.speaker_list() if self.session else [])
+        row = self.model.row_of(kept.id) if kept is not None else -1
+        if row >= 0:
+            self.view.setCurrentIndex(self.model.index(row))
 
     def current(self) -> SpeakerInfo | None:
         return self.model.speaker(self.view.currentIndex().row())

@@ -15,6 +15,7 @@ from PySide6.QtGui import QGuiApplication
 
 from desktop_app.core.audio.peaks import PeakPyramid
 from desktop_app.core.errors import JazbaError
+from desktop_app.core.services.confidence import LowConfidence
 from desktop_app.core.services.dto import RecordingInfo, SegmentInfo
 from desktop_app.core.services.segments import MIN_SEGMENT_MS
 from desktop_app.core.settings import Settings
@@ -155,10 +156,23 @@ class ReviewController(QObject):
             return
         segs = self.session.segments.list(self.recording.id, self.tier_id)
         self.model.set_speakers(self.session.speaker_names())
+        self.model.set_low_confidence(self._low_confidence(segs))
         self.model.set_segments(segs)
         self.waveform.set_segments(segs)
         cur = self.pane.current_segment()
         self.waveform.select_segment(cur.id if cur else None, reveal=False)
+
+    def _low_confidence(self, segs: list[SegmentInfo]) -> LowConfidence:
+        """What is "low" for these segments: calibrated to each model version
+        in this project, unless the user set a fixed threshold in Settings."""
+        fixed = self.settings.low_confidence if self.settings.low_confidence_fixed else None
+        if self.session is None:
+            return LowConfidence(fixed)
+        return self.session.confidence.policy((s.model_version_id for s in segs), fixed)
+
+    def refresh_low_confidence(self) -> None:
+        """Apply a changed Settings threshold to the shown segments."""
+        self.model.set_low_confidence(self._low_confidence(self.model.segments))
 
     def _segments_changed(self, recording_id: int) -> None:
         if self.recording is not None and recording_id in (ALL_RECORDINGS, self.recording.id):
@@ -291,7 +305,9 @@ class ReviewController(QObject):
         """Move the playhead to the next low-confidence word after it (through
         the unapproved segments in time order, wrapping around)."""
         self.pane.commit_editor()
-        found = next_low_word(self.model.segments, self.player.position_ms, self.model.threshold)
+        found = next_low_word(
+            self.model.segments, self.player.position_ms, self.model.word_threshold
+        )
         if found is None:
             self.message.emit("No low-confidence words left in unapproved segments.")
             return

@@ -1,7 +1,10 @@
 """The segments of one recording and tier as a table (our own Qt model).
 
 The model holds plain :class:`SegmentInfo` values; it never writes to the
-database. Edits made in the view are handed to ``edit_handler`` (the window's
+database. What counts as "low confidence" (a word, a whole segment) is a
+:class:`~desktop_app.core.services.confidence.LowConfidence` rule, calibrated
+to each model version (or the user's fixed threshold), given by the review
+controller. Edits made in the view are handed to ``edit_handler`` (the window's
 :class:`~desktop_app.gui.undo.EditController`), which saves them through the
 service and pushes an undo step; the session then tells the model to reload.
 """
@@ -16,9 +19,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from desktop_app.core.services.confidence import LowConfidence
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.gui import theme
-from desktop_app.gui.review.word_spans import word_spans
+from desktop_app.gui.review.word_spans import WordSpan, word_spans
 
 LANGUAGES = ("kk", "ru", "mixed", "en")
 STATUSES = ("auto", "edited", "approved")
@@ -48,7 +52,10 @@ HEADERS = {
 NUMERIC = (Col.CONFIDENCE, Col.PERPLEXITY)
 
 SEGMENT_ROLE = Qt.ItemDataRole.UserRole + 1
-LOW_WORDS_ROLE = Qt.ItemDataRole.UserRole + 2  # [(word, is_low)] for the text delegate
+LOW_WORDS_ROLE = Qt.ItemDataRole.UserRole + 2  # [(word, is_low)]
+SPANS_ROLE = Qt.ItemDataRole.UserRole + 3  # [WordSpan] | None for the text delegate
+LOW_RULE_ROLE = Qt.ItemDataRole.UserRole + 4  # what "low" means for the row's model (text)
+ALWAYS_SHOWN = (Col.TIME, Col.TEXT, Col.STATUS)  # the others hide when they have no values
 
 EditHandler = Callable[[int, Col, Any], bool]
 """``(segment_id, column, new value) -> accepted``."""
@@ -78,14 +85,16 @@ class SegmentTableModel(QAbstractTableModel):
         self._time_rows: list[int] = []  # ... and the rows they are on (rows may be sorted)
         self._sort: tuple[int, Qt.SortOrder] = (Col.TIME, Qt.SortOrder.AscendingOrder)
         self._speakers: dict[int, str] = {}
-        self.threshold = 0.6
+        self.low = LowConfidence()
         self.edit_handler: EditHandler | None = None
+        self._spans: dict[int, list[WordSpan] | None] = {}  # segment id -> its words
 
     # -- data in -------------------------------------------------------------
     def set_segments(self, segments: Sequence[SegmentInfo]) -> None:
         """Replace the rows; when the ids are unchanged only the cells change,
         so selection and an open editor survive a refresh."""
         segments = self._sorted(list(segments))
+        self._spans.clear()
         if [s.id for s in segments] == [s.id for s in self._segments] and segments:
             self._segments = segments
             self._index_times()
@@ -146,12 +155,42 @@ class SegmentTableModel(QAbstractTableModel):
             col = self.index(0, Col.SPEAKER), self.index(len(self._segments) - 1, Col.SPEAKER)
             self.dataChanged.emit(*col)
 
-    def set_threshold(self, threshold: float) -> None:
-        self.threshold = threshold
+    def set_low_confidence(self, rule: LowConfidence) -> None:
+        """What counts as a low word or segment (repaints when it changed)."""
+        if rule == self.low:
+            return
+        self.low = rule
+        self._spans.clear()
         if self._segments:
             self.dataChanged.emit(
                 self.index(0, 0), self.index(len(self._segments) - 1, len(Col) - 1)
             )
+
+    def word_threshold(self, seg: SegmentInfo) -> float:
+        return self.low.word_threshold(seg.model_version_id)
+
+    def word_spans(self, seg: SegmentInfo) -> list[WordSpan] | None:
+        """The segment's words with what the model said (kept until the next reload)."""
+        if seg.id not in self._spans:
+            self._spans[seg.id] = word_spans(seg, self.word_threshold(seg))
+        return self._spans[seg.id]
+
+    def empty_columns(self) -> set[Col]:
+        """Columns with no value in any row (hidden by the transcript); Time,
+        Text and Status always have one."""
+        empty = {Col.SPEAKER, Col.LANGUAGE, Col.CONFIDENCE, Col.PERPLEXITY}
+        for seg in self._segments:
+            if seg.speaker_id is not None:
+                empty.discard(Col.SPEAKER)
+            if seg.language:
+                empty.discard(Col.LANGUAGE)
+            if seg.confidence is not None:
+                empty.discard(Col.CONFIDENCE)
+            if seg.unit_perplexity is not None:
+                empty.discard(Col.PERPLEXITY)
+            if not empty:
+                break
+        return empty
 
     # -- look-ups ------------------------------------------------------------
     @property
@@ -180,7 +219,9 @@ class SegmentTableModel(QAbstractTableModel):
         return -1
 
     def is_low(self, seg: SegmentInfo) -> bool:
-        return seg.confidence is not None and seg.confidence < self.threshold
+        """A whole segment is low (its row tinted) only when its confidence is
+        among the model's lowest in the project, or below the user's fixed threshold."""
+        return self.low.segment_is_low(seg.confidence, seg.model_version_id)
 
     def next_low_row(self, after_row: int) -> int:
         """The next row (wrapping around) with low confidence or low words, or -1."""
@@ -190,8 +231,8 @@ class SegmentTableModel(QAbstractTableModel):
             seg = self._segments[row]
             if seg.status == "approved":
                 continue
-            tokens = word_tokens(seg, self.threshold) or []
-            if self.is_low(seg) or any(low for _, low in tokens):
+            spans = self.word_spans(seg) or []
+            if self.is_low(seg) or any(s.low for s in spans):
                 return row
         return -1
 
@@ -227,7 +268,11 @@ class SegmentTableModel(QAbstractTableModel):
         if role == SEGMENT_ROLE:
             return seg
         if role == LOW_WORDS_ROLE:
-            return word_tokens(seg, self.threshold)
+            return word_tokens(seg, self.word_threshold(seg))
+        if role == SPANS_ROLE:
+            return self.word_spans(seg)
+        if role == LOW_RULE_ROLE:
+            return self.low.explain(seg.model_version_id)
         if role == Qt.ItemDataRole.BackgroundRole and self.is_low(seg):
             return QBrush(QColor(theme.current().low_conf_bg))
         if role == Qt.ItemDataRole.ForegroundRole and col in (Col.STATUS, Col.CONFIDENCE):
@@ -265,8 +310,8 @@ class SegmentTableModel(QAbstractTableModel):
 
     def _tooltip(self, seg: SegmentInfo, col: Col) -> str | None:
         if col == Col.CONFIDENCE and seg.confidence is not None:
-            low = " — below the review threshold" if self.is_low(seg) else ""
-            return f"Model confidence {seg.confidence:.2f}{low}"
+            low = self.low.explain_segment(seg.model_version_id) if self.is_low(seg) else ""
+            return f"Model confidence {seg.confidence:.2f}" + (f" — {low}" if low else "")
         if col == Col.TEXT and seg.text:
             return seg.text
         if col == Col.PERPLEXITY and seg.unit_perplexity is not None:

@@ -1,17 +1,22 @@
-"""The transcript's Text column: words the model was unsure of, and words to click.
+"""The transcript's Text column: whole sentences, words the model was unsure of,
+and words to click.
 
-When a segment has the model's words (see :mod:`desktop_app.gui.review.word_spans`)
-its text is laid out as rich text: words below the review threshold are
-coloured, underlined and tinted; the word under the playhead gets a soft
-accent background (so a jump to a word, or playback, shows where it is).
-Text too long for the cell ends, after the last whole word that fits, in an
-ellipsis. The same layout answers "which word is at this point" for clicks
-and tooltips, so what is clicked is exactly what is drawn.
+The text wraps over as many lines as it needs (up to
+:data:`~desktop_app.gui.review.text_layout.MAX_LINES`, then an ellipsis after
+the last whole word that fits); :meth:`TextDelegate.row_height` tells the
+transcript how tall each row must be. When a segment has the model's words
+(see :mod:`desktop_app.gui.review.word_spans`) the words below the model's
+calibrated threshold are coloured, underlined and tinted, and the word under
+the playhead gets a soft accent background (so a jump to a word, or playback,
+shows where it is). One layout (:mod:`~desktop_app.gui.review.text_layout`)
+paints a cell and answers "which word is at this point" for clicks and
+tooltips, so what is clicked is exactly what is drawn.
 """
 
 from __future__ import annotations
 
 import html
+import math
 
 from PySide6.QtCore import (
     QEvent,
@@ -20,10 +25,11 @@ from PySide6.QtCore import (
     QPoint,
     QPointF,
     QRectF,
+    QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QFont, QPalette, QTextDocument
+from PySide6.QtGui import QBrush, QColor, QFont, QPalette, QTextCharFormat, QTextLayout
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -37,48 +43,58 @@ from PySide6.QtWidgets import (
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.gui import theme
 from desktop_app.gui.review.segment_editor import SegmentTextEditor
-from desktop_app.gui.review.segment_table_model import SEGMENT_ROLE, fmt_ms
-from desktop_app.gui.review.word_spans import WordSpan, span_at_offset, word_spans
+from desktop_app.gui.review.segment_table_model import (
+    LOW_RULE_ROLE,
+    SEGMENT_ROLE,
+    SPANS_ROLE,
+    fmt_ms,
+)
+from desktop_app.gui.review.text_layout import Wrapped, Wrapper, offset_at, text_layout
+from desktop_app.gui.review.word_spans import WordSpan, span_at_offset
 
 Index = QModelIndex | QPersistentModelIndex
 MARGIN_LEFT, MARGIN_RIGHT = 5, 4  # the text's inset inside the cell
+PAD_Y = 6  # space above and below the text, in all
+MIN_ROW_HEIGHT = 30  # a one-line row (the transcript's default row height)
 
 
-def _rgba(colour: str, alpha: float) -> str:
-    c = theme.color(colour)
-    return f"rgba({c.red()},{c.green()},{c.blue()},{alpha:.2f})"
+def _rgba(colour: str, alpha: float) -> QColor:
+    c = QColor(theme.color(colour))
+    c.setAlphaF(alpha)
+    return c
 
 
-def words_html(spans: list[WordSpan], playhead_ms: int | None, *, more: bool = False) -> str:
-    """The words as rich text: low ones marked, the one under the playhead tinted;
-    ``more``: an ellipsis after them (the text goes on past the cell)."""
+def word_formats(spans: list[WordSpan], playhead_ms: int | None) -> list[QTextLayout.FormatRange]:
+    """How the words are marked: low ones coloured, underlined and tinted, the
+    one under the playhead shaded (ranges of ``" ".join(words)``)."""
     t = theme.current()
-    parts = []
+    out = []
     for span in spans:
-        style = []
+        fmt = QTextCharFormat()
         if span.low:
-            style += [
-                f"color:{t.low_conf_word}",
-                "text-decoration: underline",
-                f"background-color:{_rgba(t.low_conf_word, 0.16)}",
-            ]
+            fmt.setForeground(QBrush(QColor(t.low_conf_word)))
+            fmt.setFontUnderline(True)
+            fmt.setBackground(QBrush(_rgba(t.low_conf_word, 0.16)))
         if (
             playhead_ms is not None
             and span.start_ms is not None
             and span.end_ms is not None
             and span.start_ms <= playhead_ms < span.end_ms
         ):
-            style.append(f"background-color:{_rgba(t.accent, 0.30)}")
-        text = html.escape(span.text)
-        parts.append(f'<span style="{"; ".join(style)}">{text}</span>' if style else text)
-    return " ".join([*parts, "…"] if more else parts)
+            fmt.setBackground(QBrush(_rgba(t.accent, 0.30)))
+        if fmt.propertyCount():
+            r = QTextLayout.FormatRange()
+            r.start, r.length, r.format = span.offset, len(span.text), fmt
+            out.append(r)
+    return out
 
 
-def word_tooltip(span: WordSpan) -> str:
-    """What the model said about one word (shown when hovering it)."""
+def word_tooltip(span: WordSpan, low_means: str = "below the review threshold") -> str:
+    """What the model said about one word (shown when hovering it); ``low_means``
+    says what "low" is for this model (e.g. "below this project's 20th percentile, 0.41")."""
     lines = [f"<b>{html.escape(span.text)}</b>"]
     if span.p is not None:
-        low = " — below the review threshold" if span.low else ""
+        low = f" — {html.escape(low_means, quote=False)}" if span.low else ""
         lines.append(f"Model probability {span.p:.2f}{low}")
     elif span.start_ms is None:
         lines.append("Typed by a reviewer (no model timing)")
@@ -88,7 +104,7 @@ def word_tooltip(span: WordSpan) -> str:
 
 
 class TextDelegate(QStyledItemDelegate):
-    """Paints the text with its low-confidence words; edits it in a
+    """Paints the wrapped text with its low-confidence words; edits it in a
     :class:`~desktop_app.gui.review.segment_editor.SegmentTextEditor`."""
 
     #: An editor opened on a segment: ``(editor, SegmentInfo)`` (for the draft journal).
@@ -98,64 +114,68 @@ class TextDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.active_editor: QWidget | None = None
         self.playhead_ms: int | None = None
+        self._wrappers: dict[str, Wrapper] = {}
 
-    # -- layout (shared by painting and hit-testing) -------------------------
+    # -- layout (shared by row heights, painting and hit-testing) -----------------
+    def wrapper(self, font: QFont) -> Wrapper:
+        key = font.key()
+        w = self._wrappers.get(key)
+        if w is None:
+            w = self._wrappers[key] = Wrapper(font)
+        return w
+
     @staticmethod
     def spans(index: Index) -> tuple[SegmentInfo, list[WordSpan]] | None:
+        """The segment and its words with what the model said (None: no model words)."""
         seg = index.data(SEGMENT_ROLE)
-        threshold = getattr(index.model(), "threshold", 0.6)
-        spans = word_spans(seg, threshold) if isinstance(seg, SegmentInfo) else None
+        spans = index.data(SPANS_ROLE) if isinstance(seg, SegmentInfo) else None
         return (seg, spans) if spans else None
 
-    @staticmethod
-    def _document(
-        rect: QRectF, font: QFont, spans: list[WordSpan], playhead: int | None
-    ) -> tuple[QTextDocument, QPointF, int]:
-        """The laid-out words for a cell, where to draw them, and how many are shown."""
+    def wrapped(self, text: str, font: QFont, cell_width: float) -> Wrapped:
+        """``text`` as laid out in a Text cell this wide (its words, in lines)."""
+        return self.wrapper(font).wrap(text.split(), cell_width - MARGIN_LEFT - MARGIN_RIGHT)
 
-        def build(k: int) -> QTextDocument:
-            doc = QTextDocument()
-            doc.setDefaultFont(font)
-            doc.setDocumentMargin(0)
-            doc.setHtml(words_html(spans[:k], playhead, more=k < len(spans)))
-            return doc
+    def text_height(self, text: str, font: QFont, cell_width: float) -> int:
+        """How tall a row must be to show ``text`` wrapped in a cell this wide."""
+        return max(MIN_ROW_HEIGHT, math.ceil(self.wrapped(text, font, cell_width).height + PAD_Y))
 
-        width = rect.width() - MARGIN_LEFT - MARGIN_RIGHT
-        shown = len(spans)
-        doc = build(shown)
-        if doc.size().width() > width and shown > 1:
-            lo, hi = 1, shown - 1  # the most words that fit with the ellipsis (at least one)
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if build(mid).size().width() <= width:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            shown = lo
-            doc = build(shown)
-        top = rect.top() + (rect.height() - doc.size().height()) / 2
-        return doc, QPointF(rect.left() + MARGIN_LEFT, top), shown
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        view = option.widget
+        column_width = getattr(view, "columnWidth", None)
+        width = column_width(index.column()) if column_width else option.rect.width()
+        seg = index.data(SEGMENT_ROLE)
+        text = seg.text if isinstance(seg, SegmentInfo) else ""
+        return QSize(width, self.text_height(text, option.font, width))
+
+    def _layout(
+        self, index: Index, font: QFont, rect: QRectF, playhead: int | None
+    ) -> tuple[QTextLayout, QPointF, list[WordSpan]]:
+        """The laid-out text of a cell, where to draw it, and its shown words."""
+        seg = index.data(SEGMENT_ROLE)
+        wrapped = self.wrapped(seg.text if isinstance(seg, SegmentInfo) else "", font, rect.width())
+        found = self.spans(index)
+        spans = found[1][: wrapped.words] if found else []
+        layout = text_layout(wrapped, font, word_formats(spans, playhead))
+        top = rect.top() + (rect.height() - wrapped.height) / 2
+        return layout, QPointF(rect.left() + MARGIN_LEFT, top), spans
 
     def word_at(self, view: QAbstractItemView, index: Index, pos: QPoint) -> int | None:
         """The index of the word drawn at ``pos`` (viewport coordinates) in ``index``."""
-        found = self.spans(index)
-        if found is None:
+        if self.spans(index) is None:
             return None
-        _seg, spans = found
         rect = QRectF(view.visualRect(QModelIndex(index)))
         if not rect.adjusted(MARGIN_LEFT, 0, -MARGIN_RIGHT, 0).contains(QPointF(pos)):
             return None
-        doc, origin, shown = self._document(rect, view.font(), spans, None)
-        offset = doc.documentLayout().hitTest(QPointF(pos) - origin, Qt.HitTestAccuracy.ExactHit)
-        return None if offset < 0 else span_at_offset(spans[:shown], offset)
+        layout, origin, spans = self._layout(index, view.font(), rect, None)
+        offset = offset_at(layout, QPointF(pos) - origin)
+        return None if offset is None else span_at_offset(spans, offset)
 
     # -- painting ------------------------------------------------------------------
     def paint(self, painter, option: QStyleOptionViewItem, index: Index) -> None:
-        found = self.spans(index)
-        if found is None:
+        seg = index.data(SEGMENT_ROLE)
+        if not isinstance(seg, SegmentInfo):
             super().paint(painter, option, index)
             return
-        seg, spans = found
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.text = ""
@@ -165,17 +185,13 @@ class TextDelegate(QStyledItemDelegate):
         playhead = self.playhead_ms
         if playhead is not None and not seg.start_ms <= playhead < seg.end_ms:
             playhead = None
-        doc, origin, _shown = self._document(QRectF(opt.rect), opt.font, spans, playhead)
-        clip = QRectF(opt.rect).adjusted(MARGIN_LEFT, 0, -MARGIN_RIGHT, 0)
-        painter.save()
-        painter.setClipRect(clip)
-        painter.translate(origin)
-        ctx = QAbstractTextDocumentLayout.PaintContext()
+        layout, origin, _spans = self._layout(index, opt.font, QRectF(opt.rect), playhead)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        ctx.palette.setColor(QPalette.ColorRole.Text, QColor(opt.palette.color(role)))
-        ctx.clip = QRectF(0, 0, clip.width(), opt.rect.height())
-        doc.documentLayout().draw(painter, ctx)
+        painter.save()
+        painter.setClipRect(QRectF(opt.rect).adjusted(MARGIN_LEFT, 0, -MARGIN_RIGHT, 0))
+        painter.setPen(QColor(opt.palette.color(role)))
+        layout.draw(painter, origin)
         painter.restore()
 
     def helpEvent(self, event, view, option, index) -> bool:
@@ -184,7 +200,9 @@ class TextDelegate(QStyledItemDelegate):
             found = self.spans(index)
             i = self.word_at(view, index, event.pos()) if found else None
             if found is not None and i is not None:
-                QToolTip.showText(event.globalPos(), word_tooltip(found[1][i]), view)
+                rule = index.data(LOW_RULE_ROLE)
+                tip = word_tooltip(found[1][i], rule) if rule else word_tooltip(found[1][i])
+                QToolTip.showText(event.globalPos(), tip, view)
                 return True
         return super().helpEvent(event, view, option, index)
 

@@ -1,10 +1,16 @@
 """The transcript table: one row per segment, edited in place.
 
 Text is edited in a line editor (Enter saves, Esc cancels); speaker, language
-and status through drop-downs. Words the model was unsure of are underlined,
-coloured and tinted (see :mod:`~desktop_app.gui.review.text_delegate`), whole
-low-confidence rows are tinted, and a plain click on a word moves the
-playhead to it (``word_clicked``).
+and status through drop-downs. The Text column takes the width the others
+leave and shows whole sentences: each row is as tall as its wrapped text
+(heights come from :meth:`TextDelegate.row_height`, cached per text and width,
+and are set when the rows or the column's width change). Columns without a
+value in any row (Unit PPL before scoring, Speaker before any is assigned…)
+are hidden; Time, Status and Text always show. Words the model was unsure of
+are underlined, coloured and tinted (see
+:mod:`~desktop_app.gui.review.text_delegate`), rows whose segment is among the
+model's weakest are tinted, and a plain click on a word moves the playhead to
+it (``word_clicked``).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QMouseEvent
@@ -37,13 +44,14 @@ from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.gui.review.draft_journal import DraftJournal
 from desktop_app.gui.review.job_banner import JobBanner
 from desktop_app.gui.review.segment_table_model import (
+    ALWAYS_SHOWN,
     LANGUAGES,
     SEGMENT_ROLE,
     STATUSES,
     Col,
     SegmentTableModel,
 )
-from desktop_app.gui.review.text_delegate import TextDelegate
+from desktop_app.gui.review.text_delegate import MIN_ROW_HEIGHT, TextDelegate
 from desktop_app.gui.review.word_spans import seek_ms
 
 Index = QModelIndex | QPersistentModelIndex
@@ -101,18 +109,21 @@ class TranscriptPane(QWidget):
             | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
-        self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(30)
+        rows = self.view.verticalHeader()
+        rows.setVisible(False)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # set from the text
+        rows.setMinimumSectionSize(MIN_ROW_HEIGHT)
+        rows.setDefaultSectionSize(MIN_ROW_HEIGHT)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Col.TEXT, QHeaderView.ResizeMode.Stretch)
         for col, width in (
-            (Col.TIME, 118),
-            (Col.SPEAKER, 130),
-            (Col.LANGUAGE, 62),
-            (Col.STATUS, 82),
-            (Col.CONFIDENCE, 58),
-            (Col.PERPLEXITY, 72),
+            (Col.TIME, 112),  # the others narrow: Text takes the rest
+            (Col.SPEAKER, 124),
+            (Col.LANGUAGE, 48),
+            (Col.STATUS, 74),
+            (Col.CONFIDENCE, 52),
+            (Col.PERPLEXITY, 70),
         ):
             self.view.setColumnWidth(col, width)
         header.moveSection(header.visualIndex(Col.CONFIDENCE), header.visualIndex(Col.TEXT))
@@ -139,6 +150,14 @@ class TranscriptPane(QWidget):
         model.modelReset.connect(self._after_reset)
         self._keep_id: int | None = None
         model.modelAboutToBeReset.connect(self._before_reset)
+        # rows as tall as their text: now when rows change, soon after a width change
+        self._heights_timer = QTimer(self)
+        self._heights_timer.setSingleShot(True)
+        self._heights_timer.setInterval(30)
+        self._heights_timer.timeout.connect(self.fit_rows)
+        model.dataChanged.connect(self._data_changed)
+        model.layoutChanged.connect(lambda *_: self.fit_rows())
+        header.sectionResized.connect(self._section_resized)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 6)
@@ -201,7 +220,38 @@ class TranscriptPane(QWidget):
         for row in rows - {-1}:
             self.view.update(self.model.index(row, Col.TEXT))
 
+    def fit_rows(self, first: int = 0, last: int | None = None) -> None:
+        """Set the height of rows ``first..last`` (all by default) to their wrapped text."""
+        self._heights_timer.stop()
+        segments = self.model.segments
+        last = len(segments) - 1 if last is None else min(last, len(segments) - 1)
+        font, width = self.view.font(), self.view.columnWidth(Col.TEXT)
+        rows = self.view.verticalHeader()
+        height = self.text_delegate.text_height
+        for row in range(max(0, first), last + 1):
+            h = height(segments[row].text, font, width)
+            if rows.sectionSize(row) != h:
+                rows.resizeSection(row, h)
+
+    def show_columns(self) -> None:
+        """Hide the columns that have no value in any row (Time, Status and Text stay)."""
+        empty = self.model.empty_columns()
+        for col in Col:
+            hide = col not in ALWAYS_SHOWN and col in empty
+            if self.view.isColumnHidden(col) != hide:
+                self.view.setColumnHidden(col, hide)
+
     # -- internals -------------------------------------------------------------------
+    def _data_changed(self, top: QModelIndex, bottom: QModelIndex, _roles=()) -> None:
+        if top.row() == 0 and bottom.row() >= self.model.rowCount() - 1:
+            self.show_columns()  # a reload: a column may have gained or lost its values
+        if top.column() <= Col.TEXT <= bottom.column():
+            self.fit_rows(top.row(), bottom.row())
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column == Col.TEXT:
+            self._heights_timer.start()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """A plain left click on a word (press and release on the same word)
         seeks to it; Shift/Ctrl clicks only select, double-clicks edit."""
@@ -244,6 +294,8 @@ class TranscriptPane(QWidget):
         self._keep_id = cur.id if cur else None
 
     def _after_reset(self) -> None:
+        self.show_columns()
+        self.fit_rows()
         if self._keep_id is not None and self.model.row_of(self._keep_id) >= 0:
             self.select_segment(self._keep_id, scroll=False)
         self._keep_id = None

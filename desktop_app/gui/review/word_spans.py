@@ -17,7 +17,7 @@ Qt-free: used by the transcript's text delegate, the table model and the
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from desktop_app.core.services.dto import SegmentInfo
@@ -100,17 +100,21 @@ def seek_ms(seg: SegmentInfo, spans: list[WordSpan], index: int) -> int:
 
 
 def next_low_word(
-    segments: Iterable[SegmentInfo], after_ms: int, threshold: float
+    segments: Iterable[SegmentInfo],
+    after_ms: int,
+    threshold: float | Callable[[SegmentInfo], float],
 ) -> tuple[SegmentInfo, WordSpan, int] | None:
     """The first low-confidence word starting after ``after_ms`` (segments
     taken in time order, approved ones skipped); wraps around to the start
-    of the recording. ``(segment, word, where to seek)`` or ``None``."""
+    of the recording. ``threshold``: one for all, or each segment's (thresholds
+    are calibrated per model version). ``(segment, word, where to seek)`` or ``None``."""
+    threshold_of = threshold if callable(threshold) else (lambda _seg: threshold)
     ordered = sorted(segments, key=lambda s: (s.start_ms, s.id))
     found: list[tuple[int, SegmentInfo, int, WordSpan]] = []
     for seg in ordered:
         if seg.status == "approved":
             continue
-        spans = word_spans(seg, threshold) or []
+        spans = word_spans(seg, threshold_of(seg)) or []
         found.extend((seek_ms(seg, spans, i), seg, i, s) for i, s in enumerate(spans) if s.low)
     if not found:
         return None

@@ -55,6 +55,7 @@ from desktop_app.core.learning.config import FinetuneConfig
 from desktop_app.core.learning.dataset import build_splits
 from desktop_app.core.project import Project
 from desktop_app.core.services.job_log import JobLog
+from desktop_app.core.services.recordings import RecordingService
 from desktop_app.gui.actions import insert_after
 from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.panels.jobs_panel import fmt_eta
@@ -331,11 +332,12 @@ class TrainingDialog(QDialog):
 
     def refresh_review(self) -> None:
         self.review_list.clear()
+        labels = RecordingService(self.project).labels()  # titles that repeat, numbered
         for item in rank_for_review(self.project, limit=100):
             weak = f" (weakest word: {item.weakest_word})" if item.weakest_word else ""
+            label = labels.get(item.segment.recording_id, item.recording_title)
             self.review_list.addItem(
-                f"{item.priority:.2f}  {item.recording_title} #{item.segment.id}: "
-                f"{item.segment.text[:70]}{weak}"
+                f"{item.priority:.2f}  {label} #{item.segment.id}: {item.segment.text[:70]}{weak}"
             )
 
     def selected_version(self) -> str | None:
