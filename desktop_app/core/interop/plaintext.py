@@ -20,8 +20,15 @@ import re
 from pathlib import Path
 
 from desktop_app.core.errors import InteropError
-from desktop_app.core.interop.model import DEFAULT_TIER, SourceDocument, SourceItem, SourceTier
+from desktop_app.core.interop.model import (
+    DEFAULT_TIER,
+    MAX_ITEMS,
+    SourceDocument,
+    SourceItem,
+    SourceTier,
+)
 from desktop_app.core.interop.text import read_text_file
+from desktop_app.core.interop.times import ms_from_seconds
 
 _LABEL = re.compile(r"^\s*(\d+(?:\.\d+)?)\t(\d+(?:\.\d+)?)\t(.*)$")
 MIN_MS = 20
@@ -29,18 +36,21 @@ MIN_MS = 20
 
 def read_plaintext(path: Path, duration_ms: int, *, per_line: bool = False) -> SourceDocument:
     text = read_text_file(path)
-    lines = [line for line in text.split("\n") if line.strip()]
+    numbered = [(n, line) for n, line in enumerate(text.split("\n"), 1) if line.strip()]
+    lines = [line for _, line in numbered]
     if not lines:
         raise InteropError(f"'{path.name}' is empty: there is no text to import.")
     doc = SourceDocument(path=path, format="txt", tiers=[], duration_ms=duration_ms)
     tier = SourceTier(name=path.stem, tier=DEFAULT_TIER)
     labels = [_LABEL.match(line) for line in lines]
     if all(labels):
-        for m in labels:
+        if len(labels) > MAX_ITEMS:
+            raise InteropError(f"'{path.name}' has more than {MAX_ITEMS:,} labels.")
+        for (n, _), m in zip(numbered, labels, strict=True):
             assert m is not None
-            tier.items.append(
-                SourceItem(round(float(m[1]) * 1000), round(float(m[2]) * 1000), m[3].strip())
-            )
+            where = f"'{path.name}' line {n}"
+            start, end = ms_from_seconds(m[1], where), ms_from_seconds(m[2], where)
+            tier.items.append(SourceItem(start, end, m[3].strip()))
     elif per_line:
         weights = [max(1, len(line.strip())) for line in lines]
         if duration_ms < MIN_MS * len(lines):
