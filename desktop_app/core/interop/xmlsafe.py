@@ -36,3 +36,7 @@ def parse_xml(path: Path) -> Element:
             f"'{path.name}' is not valid XML (line {line}, column {column}); "
             "open it in ELAN and save it again."
         ) from exc
+    except (LookupError, ValueError) as exc:  # an unknown encoding in the XML declaration
+        raise InteropError(
+            f"'{path.name}' is not valid XML ({exc}); open it in ELAN and save it again."
+        ) from exc
