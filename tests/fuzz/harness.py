@@ -38,7 +38,7 @@ import traceback
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from tests.fuzz.mutations import (
@@ -133,8 +133,8 @@ def _damage(project: Path, segments: list[tuple], recordings: list[tuple]) -> st
     return None
 
 
-def _child(m: Mutant, project: Path, work: Path, out_fd: int) -> None:
-    """Runs in the forked child: import ``m`` and report through ``out_fd``."""
+def _child(fmt: str, path: Path, project: Path, out_fd: int) -> None:
+    """Runs in the forked child: import the file ``path`` and report through ``out_fd``."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -148,9 +148,7 @@ def _child(m: Mutant, project: Path, work: Path, out_fd: int) -> None:
     try:
         opened = Project(project)  # the template's schema is current: no migration check
         try:
-            path = work / f"{'speech' if m.format in ANNOTATION_FORMATS else 'mutant'}{m.suffix}"
-            path.write_bytes(m.data)
-            if m.format in ANNOTATION_FORMATS:
+            if fmt in ANNOTATION_FORMATS:
                 from desktop_app.core.interop.importer import import_file
 
                 detail = import_file(opened, path).summary()
@@ -174,10 +172,16 @@ def _child(m: Mutant, project: Path, work: Path, out_fd: int) -> None:
 def run_one(
     m: Mutant, template: Path, rows: tuple[list[tuple], list[tuple]], scratch: Path, timeout: float
 ) -> Outcome:
-    """Import one mutant in a forked child of this process; classify the result."""
+    """Import one mutant in a forked child of this process; classify the result.
+
+    The mutant is written here, and its bytes dropped before the fork, so that the
+    child's peak RSS is not inflated by them (``m.data`` is released by the caller)."""
     work = scratch / f"m{m.index}"
     project = work / "project.jazba"
     shutil.copytree(template, project)
+    path = work / f"{'speech' if m.format in ANNOTATION_FORMATS else 'mutant'}{m.suffix}"
+    path.write_bytes(m.data)
+    fmt, m = m.format, replace(m, data=b"")
     read_fd, write_fd = os.pipe()
     started = time.perf_counter()
     pid = os.fork()
@@ -185,7 +189,7 @@ def run_one(
         code = 0
         try:
             os.close(read_fd)
-            _child(m, project, work, write_fd)
+            _child(fmt, path, project, write_fd)
         except BaseException:
             code = 3
         finally:

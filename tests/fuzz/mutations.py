@@ -28,6 +28,7 @@ AUDIO_FORMATS = ("wav", "flac", "ogg", "mp3")
 SUFFIX = {"eaf": ".eaf", "textgrid": ".TextGrid", **{f: f".{f}" for f in ANNOTATION_FORMATS[2:]}}
 SUFFIX |= {f: f".{f}" for f in AUDIO_FORMATS}
 DATA = Path(__file__).resolve().parents[1] / "interop" / "data"
+MAX_MUTANT = 72 << 20  # a little over the importers' 64 MB limit, to reach it
 HOSTILE_NUMBERS = (
     "-1", "-0.5", "-1e999", "1e999", "inf", "-inf", "nan", "NaN", "1e308", "1e15",
     "9" * 25, "9" * 5000, "-" + "9" * 400, "0", "4294967296", "18446744073709551616",
@@ -345,9 +346,10 @@ def _lines(rng: random.Random, data: bytes, seed: Seed, _fmt: str) -> tuple[str,
     how = rng.choice(("duplicate", "duplicate", "shuffle", "window", "delete", "swap"))
     i = rng.randrange(len(lines))
     if how == "duplicate":
-        k = rng.choice((2, 50, 5000, 20_000))
         width = rng.choice((1, 1, 3))
         block = lines[i : i + width]
+        size = sum(len(x) + 1 for x in block) or 1
+        k = min(rng.choice((2, 50, 5000, 20_000)), max(2, MAX_MUTANT // size))
         lines[i:i] = block * (k - 1)
         desc = f"duplicate(lines {i + 1}..{i + len(block)} x{k})"
     elif how == "shuffle":

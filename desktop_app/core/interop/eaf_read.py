@@ -36,7 +36,7 @@ from desktop_app.core.interop.model import (
     meta_parent,
     split_track_name,
 )
-from desktop_app.core.interop.xmlsafe import parse_xml
+from desktop_app.core.interop.xmlsafe import iter_xml
 
 
 class _Ann:
@@ -52,106 +52,136 @@ class _Ann:
 
 
 class _Tier:
-    __slots__ = ("anns", "node", "parent")
+    __slots__ = ("anns", "attrib", "parent")
 
-    def __init__(self, node: Element) -> None:
-        self.node = node
-        self.parent = node.get("PARENT_REF")
+    def __init__(self, attrib: dict[str, str]) -> None:
+        self.attrib = attrib
+        self.parent = attrib.get("PARENT_REF")
         self.anns: list[_Ann] = []
 
 
+class _Parsed:
+    """What the reader keeps of the file (the XML tree itself is dropped as it is read)."""
+
+    def __init__(self) -> None:
+        self.media: list[str] = []
+        self.index: dict[str, int] = {}  # time slot id -> position in the time order
+        self.values: list[int | None] = []  # the time at each position (None: unaligned)
+        self.anns: dict[str, _Ann] = {}
+        self.slot_refs: list[tuple[_Ann, str, str]] = []  # resolved once all slots are known
+        self.tiers: dict[str, _Tier] = {}
+        self.ltypes: dict[str, dict[str, str]] = {}
+
+
 def read_eaf(path: Path) -> SourceDocument:
-    root = parse_xml(path)
-    if root.tag != "ANNOTATION_DOCUMENT":
-        raise InteropError(f"'{path.name}' is XML but not an ELAN file (<{root.tag}>).")
     try:
-        return _read(path, root)
+        parsed = _parse(path)
     except KeyError as exc:
         raise InteropError(
-            f"'{path.name}' is a damaged ELAN file (it refers to {exc} but has no such "
-            "element or attribute); open it in ELAN and save it again."
+            f"'{path.name}' is a damaged ELAN file (an element lacks the attribute {exc}); "
+            "open it in ELAN and save it again."
         ) from exc
-
-
-def _read(path: Path, root: Element) -> SourceDocument:
-    doc = SourceDocument(path=path, format="eaf", tiers=[])
-    for md in root.iterfind("HEADER/MEDIA_DESCRIPTOR"):
-        for key in ("RELATIVE_MEDIA_URL", "MEDIA_URL"):
-            if md.get(key):
-                doc.media.append(_url_name(md.get(key, "")))
-    index, values = _time_order(path, root)
-    anns, tiers = _annotations(path, root, index)
-    times = _place_slots(values, tiers)
+    doc = SourceDocument(path=path, format="eaf", tiers=[], media=parsed.media)
+    for ann, ref1, ref2 in parsed.slot_refs:
+        ann.b, ann.e = _slot(path, parsed.index, ann, ref1), _slot(path, parsed.index, ann, ref2)
+    times = _place_slots(parsed.values, parsed.tiers)
     unplaced = _fill_by_order(times)
     if unplaced:
         doc.warnings.append(
             f"{unplaced} time slot(s) without a time belong to no parent annotation; they "
             "were spaced evenly between their neighbours in the file's time order."
         )
-    for ann in anns.values():
+    for ann in parsed.anns.values():
         if ann.b >= 0:
             ann.start, ann.end = times[ann.b], times[ann.e]
-    _time_refs(anns, doc)
-    _build(doc, root, anns, tiers)
+    _time_refs(parsed.anns, doc)
+    _build(doc, parsed)
     return doc
 
 
-def _time_order(path: Path, root: Element) -> tuple[dict[str, int], list[int | None]]:
-    """Slot id → position in the time order, and each position's time (None: unaligned)."""
-    index: dict[str, int] = {}
-    values: list[int | None] = []
-    for ts in root.iterfind("TIME_ORDER/TIME_SLOT"):
-        sid = ts.attrib["TIME_SLOT_ID"]
-        raw = ts.get("TIME_VALUE")
-        value = None
-        if raw is not None:
-            text = raw.strip()
-            if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= 12):
-                raise InteropError(
-                    f"'{path.name}': time slot '{sid[:40]}' has the time value '{text[:20]}', "
-                    "which is not a whole number of milliseconds; open it in ELAN and save "
-                    "it again."
-                )
-            value = int(text)
-        index[sid] = len(values)
-        values.append(value)
-    return index, values
+def _parse(path: Path) -> _Parsed:
+    """One streaming pass: each element is read at its end and then removed from its
+    parent, so memory holds what is kept, never the whole tree."""
+    out = _Parsed()
+    stack: list[Element] = []
+    tier: _Tier | None = None
+    ann: _Ann | None = None
+    for event, elem in iter_xml(path):
+        if event == "start":
+            if not stack and elem.tag != "ANNOTATION_DOCUMENT":
+                raise InteropError(f"'{path.name}' is XML but not an ELAN file (<{elem.tag}>).")
+            stack.append(elem)
+            depth, tag = len(stack), elem.tag
+            if depth == 2 and tag == "TIER":
+                name = elem.attrib["TIER_ID"]
+                tier = out.tiers.setdefault(name, _Tier(dict(elem.attrib)))
+            elif depth == 4 and tier is not None and tag in _ANNOTATIONS:
+                ann = _annotation(path, out, tier, elem)
+            continue
+        stack.pop()
+        depth, tag = len(stack) + 1, elem.tag
+        if depth == 3 and tag == "TIME_SLOT" and stack[-1].tag == "TIME_ORDER":
+            _time_slot(path, out, elem)
+        elif depth == 5 and tag == "ANNOTATION_VALUE" and ann is not None:
+            ann.value = elem.text or ""
+        elif depth == 4 and tag in _ANNOTATIONS:
+            ann = None
+        elif depth == 2 and tag == "TIER":
+            tier = None
+        elif depth == 2 and tag == "LINGUISTIC_TYPE":
+            out.ltypes[elem.get("LINGUISTIC_TYPE_ID", "")] = dict(elem.attrib)
+        elif depth == 3 and tag == "MEDIA_DESCRIPTOR" and stack[-1].tag == "HEADER":
+            for key in ("RELATIVE_MEDIA_URL", "MEDIA_URL"):
+                if elem.get(key):
+                    out.media.append(_url_name(elem.get(key, "")))
+        if stack and len(stack[-1]) and stack[-1][0] is elem:
+            # Read: let it go. Its earlier siblings went the same way, so it is the first
+            # child (later ones may already be there: events come a block at a time).
+            del stack[-1][0]
+    return out
 
 
-def _annotations(
-    path: Path, root: Element, index: dict[str, int]
-) -> tuple[dict[str, _Ann], dict[str, _Tier]]:
-    anns: dict[str, _Ann] = {}
-    tiers: dict[str, _Tier] = {}
-    for node in root.iterfind("TIER"):
-        name = node.attrib["TIER_ID"]
-        tier = tiers.setdefault(name, _Tier(node))
-        for a in node.iterfind("ANNOTATION/*"):
-            ann = _Ann(a.attrib["ANNOTATION_ID"], name, a.findtext("ANNOTATION_VALUE") or "")
-            if a.tag == "ALIGNABLE_ANNOTATION":
-                ann.b = _slot(path, index, a, "TIME_SLOT_REF1")
-                ann.e = _slot(path, index, a, "TIME_SLOT_REF2")
-            elif a.tag == "REF_ANNOTATION":
-                ann.parent = a.attrib["ANNOTATION_REF"]
-                ann.prev = a.get("PREVIOUS_ANNOTATION")
-            else:
-                continue
-            if len(anns) >= MAX_ITEMS:
-                raise InteropError(
-                    f"'{path.name}' has more than {MAX_ITEMS:,} annotations; split it in ELAN."
-                )
-            anns[ann.aid] = ann
-            tier.anns.append(ann)
-    return anns, tiers
+_ANNOTATIONS = ("ALIGNABLE_ANNOTATION", "REF_ANNOTATION")
 
 
-def _slot(path: Path, index: dict[str, int], node: Element, key: str) -> int:
-    sid = node.attrib[key]
+def _annotation(path: Path, out: _Parsed, tier: _Tier, elem: Element) -> _Ann:
+    ann = _Ann(elem.attrib["ANNOTATION_ID"], tier.attrib["TIER_ID"], "")
+    if elem.tag == "ALIGNABLE_ANNOTATION":
+        out.slot_refs.append((ann, elem.attrib["TIME_SLOT_REF1"], elem.attrib["TIME_SLOT_REF2"]))
+    else:
+        ann.parent = elem.attrib["ANNOTATION_REF"]
+        ann.prev = elem.get("PREVIOUS_ANNOTATION")
+    if len(out.anns) >= MAX_ITEMS:
+        raise InteropError(
+            f"'{path.name}' has more than {MAX_ITEMS:,} annotations; split it in ELAN."
+        )
+    out.anns[ann.aid] = ann
+    tier.anns.append(ann)
+    return ann
+
+
+def _time_slot(path: Path, out: _Parsed, elem: Element) -> None:
+    sid = elem.attrib["TIME_SLOT_ID"]
+    raw = elem.get("TIME_VALUE")
+    value = None
+    if raw is not None:
+        text = raw.strip()
+        if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= 12):
+            raise InteropError(
+                f"'{path.name}': time slot '{sid[:40]}' has the time value '{text[:20]}', "
+                "which is not a whole number of milliseconds; open it in ELAN and save "
+                "it again."
+            )
+        value = int(text)
+    out.index[sid] = len(out.values)
+    out.values.append(value)
+
+
+def _slot(path: Path, index: dict[str, int], ann: _Ann, sid: str) -> int:
     if sid not in index:
         raise InteropError(
-            f"'{path.name}' is a damaged ELAN file: annotation "
-            f"'{node.get('ANNOTATION_ID', '?')[:40]}' refers to time slot '{sid[:40]}', which "
-            "does not exist; open it in ELAN and save it again."
+            f"'{path.name}' is a damaged ELAN file: annotation '{ann.aid[:40]}' refers to "
+            f"time slot '{sid[:40]}', which does not exist; open it in ELAN and save it again."
         )
     return index[sid]
 
@@ -293,16 +323,14 @@ def _chain(sibs: list[_Ann]) -> list[_Ann]:
 
 
 # -- source tiers ---------------------------------------------------------------------------
-def _build(
-    doc: SourceDocument, root: Element, anns: dict[str, _Ann], tiers: dict[str, _Tier]
-) -> None:
-    ltypes = {lt.get("LINGUISTIC_TYPE_ID", ""): lt for lt in root.iterfind("LINGUISTIC_TYPE")}
+def _build(doc: SourceDocument, parsed: _Parsed) -> None:
+    anns, tiers, ltypes = parsed.anns, parsed.tiers, parsed.ltypes
     by_name: dict[str, SourceTier] = {}
     items_by_aid: dict[str, SourceItem] = {}
     meta: list[tuple[str, list[_Ann]]] = []
     untimed = 0
     for name, tier in tiers.items():
-        node = tier.node
+        node = tier.attrib
         ltype = node.get("LINGUISTIC_TYPE_REF", "")
         mp = meta_parent(name)
         if tier.parent and (ltype in (STATUS_TYPE, LANG_TYPE) or (mp and mp[0] == tier.parent)):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from desktop_app.core.interop.model import (
     SourceItem,
     SourceTier,
 )
-from desktop_app.core.interop.text import read_text_file
+from desktop_app.core.interop.text import iter_lines, read_text_file
 
 # Hours of at most 9 digits (a cue time of thousands of digits is damage, not a time).
 _TIME = r"(?:(\d{1,9}):)?(\d{1,2}):(\d{2})[,.](\d{1,3})"
@@ -96,47 +97,59 @@ class _Reader:
     def __init__(self, path: Path, vtt: bool) -> None:
         self.path, self.vtt = path, vtt
         self.cues: list[_Cue] = []
-        self.bad: list[int] = []  # line numbers of blocks without a valid time line
+        self.bad = 0  # blocks without a valid time line
+        self.first_bad = 0  # and the line of the first
         self.unseparated = 0  # cues that followed the previous one without a blank line
+        self.cue: _Cue | None = None  # the cue whose text lines are being read
+        self.skipping = vtt  # the WEBVTT header block runs to the first blank line
+        self.at_block_start = not vtt
 
-    def read(self, lines: list[str]) -> None:
-        cue: _Cue | None = None
-        skipping = self.vtt  # the WEBVTT header block runs to the first blank line
-        at_block_start = not self.vtt
-        for n, line in enumerate(lines):
-            stripped = line.strip()
-            if not stripped:
-                cue, skipping, at_block_start = None, False, True
-                continue
-            if "-->" in line:
-                if cue is not None:
-                    self.unseparated += 1
-                cue = self._timing(line, n)
-                skipping, at_block_start = cue is None, False
-                continue
-            if skipping:
-                continue
-            before_time = n + 1 < len(lines) and "-->" in lines[n + 1]
-            if cue is not None:
-                if before_time and stripped.isascii() and stripped.isdigit():
-                    cue = None  # the next cue's number, with no blank line before it
-                    self.unseparated += 1
-                else:
-                    cue.lines.append(line)
-                continue
-            if at_block_start and (
-                before_time or (self.vtt and stripped.startswith(("NOTE", "STYLE", "REGION")))
-            ):
-                skipping = not before_time  # a cue identifier, or a block to ignore
+    def read(self, lines: Iterable[str]) -> None:
+        it = iter(lines)
+        line = next(it, None)
+        n = 0
+        while line is not None:
+            following = next(it, None)
+            self._line(line, n, following is not None and "-->" in following)
+            line, n = following, n + 1
+
+    def _line(self, line: str, n: int, before_time: bool) -> None:
+        stripped = line.strip()
+        if not stripped:
+            self.cue, self.skipping, self.at_block_start = None, False, True
+            return
+        if "-->" in line:
+            if self.cue is not None:
+                self.unseparated += 1
+            self.cue = self._timing(line, n)
+            self.skipping, self.at_block_start = self.cue is None, False
+            return
+        if self.skipping:
+            return
+        if self.cue is not None:
+            if before_time and stripped.isascii() and stripped.isdigit():
+                self.cue = None  # the next cue's number, with no blank line before it
+                self.unseparated += 1
             else:
-                self.bad.append(n + 1)
-                skipping = True
-            at_block_start = False
+                self.cue.lines.append(line)
+            return
+        if self.at_block_start and (
+            before_time or (self.vtt and stripped.startswith(("NOTE", "STYLE", "REGION")))
+        ):
+            self.skipping = not before_time  # a cue identifier, or a block to ignore
+        else:
+            self._bad(n)
+            self.skipping = True
+        self.at_block_start = False
+
+    def _bad(self, n: int) -> None:
+        self.bad += 1
+        self.first_bad = self.first_bad or n + 1
 
     def _timing(self, line: str, n: int) -> _Cue | None:
         m = _TIMING.match(line)
         if m is None:
-            self.bad.append(n + 1)
+            self._bad(n)
             return None
         if len(self.cues) >= MAX_ITEMS:
             raise InteropError(
@@ -155,7 +168,7 @@ def read_subtitles(path: Path, *, speaker_prefixes: bool = True) -> SourceDocume
     doc = SourceDocument(path=path, format="vtt" if vtt else "srt", tiers=[])
     tier = SourceTier(name="subtitles", tier=DEFAULT_TIER)
     reader = _Reader(path, vtt)
-    reader.read(text.lstrip("\ufeff").split("\n"))
+    reader.read(iter_lines(text.lstrip("\ufeff")))
     for cue in reader.cues:
         body = "\n".join(cue.lines).strip()
         speaker = language = None
@@ -175,8 +188,8 @@ def read_subtitles(path: Path, *, speaker_prefixes: bool = True) -> SourceDocume
         tier.items.append(SourceItem(cue.start, cue.end, body, speaker=speaker, language=language))
     if reader.bad:
         doc.warnings.append(
-            f"{len(reader.bad)} block(s) without a valid 'start --> end' time line were "
-            f"skipped (first at line {reader.bad[0]})."
+            f"{reader.bad} block(s) without a valid 'start --> end' time line were "
+            f"skipped (first at line {reader.first_bad})."
         )
     if reader.unseparated:
         doc.warnings.append(
@@ -186,7 +199,7 @@ def read_subtitles(path: Path, *, speaker_prefixes: bool = True) -> SourceDocume
     if not tier.items and reader.bad:
         raise InteropError(
             f"'{path.name}' has no subtitle cues with valid times "
-            f"(the first bad time line is line {reader.bad[0]})."
+            f"(the first bad time line is line {reader.first_bad})."
         )
     doc.tiers.append(tier)
     return doc
