@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/import_scale.py                    # N = 100,000
     .venv/bin/python benchmarks/import_scale.py -n 20000 --format srt --format eaf
 
-For each format a file of N segments is generated (EAF: every utterance split
-into two words at an *unaligned* time slot, the slow path of old; VTT: each
-cue in a ``<v>`` voice span) and imported with
+For each format a file of N segments is generated (EAF: utterances subdivided
+into five words at four *unaligned* time slots, the slow path of old — 66,666
+of them for N = 100,000; VTT: each cue in a ``<v>`` voice span) and imported with
 :func:`desktop_app.core.interop.importer.import_file` into a fresh project
 whose recording is long enough (a 1-second WAV whose row claims N seconds, so
 no audio has to be decoded). Each import runs in a forked process, so its
@@ -52,18 +52,19 @@ def _stamp(ms: int, sep: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms_:03d}"
 
 
+WORDS = 5  # EAF: words per utterance, WORDS - 1 unaligned slots between them
+
+
 def _eaf(n: int) -> str:
     slots, utts, words = [], [], []
-    for k in range(n // 3):  # utterances: each gives itself and two words
-        b = 3 * k + 1
-        t = 2 * k * STEP_MS
-        slots.append(
-            f'<TIME_SLOT TIME_SLOT_ID="ts{b}" TIME_VALUE="{t}"/>'
-            f'<TIME_SLOT TIME_SLOT_ID="ts{b + 1}"/>'
-            f'<TIME_SLOT TIME_SLOT_ID="ts{b + 2}" TIME_VALUE="{t + 1600}"/>'
-        )
-        utts.append(_ann(f"a{k}", b, b + 2, f"сөйлем {k}"))
-        words.append(_ann(f"w{k}a", b, b + 1, "сөйлем") + _ann(f"w{k}b", b + 1, b + 2, str(k)))
+    for k in range(n // (WORDS + 1)):  # each utterance gives itself and its words
+        b = (WORDS + 1) * k + 1  # its first slot; then WORDS - 1 unaligned ones, then its end
+        t = WORDS * k * STEP_MS
+        slots.append(f'<TIME_SLOT TIME_SLOT_ID="ts{b}" TIME_VALUE="{t}"/>')
+        slots += [f'<TIME_SLOT TIME_SLOT_ID="ts{b + j}"/>' for j in range(1, WORDS)]
+        slots.append(f'<TIME_SLOT TIME_SLOT_ID="ts{b + WORDS}" TIME_VALUE="{t + 4000}"/>')
+        utts.append(_ann(f"a{k}", b, b + WORDS, f"сөйлем {k}"))
+        words += [_ann(f"w{k}-{j}", b + j, b + j + 1, f"сөз{j}") for j in range(WORDS)]
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<ANNOTATION_DOCUMENT FORMAT="3.0" VERSION="3.0">'
         '<HEADER MEDIA_FILE="" TIME_UNITS="milliseconds"/>'
