@@ -14,7 +14,8 @@ segments per second, peak RSS, and the ratio of the import to two references
 measured in the same run: ``raw`` = N rows written with plain
 ``sqlite3.executemany`` into a table shaped like ``segments`` (the floor), and
 ``service`` = the plain ``SegmentService.add_many`` (one flush per segment),
-timed on min(N, 10,000) segments and scaled to N.
+timed on min(N, 10,000) segments and scaled to N. ``RSS MB`` is the import
+process's peak, ``+MB`` its growth over the process before the import.
 """
 
 from __future__ import annotations
@@ -157,13 +158,15 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _run_format(fmt: str, n: int, folder: str, out: mp.Queue) -> None:
-    root = Path(folder)
-    suffix, write = WRITERS[fmt]
-    path = root / f"speech{suffix}"
-    path.write_text(write(n), encoding="utf-8")
-    project, _ = _project(root, n * STEP_MS // 1000 + 60)
-    rss_before = _rss_mb()
+def _current_rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def _run_format(path: Path, n: int, out: mp.Queue) -> None:
+    """In a forked child: a fresh project, then read and import ``path``."""
+    project, _ = _project(path.parent, n * STEP_MS // 1000 + 60)
+    rss_before = _current_rss_mb()
     started = time.perf_counter()
     read_annotations(path)
     read_s = time.perf_counter() - started
@@ -171,7 +174,7 @@ def _run_format(fmt: str, n: int, folder: str, out: mp.Queue) -> None:
     result = import_file(project, path)
     total_s = time.perf_counter() - started
     project.close()
-    out.put((fmt, result.segments, path.stat().st_size, read_s, total_s, rss_before, _rss_mb()))
+    out.put((result.segments, read_s, total_s, rss_before, _rss_mb()))
 
 
 def raw_reference(n: int, folder: Path) -> float:
@@ -234,16 +237,18 @@ def main(argv: list[str] | None = None) -> int:
         for fmt in formats:
             folder = tmp / fmt
             folder.mkdir()
+            suffix, write = WRITERS[fmt]
+            path = folder / f"speech{suffix}"
+            path.write_text(write(n), encoding="utf-8")  # here: the child's RSS is its import's
             queue: mp.Queue = ctx.Queue()
-            proc = ctx.Process(target=_run_format, args=(fmt, n, str(folder), queue))
+            proc = ctx.Process(target=_run_format, args=(path, n, queue))
             proc.start()
-            got = queue.get()
+            segments, read_s, total_s, rss0, rss1 = queue.get()
             proc.join()
-            _, segments, size, read_s, total_s, rss0, rss1 = got
             print(
-                f"{fmt:9} {size / 1e6:8.1f} {segments:9,} {read_s:7.2f} {total_s:9.2f} "
-                f"{segments / total_s:8,.0f} {total_s / raw:6.1f} {total_s / service:9.2f} "
-                f"{rss1:7.0f} {rss1 - rss0:6.0f}"
+                f"{fmt:9} {path.stat().st_size / 1e6:8.1f} {segments:9,} {read_s:7.2f} "
+                f"{total_s:9.2f} {segments / total_s:8,.0f} {total_s / raw:6.1f} "
+                f"{total_s / service:9.2f} {rss1:7.0f} {rss1 - rss0:6.0f}"
             )
             shutil.rmtree(folder, ignore_errors=True)
     finally:
