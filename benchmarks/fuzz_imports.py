@@ -27,12 +27,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.fuzz import harness  # noqa: E402
-from tests.fuzz.mutations import (  # noqa: E402
+from tests.fuzz.mutations import mutant  # noqa: E402
+from tests.fuzz.seeds import (  # noqa: E402
     ANNOTATION_FORMATS,
     AUDIO_FORMATS,
     annotation_seeds,
     make_audio_seeds,
-    mutant,
 )
 
 

@@ -41,14 +41,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from tests.fuzz.mutations import (
+from tests.fuzz.mutations import Mutant, mutant
+from tests.fuzz.seeds import (
     ANNOTATION_FORMATS,
     AUDIO_FORMATS,
-    Mutant,
     Seed,
     annotation_seeds,
     make_audio_seeds,
-    mutant,
 )
 
 OUTCOMES = ("ok", "error", "traceback", "hang", "memory", "damage")

@@ -15,7 +15,7 @@ from collections import defaultdict
 import pytest
 
 from tests.fuzz import harness
-from tests.fuzz.mutations import ANNOTATION_FORMATS, AUDIO_FORMATS
+from tests.fuzz.seeds import ANNOTATION_FORMATS, AUDIO_FORMATS
 
 RUN_SEED = 2024
 PLAN = {**{f: 200 for f in ANNOTATION_FORMATS}, **{f: 60 for f in AUDIO_FORMATS}}

@@ -49,17 +49,9 @@ def _xml_errors(path: Path) -> Iterator[None]:
         raise InteropError(f"Cannot read '{path}': {exc.strerror or exc}.") from exc
 
 
-def parse_xml(path: Path) -> Element:
-    """The root element of ``path``, refusing XML bombs and external entities."""
-    _check_size(path)
-    with _xml_errors(path):
-        data = path.read_bytes()
-        return DefusedET.fromstring(data, forbid_dtd=True)
-
-
 def iter_xml(path: Path) -> Iterator[tuple[str, Element]]:
     """``("start" | "end", element)`` events of ``path``, read a block at a time (the
-    caller may drop what it has read), with the same refusals as :func:`parse_xml`."""
+    caller may drop what it has read), refusing XML bombs and external entities."""
     _check_size(path)
     with _xml_errors(path):
         yield from DefusedET.iterparse(str(path), events=("start", "end"), forbid_dtd=True)
