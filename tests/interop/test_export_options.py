@@ -177,3 +177,18 @@ def test_option_mistakes_are_clear(annotated: Annotated, tmp_path: Path) -> None
             export_project(annotated.project, tmp_path / "x", opts)
     with pytest.raises(InteropError, match="outside the project"):
         export_project(annotated.project, annotated.project.path / "exp", ExportOptions("csv"))
+
+
+def test_training_sets_hold_only_transcriptions(annotated: Annotated, tmp_path: Path) -> None:
+    """A Kaldi or Hugging Face set is training data: a translation tier's text
+    would be a wrong transcript of the same audio (CSV/JSONL keep every tier)."""
+    export_project(annotated.project, tmp_path / "k", ExportOptions("kaldi", audio="recordings"))
+    text = (tmp_path / "k" / "text").read_text(encoding="utf-8")
+    assert "Сәлем, досым!" in text and "Hello, my friend!" not in text
+    named = ExportOptions(
+        "kaldi", ExportFilter(tiers=frozenset({"translation"})), audio="recordings"
+    )
+    export_project(annotated.project, tmp_path / "t", named)
+    assert (tmp_path / "t" / "text").read_text(encoding="utf-8").count("\n") == 1
+    export_project(annotated.project, tmp_path / "j", ExportOptions("jsonl"))
+    assert "Hello, my friend!" in (tmp_path / "j" / "manifest.jsonl").read_text(encoding="utf-8")

@@ -55,7 +55,8 @@ def test_test_set_is_fixed_and_survives_edits(filled_project: Project) -> None:
     # Splitting a test segment keeps both halves in the test set; training
     # segments never move into it.
     victim = test[0]
-    SegmentService(filled_project).split(victim.segment_id, victim.start_ms + 700)
+    # (a cut inside the word: a half without text would be no example at all)
+    SegmentService(filled_project).split(victim.segment_id, victim.start_ms + 700, text_cut=1)
     SegmentService(filled_project).set_status(
         max(s.id for s in SegmentService(filled_project).list(victim.recording_id)), "approved"
     )

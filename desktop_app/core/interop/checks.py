@@ -1,6 +1,8 @@
 """Checking and repairing imported intervals before anything is written.
 
 Repairs (each listed as a warning with a count and the first place): intervals
+starting before 0 s (a negative time) start at 0 s, those ending before 0 s or
+ending before they start are skipped (a sign is never dropped), intervals
 running past the audio are cut at its end, those starting after it are
 skipped, intervals shorter than the minimum segment are lengthened, unknown
 status values fall back to the default, and overlapping intervals of one tier
@@ -110,9 +112,21 @@ def plan(
                 continue
             start, end = int(item.start_ms), int(item.end_ms)
             where = f"{_t(start)} in '{m.source}'"
-            if end <= start:
+            if end < start:
+                notes.add("{n} interval(s) that end before they start were skipped", where)
+                continue
+            if end == start:
                 notes.add("{n} interval(s) with no length were skipped", where)
                 continue
+            if start < 0:
+                if end <= 0:
+                    notes.add("{n} interval(s) before 0 s (negative times) were skipped", where)
+                    continue
+                notes.add(
+                    "{n} interval(s) starting before 0 s (a negative time) now start at 0 s",
+                    where,
+                )
+                start = 0
             if start >= duration_ms:
                 notes.add("{n} interval(s) starting after the end of the audio were skipped", where)
                 continue

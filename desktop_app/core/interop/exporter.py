@@ -121,7 +121,8 @@ def export_project(
     ):
         raise InteropError("Choose a destination outside the project folder.")
     state.set_progress(0.0, "Reading segments")
-    recordings = [r for r in gather(project, options.filter, units) if r.items]
+    flt = options.filter.for_training() if fmt.transcripts_only else options.filter
+    recordings = [r for r in gather(project, flt, units) if r.items]
     if not recordings:
         raise InteropError("Nothing to export: no segment matches the filters.")
     created = not folder.exists()

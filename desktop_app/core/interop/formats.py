@@ -12,6 +12,9 @@ class ExportFormat:
     suffix: str  # of the main file(s)
     per_recording: bool  # one annotation file per recording (else a dataset)
     help: str
+    transcripts_only: bool = (
+        False  # a training set: only transcription tiers unless tiers are named
+    )
 
 
 EXPORT_FORMATS: dict[str, ExportFormat] = {
@@ -62,6 +65,7 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
             ".parquet",
             False,
             "Loads with datasets.load_dataset(folder); needs the 'hf' extra.",
+            transcripts_only=True,
         ),
         ExportFormat(
             "kaldi",
@@ -69,6 +73,7 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
             "",
             False,
             "wav.scp, segments, text, utt2spk, spk2utt (sorted).",
+            transcripts_only=True,
         ),
     )
 }

@@ -20,12 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from desktop_app.core.errors import Fix, InteropError
-from desktop_app.core.interop import eaf, plaintext, subtitles, tables, textgrid
+from desktop_app.core.interop import eaf_read, plaintext, subtitles, tables, textgrid
 from desktop_app.core.interop.checks import ImportOptions, Planned, plan
 from desktop_app.core.interop.formats import IMPORT_SUFFIXES
+from desktop_app.core.interop.kinds import guess_kind
 from desktop_app.core.interop.model import (
     DEFAULT_TIER,
     TIER_KINDS,
@@ -34,10 +35,10 @@ from desktop_app.core.interop.model import (
     TierMapping,
 )
 from desktop_app.core.interop.naming import safe_stem
+from desktop_app.core.interop.write import write_planned
 from desktop_app.core.jobs import JobState, Progress
 from desktop_app.core.project import Project
-from desktop_app.core.services import revisions
-from desktop_app.core.store.schema import Recording, Segment, Speaker, Tier
+from desktop_app.core.store.schema import Recording, Speaker, Tier
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def read_annotations(
     if not p.is_file():
         raise InteropError(f"Cannot import '{p}': the file does not exist.")
     if fmt == "eaf":
-        return eaf.read_eaf(p)
+        return eaf_read.read_eaf(p)
     if fmt == "textgrid":
         return textgrid.read_textgrid(p)
     if fmt in ("srt", "vtt"):
@@ -155,7 +156,7 @@ def default_mapping(project: Project, doc: SourceDocument) -> list[TierMapping]:
         name, speaker = tier.tier or tier.name, tier.speaker
         if speaker is None and name in speakers and name not in kinds:
             name, speaker = DEFAULT_TIER, tier.name  # a Praat tier named after a speaker
-        kind = kinds.get(name) or tier.kind or _item_kind(tier.items) or "transcription"
+        kind = kinds.get(name) or tier.kind or _item_kind(tier.items) or guess_kind(name)
         out.append(TierMapping(tier.name, name, kind, speaker, tier.language))
     return out
 
@@ -230,82 +231,41 @@ def import_parts(
             recs.append((rid, rec.duration_ms, rec.title))
     planned: list[tuple[int, Planned]] = []
     warnings: list[str] = []
-    for n, (rid, duration, title) in enumerate(recs):
-        part = doc if len(recs) == 1 else _only_media(doc, doc.media[n])
+    parts = [doc] if len(recs) == 1 else _by_media(doc)
+    state.set_progress(0.3, f"Checking {doc.path.name}")
+    for part, (rid, duration, title) in zip(parts, recs, strict=True):
         segs, notes = plan(part, mapping, duration, options, title if len(recs) == 1 else "")
         planned += [(rid, seg) for seg in segs]
         warnings += [w for w in notes if w not in warnings]
-    state.set_progress(0.1, f"Writing {len(planned)} segment(s)")
-    with project.unit() as s:  # one transaction: all of it or nothing
-        tiers = {t.name: t for t in s.scalars(select(Tier))}
-        speakers = {sp.name: sp for sp in s.scalars(select(Speaker))}
-        new_tiers, new_speakers = [], []
-        position = s.scalar(select(func.max(Tier.position))) or 0
-        for _, seg in planned:
-            if seg.tier not in tiers:
-                position += 1
-                tiers[seg.tier] = Tier(name=seg.tier, kind=seg.kind, position=position)
-                s.add(tiers[seg.tier])
-                new_tiers.append(seg.tier)
-            if seg.speaker and seg.speaker not in speakers:
-                speakers[seg.speaker] = Speaker(name=seg.speaker)
-                s.add(speakers[seg.speaker])
-                new_speakers.append(seg.speaker)
-        s.flush()
-        recorder = revisions.Recorder(
-            s, "import", f"Import {doc.path.name}", "import", doc.path.name
-        )
-        replaced = 0
-        if options.replace:
-            for rid in recording_ids:
-                target_ids = {tiers[seg.tier].id for r, seg in planned if r == rid}
-                old = s.scalars(
-                    select(Segment).where(
-                        Segment.recording_id == rid,
-                        Segment.tier_id.in_(target_ids),
-                        Segment.deleted.is_(False),
-                    )
-                )
-                for row in list(old):
-                    recorder.change(row, deleted=True)
-                    replaced += 1
-        for n, (rid, seg) in enumerate(planned):
-            if n % 200 == 0:
-                state.set_progress(0.1 + 0.9 * n / len(planned))
-            speaker = speakers[seg.speaker] if seg.speaker else None
-            while speaker is not None and speaker.merged_into_id is not None:
-                speaker = s.get(Speaker, speaker.merged_into_id)
-            recorder.create(
-                Segment(
-                    recording_id=rid,
-                    tier_id=tiers[seg.tier].id,
-                    start_ms=seg.start_ms,
-                    end_ms=seg.end_ms,
-                    speaker_id=speaker.id if speaker else None,
-                    text=seg.text,
-                    language=seg.language,
-                    status=seg.status,
-                    words=seg.words,
-                )
-            )
-        result = recorder.result()
+    state.set_progress(0.35, f"Writing {len(planned)} segment(s)")
+    written = write_planned(project, doc.path.name, planned, options, state, (0.35, 1.0))
     state.set_progress(1.0, "Import complete")
     return ImportResult(
         file=doc.path,
         recording_id=recording_ids[0],
-        operation_id=result.operation_id,
+        operation_id=written.operation_id,
         segments=len(planned),
-        replaced=replaced,
-        tiers_created=tuple(new_tiers),
-        speakers_created=tuple(new_speakers),
+        replaced=written.replaced,
+        tiers_created=written.tiers_created,
+        speakers_created=written.speakers_created,
         warnings=tuple(warnings),
         recording_ids=tuple(recording_ids),
     )
 
 
-def _only_media(doc: SourceDocument, media: str) -> SourceDocument:
-    tiers = [replace(t, items=[i for i in t.items if i.media == media]) for t in doc.tiers]
-    return replace(doc, tiers=tiers, media=[media], warnings=[])
+def _by_media(doc: SourceDocument) -> list[SourceDocument]:
+    """One document per linked recording (``doc.media`` order), in one pass over the items."""
+    slot = {media: n for n, media in enumerate(doc.media)}
+    parts = [
+        replace(doc, tiers=[replace(t, items=[]) for t in doc.tiers], media=[m], warnings=[])
+        for m in doc.media
+    ]
+    for k, tier in enumerate(doc.tiers):
+        for item in tier.items:
+            n = slot.get(item.media or "")
+            if n is not None:
+                parts[n].tiers[k].items.append(item)
+    return parts
 
 
 def import_file(
@@ -318,7 +278,9 @@ def import_file(
 ) -> ImportResult:
     """Read, match, map and import one file (what ``jazba import`` does per file)."""
     options = options or ImportOptions()
+    state = state or JobState()
     p = Path(path)
+    state.set_progress(0.0, f"Reading {p.name}")
     fmt = format_of(p)
     if fmt == "txt":
         rid = recording_id if recording_id is not None else find_recording(project, p)

@@ -25,7 +25,14 @@ from typing import Any
 DEFAULT_TIER = "transcription"
 """The project's main tier (mirrors :data:`desktop_app.core.project.DEFAULT_TIER`)."""
 
-TIER_KINDS = ("transcription", "translation", "comment", "reference")
+TIER_KINDS = ("transcription", "translation", "words", "gloss", "comment", "reference", "other")
+"""Tier kinds: only ``transcription`` tiers are speech transcripts (what training
+and evaluation read); ``words`` holds word-level tokens, ``gloss`` morpheme
+glosses, part-of-speech and other linguistic tags, ``comment`` notes,
+``reference`` reference transcripts, ``other`` anything else (gestures, events)."""
+MAX_ITEMS = 500_000
+"""Annotations one file may hold: a week of speech word by word. Beyond it the
+file is refused before it fills the memory."""
 STATUS_SUFFIX = "#status"
 LANG_SUFFIX = "#lang"
 WORDS_SUFFIX = "#words"
@@ -74,7 +81,7 @@ class ExportRecording:
     items: list[Item]
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceItem:
     """One annotation as a file holds it (times already in ms)."""
 

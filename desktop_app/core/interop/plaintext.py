@@ -20,8 +20,15 @@ import re
 from pathlib import Path
 
 from desktop_app.core.errors import InteropError
-from desktop_app.core.interop.model import DEFAULT_TIER, SourceDocument, SourceItem, SourceTier
-from desktop_app.core.interop.text import read_text_file
+from desktop_app.core.interop.model import (
+    DEFAULT_TIER,
+    MAX_ITEMS,
+    SourceDocument,
+    SourceItem,
+    SourceTier,
+)
+from desktop_app.core.interop.text import iter_lines, read_text_file, squeeze_spaces
+from desktop_app.core.interop.times import ms_from_seconds
 
 _LABEL = re.compile(r"^\s*(\d+(?:\.\d+)?)\t(\d+(?:\.\d+)?)\t(.*)$")
 MIN_MS = 20
@@ -29,20 +36,23 @@ MIN_MS = 20
 
 def read_plaintext(path: Path, duration_ms: int, *, per_line: bool = False) -> SourceDocument:
     text = read_text_file(path)
-    lines = [line for line in text.split("\n") if line.strip()]
-    if not lines:
+    count = sum(1 for line in iter_lines(text) if line.strip())  # streamed: no list of lines
+    if not count:
         raise InteropError(f"'{path.name}' is empty: there is no text to import.")
     doc = SourceDocument(path=path, format="txt", tiers=[], duration_ms=duration_ms)
     tier = SourceTier(name=path.stem, tier=DEFAULT_TIER)
-    labels = [_LABEL.match(line) for line in lines]
-    if all(labels):
-        for m in labels:
-            assert m is not None
-            tier.items.append(
-                SourceItem(round(float(m[1]) * 1000), round(float(m[2]) * 1000), m[3].strip())
-            )
+    labels = all(_LABEL.match(line) for line in iter_lines(text) if line.strip())
+    if (labels or per_line) and count > MAX_ITEMS:
+        raise InteropError(f"'{path.name}' has more than {MAX_ITEMS:,} lines.")
+    if labels:
+        for n, line in enumerate(iter_lines(text), 1):
+            if m := _LABEL.match(line):
+                where = f"'{path.name}' line {n}"
+                start, end = ms_from_seconds(m[1], where), ms_from_seconds(m[2], where)
+                tier.items.append(SourceItem(start, end, m[3].strip()))
     elif per_line:
-        weights = [max(1, len(line.strip())) for line in lines]
+        lines = [line.strip() for line in iter_lines(text) if line.strip()]
+        weights = [max(1, len(line)) for line in lines]
         if duration_ms < MIN_MS * len(lines):
             raise InteropError(
                 f"'{path.name}' has {len(lines)} lines but the recording is only "
@@ -53,11 +63,10 @@ def read_plaintext(path: Path, duration_ms: int, *, per_line: bool = False) -> S
             start = duration_ms * acc // total
             acc += w
             end = duration_ms * acc // total
-            tier.items.append(SourceItem(start, end, line.strip(), status="auto"))
+            tier.items.append(SourceItem(start, end, line, status="auto"))
         _spread_short(tier.items, duration_ms)
     else:
-        body = " ".join(" ".join(lines).split())
-        tier.items.append(SourceItem(0, duration_ms, body))
+        tier.items.append(SourceItem(0, duration_ms, squeeze_spaces(text)))
     doc.tiers.append(tier)
     return doc
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
@@ -29,11 +29,19 @@ class ExportFilter:
     speakers: frozenset[str] | None = None
     tiers: frozenset[str] | None = None
     languages: frozenset[str] | None = None
+    kinds: frozenset[str] | None = None  # tier kinds (training sets: only transcriptions)
     skip_empty: bool = True
 
     @classmethod
     def approved_only(cls) -> ExportFilter:
         return cls(statuses=frozenset({"approved"}))
+
+    def for_training(self) -> ExportFilter:
+        """This filter for a training set: transcription tiers only, unless tiers are named
+        (translations, glosses or comments are not what was said)."""
+        if self.tiers or self.kinds:
+            return self
+        return replace(self, kinds=frozenset({"transcription"}))
 
     def check(self) -> None:
         unknown = set(self.statuses or ()) - set(SEGMENT_STATUSES)
@@ -73,6 +81,8 @@ def gather(
             q = q.where(Segment.status.in_(flt.statuses))
         if flt.tiers:
             q = q.where(Tier.name.in_(flt.tiers))
+        if flt.kinds:
+            q = q.where(Tier.kind.in_(flt.kinds))
         if flt.speakers:
             q = q.where(Speaker.name.in_(flt.speakers))
         by_rec: dict[int, list[Item]] = {}

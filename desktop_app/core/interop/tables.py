@@ -10,8 +10,8 @@ those fields; ``text`` is the normalised text when normalisation is on.
 from __future__ import annotations
 
 import csv
-import io
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,14 @@ from desktop_app.core.errors import InteropError
 from desktop_app.core.interop.dataset import Row
 from desktop_app.core.interop.model import (
     DEFAULT_TIER,
+    MAX_ITEMS,
     SourceDocument,
     SourceItem,
     SourceTier,
     track_name,
 )
-from desktop_app.core.interop.text import read_text_file
+from desktop_app.core.interop.text import iter_lines, read_text_file
+from desktop_app.core.interop.times import ms_from_ms, ms_from_seconds
 
 COLUMNS = (
     "utt_id",
@@ -97,56 +99,107 @@ def write_jsonl(rows: list[Row], path: Path, normalize: bool) -> None:
 
 
 # -- reading ---------------------------------------------------------------------------
+_TEXT_FIELDS = ("speaker", "tier", "tier_kind", "language", "status", "recording")
+
+
 def read_table(path: Path) -> SourceDocument:
+    """A CSV/TSV table or a JSONL manifest, read row by row."""
     text = read_text_file(path)
-    suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        records = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise InteropError(
-                        f"'{path.name}' line {n} is not valid JSON: {exc.msg}."
-                    ) from exc
-    else:
-        delimiter = "\t" if suffix == ".tsv" else ","
-        records = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
-    return rows_to_document(path, records)
+    if path.suffix.lower() == ".jsonl":
+        return rows_to_document(path, _json_rows(path, text))
+    return rows_to_document(
+        path, _csv_rows(path, text, "\t" if path.suffix.lower() == ".tsv" else ",")
+    )
 
 
-def _ms(rec: dict[str, Any], key_ms: str, key_s: str | None, base: float = 0.0) -> int | None:
+def _json_rows(path: Path, text: str) -> Iterator[tuple[int, Any]]:
+    for n, line in enumerate(iter_lines(text), 1):
+        if not line.strip():
+            continue
+        try:
+            yield n, json.loads(line)
+        except RecursionError:
+            raise InteropError(
+                f"'{path.name}' line {n} nests its values too deeply to be a manifest row."
+            ) from None
+        except ValueError as exc:  # JSONDecodeError, or an integer of thousands of digits
+            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise InteropError(f"'{path.name}' line {n} is not valid JSON: {detail}.") from None
+
+
+def _csv_rows(path: Path, text: str, delimiter: str) -> Iterator[tuple[int, Any]]:
+    lines = (line + "\n" for line in iter_lines(text))  # no StringIO: 4 bytes a character
+    reader = csv.DictReader(lines, delimiter=delimiter)
+    try:
+        for rec in reader:
+            yield reader.line_num, rec
+    except csv.Error as exc:
+        limit = csv.field_size_limit()
+        detail = (
+            f"a cell is longer than {limit // 1024} KB"
+            if "field larger" in str(exc)
+            else f"it is not a valid table ({exc})"
+        )
+        line = reader.reader.line_num  # DictReader's own count stops at the last good row
+        raise InteropError(f"'{path.name}' line {line}: {detail}.") from None
+
+
+def _ms(
+    rec: dict[str, Any], key_ms: str, key_s: str | None, where: str, base: int = 0
+) -> int | None:
     value = rec.get(key_ms)
     if value not in (None, ""):
-        return round(float(value))
+        return ms_from_ms(value, f"{where}, field '{key_ms}'")
     if key_s and rec.get(key_s) not in (None, ""):
-        return round((float(rec[key_s]) + base) * 1000)
+        return ms_from_seconds(rec[key_s], f"{where}, field '{key_s}'") + base
     return None
 
 
-def rows_to_document(path: Path, records: list[dict[str, Any]]) -> SourceDocument:
+def _text(rec: dict[str, Any], key: str, where: str) -> str | None:
+    """A text field: a string (or, for names, an integer); None when missing or empty."""
+    value = rec.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and key in ("speaker", "recording"):
+        return str(value)
+    if not isinstance(value, str):
+        raise InteropError(
+            f"{where}, field '{key}': expected text, found {type(value).__name__} "
+            f"{str(value)[:30]!r}."
+        )
+    return value.strip() or None
+
+
+def rows_to_document(path: Path, rows: Iterable[tuple[int, Any]]) -> SourceDocument:
+    """A document from ``(line number, record)`` pairs; a tier per tier and speaker."""
     doc = SourceDocument(path=path, format=path.suffix.lower().lstrip("."), tiers=[])
     tiers: dict[str, SourceTier] = {}
-    for n, rec in enumerate(records, 1):
+    media_seen: set[str] = set()
+    for count, (line, rec) in enumerate(rows, 1):
+        where = f"'{path.name}' line {line}"
         if not isinstance(rec, dict):
-            raise InteropError(f"'{path.name}' row {n} is not an object with named fields.")
-        try:
-            start = _ms(rec, "start_ms", "offset")
-            end = _ms(rec, "end_ms", "duration", base=float(rec.get("offset") or 0))
-        except (TypeError, ValueError) as exc:
-            raise InteropError(f"'{path.name}' row {n} has a time that is not a number.") from exc
+            raise InteropError(f"{where} is not an object with named fields.")
+        if count > MAX_ITEMS:
+            raise InteropError(
+                f"'{path.name}' has more than {MAX_ITEMS:,} rows; split it into smaller files."
+            )
+        offset = rec.get("offset")
+        start = _ms(rec, "start_ms", "offset", where)
+        base = 0 if offset in (None, "") else ms_from_seconds(offset, f"{where}, field 'offset'")
+        end = _ms(rec, "end_ms", "duration", where, base)
         if start is None or end is None:
             raise InteropError(
-                f"'{path.name}' row {n} has no times: rows need start_ms/end_ms "
+                f"{where} has no times: rows need start_ms/end_ms "
                 "(or offset and duration in seconds)."
             )
-        text = rec.get("text_raw") or rec.get("text") or ""
-        speaker = (rec.get("speaker") or "").strip() or None
-        tier = (rec.get("tier") or "").strip() or DEFAULT_TIER
+        text = _text(rec, "text_raw", where) or _text(rec, "text", where) or ""
+        fields = {key: _text(rec, key, where) for key in _TEXT_FIELDS}
+        speaker = fields["speaker"]
+        tier = fields["tier"] or DEFAULT_TIER
         name = track_name(tier, speaker)
-        media = str(rec.get("recording") or "").strip()
-        if media and media not in doc.media:
+        media = fields["recording"]
+        if media and media not in media_seen:
+            media_seen.add(media)
             doc.media.append(media)
         src = tiers.get(name)
         if src is None:
@@ -156,13 +209,13 @@ def rows_to_document(path: Path, records: list[dict[str, Any]]) -> SourceDocumen
             SourceItem(
                 start,
                 end,
-                str(text),
-                language=(rec.get("language") or None),
-                status=(rec.get("status") or None),
-                tier_kind=(rec.get("tier_kind") or None),
-                media=media or None,
+                text,
+                language=fields["language"],
+                status=fields["status"],
+                tier_kind=fields["tier_kind"],
+                media=media,
             )
         )
-        if src.kind is None and rec.get("tier_kind"):
-            src.kind = str(rec["tier_kind"])
+        if src.kind is None and fields["tier_kind"]:
+            src.kind = fields["tier_kind"]
     return doc

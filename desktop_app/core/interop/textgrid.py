@@ -1,25 +1,27 @@
-"""Praat TextGrid: written and parsed with praatio.
+"""Praat TextGrid: written with praatio, read by :mod:`.praat_text`.
 
 Written (long text format, UTF-8, which Praat reads): an interval tier per
 tier and speaker (``tier@speaker``), a parallel ``#lang`` tier when segments
 have languages, and a ``#words`` tier when word timings exist. Review status
 has no place in a TextGrid (use ELAN, CSV or JSONL to keep it).
 
-Read: UTF-8 or UTF-16 (Praat's default for non-ASCII text), short or long
-format. Empty intervals are gaps, not segments; point tiers are skipped with
-a warning. Our ``#lang``/``#words`` tiers are folded back into their parent.
+Read: UTF-8 or UTF-16 (Praat's default for non-ASCII text), long, short or
+chronological format. Empty intervals are gaps, not segments; point tiers are
+skipped with a warning. Our ``#lang``/``#words`` tiers are folded back into
+their parent. A tier's kind is guessed from its name (``words``, ``phones``,
+``translation``…; see :mod:`.kinds`).
 """
 
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 
 from praatio import textgrid as tgio
 from praatio.data_classes.interval_tier import IntervalTier
-from praatio.utilities import errors as praat_errors
-from praatio.utilities import textgrid_io
 
 from desktop_app.core.errors import InteropError
+from desktop_app.core.interop.kinds import guess_kind
 from desktop_app.core.interop.model import (
     LANG_SUFFIX,
     WORDS_SUFFIX,
@@ -32,6 +34,7 @@ from desktop_app.core.interop.model import (
     meta_parent,
     split_track_name,
 )
+from desktop_app.core.interop.praat_text import INTERVAL_TIER, parse_textgrid
 from desktop_app.core.interop.text import read_text_file
 
 
@@ -73,57 +76,54 @@ def _word_entries(items: list[Item], duration_ms: int) -> list[tuple[float, floa
 
 def read_textgrid(path: Path) -> SourceDocument:
     text = read_text_file(path)
-    if "TextGrid" not in text[:200] and not text.lstrip().startswith("{"):
+    head = text[:300]
+    if "TextGrid" not in head and "ooTextFile" not in head:
         raise InteropError(f"'{path.name}' is not a Praat TextGrid (no 'ooTextFile' header).")
-    try:
-        parsed = textgrid_io.parseTextgridStr(text, includeEmptyIntervals=False)
-    except (praat_errors.PraatioException, ValueError, IndexError, KeyError, AttributeError) as exc:
-        raise InteropError(
-            f"'{path.name}' is a damaged TextGrid ({exc or type(exc).__name__}); "
-            "open it in Praat and save it again."
-        ) from exc
+    grid = parse_textgrid(text, path.name)
     doc = SourceDocument(path=path, format="textgrid", tiers=[])
-    doc.duration_ms = round(float(parsed.get("xmax", 0)) * 1000) or None
+    doc.duration_ms = grid.xmax_ms if grid.xmax_ms > 0 else None
     by_name: dict[str, SourceTier] = {}
     meta: list[tuple[str, str, list[tuple[int, int, str]]]] = []
-    for tier in parsed["tiers"]:
-        name = str(tier["name"])
-        if tier["class"] != "IntervalTier":
+    for tier in grid.tiers:
+        if tier.kind != INTERVAL_TIER:
             doc.warnings.append(
-                f"Point tier '{name}' was skipped (only interval tiers hold segments)."
+                f"Point tier '{tier.name}' was skipped (only interval tiers hold segments)."
             )
             continue
-        entries = [
-            (round(float(e[0]) * 1000), round(float(e[1]) * 1000), str(e[2]))
-            for e in tier["entries"]
-        ]
-        mp = meta_parent(name)
+        mp = meta_parent(tier.name)
         if mp and mp[1] in (LANG_SUFFIX, WORDS_SUFFIX):
-            meta.append((mp[0], mp[1], entries))
+            meta.append((mp[0], mp[1], tier.entries))
             continue
-        if name in by_name:
-            doc.warnings.append(f"Two tiers are named '{name}'; the second was skipped.")
+        if tier.name in by_name:
+            doc.warnings.append(f"Two tiers are named '{tier.name}'; the second was skipped.")
             continue
-        tier_name, speaker = split_track_name(name)
-        src = SourceTier(name=name, tier=tier_name, speaker=speaker)
-        src.items = [SourceItem(a, b, t.strip()) for a, b, t in entries]
-        by_name[name] = src
+        tier_name, speaker = split_track_name(tier.name)
+        src = SourceTier(
+            name=tier.name, tier=tier_name, speaker=speaker, kind=guess_kind(tier.name)
+        )
+        src.items = [SourceItem(a, b, t.strip()) for a, b, t in tier.entries]
+        by_name[tier.name] = src
         doc.tiers.append(src)
     for parent, suffix, entries in meta:
         src = by_name.get(parent)
         if src is None:
             doc.warnings.append(f"Tier '{parent}{suffix}' has no tier '{parent}' and was skipped.")
             continue
-        for a, b, label in entries:
-            mid = (a + b) // 2
-            item = next((i for i in src.items if i.start_ms <= mid < i.end_ms), None)
-            if item is None:
-                continue
-            if suffix == LANG_SUFFIX:
-                item.language = label.strip() or None
-            else:
-                item.words = [
-                    *(item.words or []),
-                    {"w": label.strip(), "s": a / 1000, "e": b / 1000},
-                ]
+        _fold_meta(src, suffix, entries)
     return doc
+
+
+def _fold_meta(src: SourceTier, suffix: str, entries: list[tuple[int, int, str]]) -> None:
+    """Put a ``#lang``/``#words`` tier's labels on the items they fall in."""
+    items = sorted(src.items, key=lambda i: i.start_ms)
+    starts = [i.start_ms for i in items]
+    for a, b, label in entries:
+        mid = (a + b) // 2
+        k = bisect.bisect_right(starts, mid) - 1
+        if k < 0 or not items[k].start_ms <= mid < items[k].end_ms:
+            continue
+        item = items[k]
+        if suffix == LANG_SUFFIX:
+            item.language = label.strip() or None
+        else:
+            item.words = [*(item.words or []), {"w": label.strip(), "s": a / 1000, "e": b / 1000}]

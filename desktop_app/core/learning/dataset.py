@@ -1,7 +1,7 @@
 """Training data from approved segments: collection, held-out test set, splits, export.
 
 * :func:`collect_examples` reads a project's approved (optionally also edited)
-  segments with their speaker's metadata.
+  segments of its ``transcription`` tiers, with their speaker's metadata.
 * :func:`held_out` separates the project's fixed test set. Membership is decided
   per 20-second *block* of a recording, by a hash of a salt kept in the
   project (``ProjectMeta`` key ``learning.test_set``), so it never changes: a
@@ -28,15 +28,17 @@ from typing import Any
 
 import numpy as np
 import soundfile as sf
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from desktop_app.core.audio.importer import load_model_audio
 from desktop_app.core.audio.resample import MODEL_RATE
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.jobs import Progress
 from desktop_app.core.project import Project
-from desktop_app.core.store.schema import Recording, Segment, Speaker
+from desktop_app.core.store.schema import Recording, Segment, Speaker, Tier
 
+TRANSCRIPTION_KIND = "transcription"
+"""The only tier kind whose segments are training and evaluation data."""
 TEST_SET_KEY = "learning.test_set"
 BLOCK_MS = 20_000
 TEST_FRACTION = 0.1
@@ -95,15 +97,23 @@ class Splits:
 def collect_examples(
     project: Project, include_edited: bool = False, tier_id: int | None = None
 ) -> list[Example]:
-    """Approved (and with ``include_edited`` edited) segments that have text."""
+    """Approved (and with ``include_edited`` edited) segments that have text, on
+    ``transcription`` tiers only: translations, glosses, tags, comments and
+    gesture tiers are not what was said."""
     statuses = ("approved", "edited") if include_edited else ("approved",)
     name = project.name
     with project.unit() as s:
         q = (
             select(Segment, Recording.model_audio_path, Speaker)
             .join(Recording, Segment.recording_id == Recording.id)
+            .join(Tier, Segment.tier_id == Tier.id)
             .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
-            .where(Segment.deleted.is_(False), Segment.status.in_(statuses))
+            .where(
+                Segment.deleted.is_(False),
+                Segment.status.in_(statuses),
+                Tier.kind == TRANSCRIPTION_KIND,
+                func.trim(Segment.text) != "",
+            )
             .order_by(Segment.recording_id, Segment.start_ms)
         )
         if tier_id is not None:
