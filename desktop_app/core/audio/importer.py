@@ -26,6 +26,7 @@ import numpy as np
 import soundfile as sf
 
 from desktop_app.core.audio import _storage
+from desktop_app.core.audio._reader import MAX_DURATION_S, check_duration
 from desktop_app.core.audio._storage import Workspace, fsync_dir, fsync_file, storage_errors
 from desktop_app.core.audio.decode import (
     BLOCK_FRAMES,
@@ -171,8 +172,10 @@ def _decode(
     with reader:
         info = reader.info
         resampler = MonoResampler(info.sample_rate, MODEL_RATE)
-        # Size the pyramid once when the length is known (+1 % and 1 s of slack).
-        expected = int(info.frames * 1.01 * MODEL_RATE / info.sample_rate) + MODEL_RATE
+        # Size the pyramid once when the length is known (+1 % and 1 s of slack),
+        # never for more than the longest import, whatever a header estimates.
+        announced = min(info.frames, MAX_DURATION_S * info.sample_rate)
+        expected = int(announced * 1.01 * MODEL_RATE / info.sample_rate) + MODEL_RATE
         builder = PeakPyramidBuilder(MODEL_RATE, expected_samples=expected if info.frames else 0)
         with storage_errors(model.parent, what):
             writer = sf.SoundFile(model, "w", MODEL_RATE, 1, "PCM_16", format="FLAC")
@@ -181,6 +184,7 @@ def _decode(
             for block in _blocks_named(reader.blocks(block_frames), src):
                 state.check()
                 frames += len(block)
+                check_duration(src, frames, info.sample_rate, announced=False)
                 _write(writer, builder, resampler.process(block), model, what)
                 if info.frames:
                     share = min(0.99, frames / info.frames)
