@@ -9,7 +9,9 @@ stops with :class:`~desktop_app.core.errors.Cancelled` when asked. It writes
 
 each under a hidden temporary name first, renamed only once everything
 succeeded. On any failure, cancel included, every file (and every folder the
-import created) is removed again.
+import created) is removed again; a process killed half-way leaves partial
+files that :func:`~desktop_app.core.audio._storage.clean_partial_files`
+removes later.
 """
 
 from __future__ import annotations
@@ -27,7 +29,14 @@ import soundfile as sf
 
 from desktop_app.core.audio import _storage
 from desktop_app.core.audio._reader import MAX_DURATION_S, check_duration
-from desktop_app.core.audio._storage import Workspace, fsync_dir, fsync_file, storage_errors
+from desktop_app.core.audio._storage import (
+    AUDIO_DIR,
+    CACHE_DIR,
+    Workspace,
+    fsync_dir,
+    fsync_file,
+    storage_errors,
+)
 from desktop_app.core.audio.decode import (
     BLOCK_FRAMES,
     AudioInfo,
@@ -41,8 +50,6 @@ from desktop_app.core.audio.resample import MODEL_RATE, MonoResampler
 from desktop_app.core.errors import AudioImportError, StorageError
 from desktop_app.core.jobs import Progress
 
-AUDIO_DIR = "audio"
-CACHE_DIR = "cache"
 MODEL_SUFFIX = ".16k.flac"
 PEAKS_SUFFIX = ".peaks"
 
@@ -94,6 +101,7 @@ def import_audio(
     try:
         audio_dir = work.make_dir(dest / AUDIO_DIR)
         cache_dir = work.make_dir(dest / CACHE_DIR)
+        work.hold_lock(audio_dir)
         suffix = Path(name).suffix
         copy = work.temp_path(audio_dir, suffix)
         sha256 = _copy_and_hash(src, copy, state)
@@ -105,6 +113,7 @@ def import_audio(
     except BaseException:
         work.rollback()
         raise
+    work.release()
     return ImportedAudio(
         original_path=final[0],
         model_audio_path=final[1],
