@@ -5,7 +5,8 @@ in the project's ``audio/`` and ``cache/`` folders, while it holds
 ``audio/.<import id>.lock`` (an advisory lock; on Windows, the open file itself,
 which no one can delete). A process killed half-way leaves its partial files
 behind: :func:`clean_partial_files` finds and removes those whose import no
-longer runs.
+longer runs. Final names are reserved with an exclusive create
+(:func:`reserve`), so two processes never pick the same one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 import shutil
 import stat
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -168,6 +169,32 @@ class Workspace:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+def reserve(paths: Sequence[Path]) -> bool:
+    """Create every one of ``paths`` as an empty file, or none of them.
+
+    False if one already exists (someone else's, never touched); the exclusive
+    create makes the check and the claim one step, between processes too.
+    """
+    made: list[Path] = []
+    try:
+        for path in paths:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            made.append(path)
+    except FileExistsError:
+        _unlink_quietly(made)
+        return False
+    except BaseException:
+        _unlink_quietly(made)
+        raise
+    return True
+
+
+def _unlink_quietly(paths: Sequence[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 # -- leftovers of imports that were killed -------------------------------------------

@@ -8,10 +8,11 @@ stops with :class:`~desktop_app.core.errors.Cancelled` when asked. It writes
 * ``dest/cache/<name>.peaks`` — the waveform's :class:`PeakPyramid`,
 
 each under a hidden temporary name first, renamed only once everything
-succeeded. On any failure, cancel included, every file (and every folder the
-import created) is removed again; a process killed half-way leaves partial
-files that :func:`~desktop_app.core.audio._storage.clean_partial_files`
-removes later.
+succeeded, to names reserved with an exclusive create (two processes importing
+``interview.wav`` at once get ``interview.wav`` and ``interview-2.wav``). On any
+failure, cancel included, every file (and every folder the import created) is
+removed again; a process killed half-way leaves partial files that
+:func:`~desktop_app.core.audio._storage.clean_partial_files` removes later.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +35,7 @@ from desktop_app.core.audio._storage import (
     Workspace,
     fsync_dir,
     fsync_file,
+    reserve,
     storage_errors,
 )
 from desktop_app.core.audio.decode import (
@@ -44,7 +45,7 @@ from desktop_app.core.audio.decode import (
     open_audio,
     probe,
 )
-from desktop_app.core.audio.filenames import safe_file_name, unique_name
+from desktop_app.core.audio.filenames import name_candidates, safe_file_name
 from desktop_app.core.audio.peaks import PeakPyramidBuilder
 from desktop_app.core.audio.resample import MODEL_RATE, MonoResampler
 from desktop_app.core.errors import AudioImportError, StorageError
@@ -57,7 +58,6 @@ COPY_SHARE = 0.1
 """Part of the progress bar given to copying and hashing (decoding gets the rest)."""
 
 _COPY_CHUNK = 1 << 20
-_NAMING = threading.Lock()  # picking a free name and renaming into it is one step
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +241,12 @@ def _write(
 def _commit(
     work: Workspace, name: str, audio_dir: Path, cache_dir: Path, temps: tuple[Path, Path, Path]
 ) -> tuple[Path, Path, Path]:
-    """Rename the temporary files to their final, unique names."""
+    """Rename the temporary files to the first names no one else holds.
+
+    Each candidate's three names are reserved at once (:func:`reserve`), so a
+    name another process (or thread) holds, or is about to fill, is skipped,
+    never overwritten.
+    """
 
     def targets(candidate: str) -> tuple[Path, Path, Path]:
         return (
@@ -250,13 +255,16 @@ def _commit(
             cache_dir / (candidate + PEAKS_SUFFIX),
         )
 
-    with _NAMING:
-        final_name = unique_name(name, lambda c: any(p.exists() for p in targets(c)))
-        finals = targets(final_name)
-        for temp, final in zip(temps, finals, strict=True):
-            with storage_errors(final.parent, f"'{final.name}'"):
-                os.replace(temp, final)
-            work.track(final)
+    for candidate in name_candidates(name):
+        finals = targets(candidate)
+        with storage_errors(audio_dir, f"'{candidate}'"):
+            if reserve(finals):
+                break
+    for final in finals:
+        work.track(final)
+    for temp, final in zip(temps, finals, strict=True):
+        with storage_errors(final.parent, f"'{final.name}'"):
+            os.replace(temp, final)  # over our own empty reservation
     fsync_dir(audio_dir)
     fsync_dir(cache_dir)
     return finals
