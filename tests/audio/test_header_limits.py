@@ -125,7 +125,18 @@ def test_junk_before_the_audio_is_refused_after_a_bounded_read(audio, dest) -> N
         fh.seek(0, 2)
         fh.write(tone)
     error = _refused(src, dest)
-    assert "no audio could be found in its first 64.0 MB" in error.reason
+    assert "no audio could be found in it after reading 64.0 MB" in error.reason
+
+
+def test_a_wav_header_followed_by_nothing_is_refused_quickly(audio, dest) -> None:
+    # libsndfile finds no data chunk and hands over to FFmpeg, whose WAV reader
+    # walks the zeros as empty chunks, 8 bytes at a time: minutes for 2 GB.
+    src = audio.pcm_wav("empty-chunks.wav", 16_000, 1, b"")
+    with open(src, "r+b") as fh:
+        fh.truncate(36)  # no data chunk: the fmt chunk, then
+        fh.truncate(256 << 20)  # sparse zeros that cost no disk
+    error = _refused(src, dest)
+    assert "after 50,000 jumps through the file" in error.reason
 
 
 def test_a_normal_recording_is_not_affected(audio, dest) -> None:

@@ -1,11 +1,13 @@
 """The FFmpeg (PyAV) back-end: MP4/M4A/AAC, WebM, video containers and anything
 libsndfile refuses.
 
-FFmpeg reads the file through :class:`_GuardedFile`, which counts the bytes it
-reads: FFmpeg's parsers keep everything they read while they look for the next
-frame, so a long run of junk (a file of zeros named ``.mp3``) would otherwise be
-read whole into memory. After :data:`MAX_JUNK_BYTES` without a packet, the file
-is refused.
+FFmpeg reads the file through :class:`_GuardedFile`, which counts what it
+reads and how often it seeks: FFmpeg's parsers keep everything they read while
+they look for the next frame, so a long run of junk (a file of zeros named
+``.mp3``) would otherwise be read whole into memory, and its WAV reader walks
+empty chunks one by one (a RIFF header followed by 2 GB of zeros took minutes).
+After :data:`MAX_JUNK_BYTES` or :data:`MAX_IDLE_SEEKS` without a packet, the
+file is refused.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ MAX_BAD_PACKETS = 50
 MAX_JUNK_BYTES = 64 << 20
 """Bytes FFmpeg may read to open a file, or between two packets, before we give up."""
 
+MAX_IDLE_SEEKS = 50_000
+"""Seeks FFmpeg may make to open a file, or between two packets (a real file needs
+a few dozen), before we give up."""
+
 _IO_BUFFER = 1 << 16
 
 # What a damaged file can make PyAV raise besides its own errors (a frame whose
@@ -45,23 +51,30 @@ _DECODER_ERRORS = (av.error.FFmpegError, OSError, ValueError, OverflowError, Uni
 
 
 class _TooMuchJunk(Exception):
-    """Raised from inside FFmpeg's read callback; PyAV re-raises it to us."""
+    """Raised from inside FFmpeg's read or seek callback; PyAV re-raises it to us."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
 class _GuardedFile(io.RawIOBase):
     """The source file as FFmpeg reads it, counting the bytes read since :meth:`progress`."""
 
-    def __init__(self, path: Path, limit: int = MAX_JUNK_BYTES) -> None:
+    def __init__(self, path: Path) -> None:
         super().__init__()
         self._fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in close()
         self.name = str(path)  # FFmpeg guesses the format from the extension too
-        self.limit = limit
         self._read = 0
         self._mark = 0
+        self._seeks = 0
+        self._gave_up = False
 
     def progress(self) -> None:
-        """FFmpeg produced something: restart the count."""
-        self._mark = self._read
+        """FFmpeg produced something: restart the counts."""
+        if not self._gave_up:
+            self._mark = self._read
+            self._seeks = 0
 
     def readable(self) -> bool:
         return True
@@ -70,14 +83,31 @@ class _GuardedFile(io.RawIOBase):
         return True
 
     def read(self, size: int = -1) -> bytes:
-        if self._read - self._mark > self.limit:
-            raise _TooMuchJunk
+        if self._read - self._mark > MAX_JUNK_BYTES:
+            self._give_up(f"after reading {fmt_bytes(MAX_JUNK_BYTES)}")
+        if self._gave_up:
+            return b""  # end of file, from now on
         data = self._fh.read(size)
         self._read += len(data)
         return data
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self._seeks += 1
+        if self._seeks > MAX_IDLE_SEEKS:
+            self._give_up(f"after {MAX_IDLE_SEEKS:,} jumps through the file")
+        if self._gave_up:
+            return -1  # a failed seek, from now on
         return self._fh.seek(offset, whence)
+
+    def _give_up(self, detail: str) -> None:
+        """Fail this call; PyAV keeps the exception and raises it when FFmpeg returns.
+
+        Later calls fail quietly: some FFmpeg readers ignore a failed call and go
+        on, and PyAV prints every exception it cannot pass on.
+        """
+        if not self._gave_up:
+            self._gave_up = True
+            raise _TooMuchJunk(detail)
 
     def tell(self) -> int:
         return self._fh.tell()
@@ -97,12 +127,11 @@ class AvReader(AudioReader):
             self._container = av.open(
                 self._file, mode="r", metadata_errors="ignore", buffer_size=_IO_BUFFER
             )
-        except _TooMuchJunk:
+        except _TooMuchJunk as exc:
             self._file.close()
             raise AudioImportError(
                 path,
-                f"no audio could be found in its first {fmt_bytes(MAX_JUNK_BYTES)} "
-                "(it is not audio, or it is damaged)",
+                f"no audio could be found in it {exc.detail}: it is not audio, or it is damaged",
             ) from None
         except _DECODER_ERRORS as exc:
             self._file.close()
@@ -167,11 +196,11 @@ class AvReader(AudioReader):
                     yield from buffer.push(data)
             for out in resampler.resample(None):
                 yield from buffer.push(out.to_ndarray().reshape(-1, info.channels))
-        except _TooMuchJunk:
+        except _TooMuchJunk as exc:
+            where = fmt_time(done / info.sample_rate)
             raise AudioImportError(
                 self.path,
-                f"the audio data is damaged near {fmt_time(done / info.sample_rate)} "
-                f"({fmt_bytes(MAX_JUNK_BYTES)} without any audio)",
+                f"the audio data is damaged near {where}: no more audio was found {exc.detail}",
             ) from None
         except _DECODER_ERRORS as exc:
             where = fmt_time(done / info.sample_rate)
