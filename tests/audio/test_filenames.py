@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 import pytest
 
-from desktop_app.core.audio.filenames import MAX_NAME_BYTES, safe_file_name, unique_name
+from desktop_app.core.audio.filenames import MAX_NAME_BYTES, name_candidates, safe_file_name
 
 
 @pytest.mark.parametrize(
@@ -41,8 +43,7 @@ def test_long_names_are_cut_on_a_character_keeping_the_extension() -> None:
     assert set(safe[: -len(".flac")]) == {"ә"}
 
 
-def test_unique_name_counts_up() -> None:
-    taken = {"a.wav", "a-2.wav", "a-3.wav"}
-    assert unique_name("b.wav", taken.__contains__) == "b.wav"
-    assert unique_name("a.wav", taken.__contains__) == "a-4.wav"
-    assert unique_name("noext", {"noext"}.__contains__) == "noext-2"
+def test_name_candidates_count_up() -> None:
+    assert list(islice(name_candidates("a.wav"), 4)) == ["a.wav", "a-2.wav", "a-3.wav", "a-4.wav"]
+    assert list(islice(name_candidates("noext"), 2)) == ["noext", "noext-2"]
+    assert list(islice(name_candidates("a.b.flac"), 2)) == ["a.b.flac", "a.b-2.flac"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -42,3 +44,46 @@ def test_ten_minute_stereo_file_imports_in_bounded_memory(audio, dest) -> None:
     np.testing.assert_allclose(maxs, 0.4, atol=0.005)  # (0.6 + 0.2) / 2
     np.testing.assert_allclose(mins, -0.4, atol=0.005)
     assert sf.info(result.model_audio_path).frames == MINUTES * 60 * 16_000
+
+
+# --- hostile inputs, measured in a child process ------------------------------------
+
+PEAK_LIMIT_MB = 500
+
+
+def _zeros(path: Path, size: int, then: bytes = b"") -> Path:
+    """``size`` zero bytes, then ``then``; sparse, so the zeros take no disk space."""
+    with open(path, "wb") as fh:
+        fh.truncate(size)
+        fh.seek(size)
+        fh.write(then)
+    return path
+
+
+@pytest.mark.skipif(os.name == "nt", reason="needs the resource module")
+def test_hostile_inputs_are_refused_quickly_in_bounded_memory(audio, dest, python_child) -> None:
+    rng = np.random.default_rng(0)
+    flac = audio.tone("tone.flac", seconds=2.0).read_bytes()
+    mp3 = audio.tone("tone.mp3", seconds=2.0, rate=44_100).read_bytes()
+    streaminfo = int.from_bytes(flac[18:26], "big") | ((1 << 36) - 1)  # 2^36 frames
+    hostile = [
+        # The issue's three: 1 Hz, 2^36 frames, 2 GB of zeros (as every extension).
+        audio.pcm_wav("one-hertz.wav", 1, 1, bytes(65_536)),
+        audio.raw("frames.flac", flac[:18] + streaminfo.to_bytes(8, "big") + flac[26:]),
+        *(_zeros(audio.root / f"zeros.{ext}", 2 << 30) for ext in ("wav", "mp3", "flac", "m4a")),
+        # Not audio at all.
+        audio.raw("random.mp3", rng.bytes(8 << 20)),
+        audio.raw("random.wav", rng.bytes(8 << 20)),
+        audio.raw("notes.wav", "Бұл аудио емес.\n".encode() * 500_000),
+        # Real audio after a gigabyte of nothing.
+        _zeros(audio.root / "late.mp3", 1 << 30, then=mp3),
+    ]
+
+    results = python_child.import_each(dest, hostile, timeout=300)
+
+    for result in results:
+        name = Path(result["file"]).name
+        assert result["outcome"] == "AudioImportError", (name, result)
+        assert f"'{name}'" in result["message"]
+        assert result["seconds"] < 10, (name, result)
+        assert result["peak_mb"] < PEAK_LIMIT_MB, (name, result)

@@ -4,91 +4,63 @@ Two back-ends sit behind one small interface:
 
 * ``soundfile`` (libsndfile) for WAV, FLAC, OGG/Vorbis/Opus, MP3, AIFF, … —
   fast and exact frame counts;
-* ``av`` (PyAV/FFmpeg) for MP4/M4A/AAC, WebM, video containers and anything
-  libsndfile refuses.
+* ``av`` (PyAV/FFmpeg, :mod:`._ffmpeg`) for MP4/M4A/AAC, WebM, video
+  containers and anything libsndfile refuses.
 
 Blocks are always float32 arrays shaped ``(frames, channels)`` at the file's
 own sample rate; nothing ever holds the whole file in memory. Every failure a
 user can hit (missing, empty, not audio, damaged, unsupported codec,
 unreadable) comes out as :class:`~desktop_app.core.errors.AudioImportError`.
+
+Nothing a header announces is taken on trust: a sample rate outside what audio
+uses, or more audio than the file's size can hold, is refused (or, for a mere
+estimate, ignored) before a byte is decoded.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
-import av
-import av.error
 import numpy as np
 import soundfile as sf
 
+from desktop_app.core.audio._ffmpeg import AvReader
+from desktop_app.core.audio._reader import (
+    BLOCK_FRAMES,
+    AudioInfo,
+    AudioReader,
+    block_size,
+    check_duration,
+    check_sample_rate,
+    overclaim,
+)
+from desktop_app.core.audio._reader import fmt_time as _fmt_time
 from desktop_app.core.audio._wav import truncated_wav_bytes
 from desktop_app.core.errors import AudioImportError
 
+__all__ = [
+    "BLOCK_FRAMES",
+    "AudioInfo",
+    "AudioReader",
+    "check_readable",
+    "iter_blocks",
+    "open_audio",
+    "probe",
+]
+
 log = logging.getLogger(__name__)
-
-BLOCK_FRAMES = 65_536
-"""Default block size in frames (about 1.4 s at 48 kHz)."""
-
-MAX_BAD_PACKETS = 50
-"""Damaged packets PyAV may skip in one file before we give up on it."""
 
 # libsndfile formats whose frame count is only an estimate.
 _ESTIMATED_FORMATS = frozenset({"MP3"})
 # libsndfile's frame count for streams that do not say how long they are.
 _UNKNOWN_FRAMES = 2**62
-
-
-@dataclass(frozen=True, slots=True)
-class AudioInfo:
-    """What a file announces about its audio.
-
-    ``frames`` is exact when ``frames_exact`` is true (PCM, FLAC, …); for
-    compressed streams read through FFmpeg it is estimated from the container's
-    duration, and may be 0 when the container does not say.
-    """
-
-    sample_rate: int
-    channels: int
-    frames: int
-    format: str
-    codec: str
-    backend: str
-    frames_exact: bool
-
-    @property
-    def duration_s(self) -> float:
-        return self.frames / self.sample_rate
-
-
-class AudioReader:
-    """An open audio file. Use as a context manager; iterate :meth:`blocks` once."""
-
-    path: Path
-    info: AudioInfo
-
-    def blocks(self, block_frames: int = BLOCK_FRAMES) -> Iterator[np.ndarray]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+# What soundfile raises for a file it cannot make sense of: its own errors, or a
+# plain TypeError/ValueError (a ``.raw`` file without a header, a negative count).
+_LIBSNDFILE_ERRORS = (sf.SoundFileError, RuntimeError, TypeError, ValueError, OverflowError)
 
 
 def probe(path: str | os.PathLike[str]) -> AudioInfo:
@@ -120,16 +92,17 @@ def open_audio(path: str | os.PathLike[str]) -> AudioReader:
     check_readable(p)
     try:
         reader: AudioReader = _SoundFileReader(p)
-    except sf.LibsndfileError as exc:
+    except _LIBSNDFILE_ERRORS as exc:
         log.debug("libsndfile cannot open %s (%s); trying FFmpeg", p, exc)
-        return _AvReader(p)
+        return _checked(AvReader(p))
+    reader = _checked(reader)
     if reader.info.frames > 0 or not reader.info.frames_exact:
         return reader
     # libsndfile says "no frames": a truly empty file, or a stream it cannot
     # measure (a cut-off Ogg). Ask FFmpeg before calling it empty.
     reader.close()
     try:
-        fallback = _AvReader(p)
+        fallback = _checked(AvReader(p))
     except AudioImportError:
         raise AudioImportError(
             p, "it contains no decodable audio (the file may be cut off or damaged)"
@@ -138,6 +111,30 @@ def open_audio(path: str | os.PathLike[str]) -> AudioReader:
         fallback.close()
         raise AudioImportError(p, "it contains no audio (0 samples)")
     return fallback
+
+
+def _checked(reader: AudioReader) -> AudioReader:
+    """``reader``, unless its header announces what no real file holds.
+
+    An exact length the file's size rules out, or one past the longest import,
+    is refused; an estimate the size rules out is dropped (the length becomes
+    unknown and decoding finds it).
+    """
+    info, path = reader.info, reader.path
+    try:
+        check_sample_rate(path, info.sample_rate)
+        error = overclaim(path, info, path.stat().st_size)
+        if error is not None and info.frames_exact:
+            raise error
+        if error is not None:
+            log.info("%s: ignoring the estimated length (%s)", path, error.reason)
+            reader.info = dataclasses.replace(info, frames=0)
+        elif info.frames_exact:
+            check_duration(path, info.frames, info.sample_rate, announced=True)
+    except BaseException:
+        reader.close()
+        raise
+    return reader
 
 
 def check_readable(path: Path) -> None:
@@ -165,54 +162,23 @@ def _read_head(path: Path) -> bytes:
         return fh.read(16)
 
 
-def _fmt_time(seconds: float) -> str:
-    """``m:ss.s``, or ``h:mm:ss.s`` from an hour on."""
-    minutes, secs = divmod(max(0.0, seconds), 60.0)
-    hours, minutes = divmod(int(minutes), 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{secs:04.1f}"
-    return f"{minutes}:{secs:04.1f}"
-
-
-class _Rebuffer:
-    """Collects small decoder frames into blocks of a fixed size."""
-
-    def __init__(self, block_frames: int, channels: int) -> None:
-        self._block = block_frames
-        self._channels = channels
-        self._parts: list[np.ndarray] = []
-        self._count = 0
-
-    def push(self, data: np.ndarray) -> Iterator[np.ndarray]:
-        self._parts.append(data)
-        self._count += len(data)
-        if self._count < self._block:
-            return
-        joined = np.concatenate(self._parts) if len(self._parts) > 1 else self._parts[0]
-        full = len(joined) - len(joined) % self._block
-        for start in range(0, full, self._block):
-            yield joined[start : start + self._block]
-        rest = joined[full:].copy()
-        self._parts = [rest] if len(rest) else []
-        self._count = len(rest)
-
-    def flush(self) -> Iterator[np.ndarray]:
-        if self._count:
-            yield np.concatenate(self._parts) if len(self._parts) > 1 else self._parts[0]
-        self._parts = []
-        self._count = 0
-
-
 class _SoundFileReader(AudioReader):
-    """libsndfile back-end (raises ``sf.LibsndfileError`` if it cannot open)."""
+    """libsndfile back-end (raises one of ``_LIBSNDFILE_ERRORS`` if it cannot open)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file = sf.SoundFile(path)
+        try:
+            self.info = self._describe()
+        except BaseException:
+            self._file.close()
+            raise
+
+    def _describe(self) -> AudioInfo:
         fmt = str(self._file.format)
         frames = int(self._file.frames)
         known = 0 <= frames < _UNKNOWN_FRAMES
-        self.info = AudioInfo(
+        info = AudioInfo(
             sample_rate=int(self._file.samplerate),
             channels=int(self._file.channels),
             frames=frames if known else 0,
@@ -221,32 +187,18 @@ class _SoundFileReader(AudioReader):
             backend="soundfile",
             frames_exact=known and fmt not in _ESTIMATED_FORMATS,
         )
+        check_sample_rate(self.path, info.sample_rate)
         if fmt in ("WAV", "WAVEX"):
-            self._refuse_truncated_wav()
-
-    def _refuse_truncated_wav(self) -> None:
-        cut = truncated_wav_bytes(self.path)
-        if cut is None:
-            return
-        declared, present = cut
-        # libsndfile already counted only the frames present; scale for the rest.
-        have = self.info.duration_s
-        self.close()
-        if not present or not have:
-            raise AudioImportError(self.path, "the file is truncated: none of its audio is present")
-        raise AudioImportError(
-            self.path,
-            "the file is truncated: its header announces "
-            f"{_fmt_time(have * declared / present)} of audio but only "
-            f"{_fmt_time(have)} is present",
-        )
+            _refuse_truncated_wav(self.path, info)
+        return info
 
     def blocks(self, block_frames: int = BLOCK_FRAMES) -> Iterator[np.ndarray]:
+        block_frames = block_size(block_frames, self.info.channels)
         done = 0
         while True:
             try:
                 data = self._file.read(block_frames, dtype="float32", always_2d=True)
-            except sf.LibsndfileError as exc:
+            except _LIBSNDFILE_ERRORS as exc:
                 where = (
                     f"near {_fmt_time(done / self.info.sample_rate)}{self._of_total()}"
                     if done
@@ -283,98 +235,24 @@ class _SoundFileReader(AudioReader):
         self._file.close()
 
 
-def _libsndfile_reason(exc: sf.LibsndfileError) -> str:
-    text = str(exc.error_string).strip().removeprefix("Error :").strip().rstrip(".")
+def _refuse_truncated_wav(path: Path, info: AudioInfo) -> None:
+    cut = truncated_wav_bytes(path)
+    if cut is None:
+        return
+    declared, present = cut
+    # libsndfile already counted only the frames present; scale for the rest.
+    have = info.duration_s
+    if not present or not have:
+        raise AudioImportError(path, "the file is truncated: none of its audio is present")
+    raise AudioImportError(
+        path,
+        "the file is truncated: its header announces "
+        f"{_fmt_time(have * declared / present)} of audio but only "
+        f"{_fmt_time(have)} is present",
+    )
+
+
+def _libsndfile_reason(exc: Exception) -> str:
+    text = str(getattr(exc, "error_string", exc)).strip()
+    text = text.removeprefix("Error :").strip().rstrip(".")
     return f"libsndfile: {text}" if text else "libsndfile could not decode it"
-
-
-class _AvReader(AudioReader):
-    """FFmpeg back-end: the first audio stream, converted to packed float32."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self._container = av.open(str(path), mode="r", metadata_errors="ignore")
-        except (av.error.FFmpegError, OSError) as exc:
-            raise AudioImportError(
-                path, "it is not a supported audio or video file (or it is damaged)"
-            ) from exc
-        try:
-            self.info = self._describe()
-        except BaseException:
-            self._container.close()
-            raise
-
-    def _describe(self) -> AudioInfo:
-        container = self._container
-        if not container.streams.audio:
-            kinds = sorted({s.type for s in container.streams})
-            hint = f" (it holds only {', '.join(kinds)} streams)" if kinds else ""
-            raise AudioImportError(self.path, f"it contains no audio stream{hint}")
-        self._stream = stream = container.streams.audio[0]
-        ctx = stream.codec_context
-        if ctx is None:
-            raise AudioImportError(
-                self.path, "its audio codec is not supported (no decoder is available for it)"
-            )
-        rate = int(ctx.sample_rate or 0)
-        channels = len(ctx.layout.channels) if ctx.layout else 0
-        if rate <= 0 or channels <= 0:
-            raise AudioImportError(
-                self.path, "it is not valid audio (no sample rate or channel count could be read)"
-            )
-        seconds = 0.0
-        if stream.duration and stream.time_base:
-            seconds = float(stream.duration * stream.time_base)
-        elif container.duration:
-            seconds = container.duration / av.time_base
-        # FFmpeg names demuxers by family ("mov,mp4,m4a,…"); prefer the member
-        # matching the file's extension, as users know it.
-        names = str(container.format.name).split(",")
-        ext = self.path.suffix.lower().lstrip(".")
-        fmt_name = (ext if ext in names else names[0]).upper()
-        return AudioInfo(
-            sample_rate=rate,
-            channels=channels,
-            frames=max(0, round(seconds * rate)),
-            format=fmt_name,
-            codec=str(ctx.name),
-            backend="av",
-            frames_exact=False,
-        )
-
-    def blocks(self, block_frames: int = BLOCK_FRAMES) -> Iterator[np.ndarray]:
-        info = self.info
-        layout = self._stream.codec_context.layout
-        resampler = av.AudioResampler(format="flt", layout=layout, rate=info.sample_rate)
-        buffer = _Rebuffer(block_frames, info.channels)
-        bad = 0
-        done = 0
-        try:
-            for packet in self._container.demux(self._stream):
-                try:
-                    frames = packet.decode()
-                except av.error.InvalidDataError:
-                    bad += 1
-                    if bad > MAX_BAD_PACKETS:
-                        raise
-                    continue
-                for frame in frames:
-                    for out in resampler.resample(frame):
-                        data = out.to_ndarray().reshape(-1, info.channels)
-                        done += len(data)
-                        yield from buffer.push(data)
-            for out in resampler.resample(None):
-                yield from buffer.push(out.to_ndarray().reshape(-1, info.channels))
-        except av.error.FFmpegError as exc:
-            raise AudioImportError(
-                self.path,
-                "the audio data is damaged near "
-                f"{_fmt_time(done / info.sample_rate)} ({exc.strerror or exc})",
-            ) from exc
-        if bad:
-            log.warning("%s: skipped %d damaged audio packet(s)", self.path, bad)
-        yield from buffer.flush()
-
-    def close(self) -> None:
-        self._container.close()

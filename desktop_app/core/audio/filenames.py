@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 MAX_NAME_BYTES = 150
@@ -49,13 +49,12 @@ def safe_file_name(name: str, default: str = "audio") -> str:
     return stem + suffix
 
 
-def unique_name(name: str, taken: Callable[[str], bool]) -> str:
-    """``name`` if it is free, else the first free ``stem-2.ext``, ``stem-3.ext``, …"""
-    if not taken(name):
-        return name
+def name_candidates(name: str) -> Iterator[str]:
+    """``name``, then ``stem-2.ext``, ``stem-3.ext``, … without end."""
+    yield name
     path = Path(name)
     stem, suffix = path.stem, path.suffix
     i = 2
-    while taken(f"{stem}-{i}{suffix}"):
+    while True:
+        yield f"{stem}-{i}{suffix}"
         i += 1
-    return f"{stem}-{i}{suffix}"

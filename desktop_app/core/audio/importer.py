@@ -8,8 +8,11 @@ stops with :class:`~desktop_app.core.errors.Cancelled` when asked. It writes
 * ``dest/cache/<name>.peaks`` — the waveform's :class:`PeakPyramid`,
 
 each under a hidden temporary name first, renamed only once everything
-succeeded. On any failure, cancel included, every file (and every folder the
-import created) is removed again.
+succeeded, to names reserved with an exclusive create (two processes importing
+``interview.wav`` at once get ``interview.wav`` and ``interview-2.wav``). On any
+failure, cancel included, every file (and every folder the import created) is
+removed again; a process killed half-way leaves partial files that
+:func:`~desktop_app.core.audio._storage.clean_partial_files` removes later.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +28,16 @@ import numpy as np
 import soundfile as sf
 
 from desktop_app.core.audio import _storage
-from desktop_app.core.audio._storage import Workspace, fsync_dir, fsync_file, storage_errors
+from desktop_app.core.audio._reader import MAX_DURATION_S, check_duration
+from desktop_app.core.audio._storage import (
+    AUDIO_DIR,
+    CACHE_DIR,
+    Workspace,
+    fsync_dir,
+    fsync_file,
+    reserve,
+    storage_errors,
+)
 from desktop_app.core.audio.decode import (
     BLOCK_FRAMES,
     AudioInfo,
@@ -34,14 +45,12 @@ from desktop_app.core.audio.decode import (
     open_audio,
     probe,
 )
-from desktop_app.core.audio.filenames import safe_file_name, unique_name
+from desktop_app.core.audio.filenames import name_candidates, safe_file_name
 from desktop_app.core.audio.peaks import PeakPyramidBuilder
 from desktop_app.core.audio.resample import MODEL_RATE, MonoResampler
 from desktop_app.core.errors import AudioImportError, StorageError
 from desktop_app.core.jobs import Progress
 
-AUDIO_DIR = "audio"
-CACHE_DIR = "cache"
 MODEL_SUFFIX = ".16k.flac"
 PEAKS_SUFFIX = ".peaks"
 
@@ -49,7 +58,6 @@ COPY_SHARE = 0.1
 """Part of the progress bar given to copying and hashing (decoding gets the rest)."""
 
 _COPY_CHUNK = 1 << 20
-_NAMING = threading.Lock()  # picking a free name and renaming into it is one step
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +101,7 @@ def import_audio(
     try:
         audio_dir = work.make_dir(dest / AUDIO_DIR)
         cache_dir = work.make_dir(dest / CACHE_DIR)
+        work.hold_lock(audio_dir)
         suffix = Path(name).suffix
         copy = work.temp_path(audio_dir, suffix)
         sha256 = _copy_and_hash(src, copy, state)
@@ -104,6 +113,7 @@ def import_audio(
     except BaseException:
         work.rollback()
         raise
+    work.release()
     return ImportedAudio(
         original_path=final[0],
         model_audio_path=final[1],
@@ -171,8 +181,10 @@ def _decode(
     with reader:
         info = reader.info
         resampler = MonoResampler(info.sample_rate, MODEL_RATE)
-        # Size the pyramid once when the length is known (+1 % and 1 s of slack).
-        expected = int(info.frames * 1.01 * MODEL_RATE / info.sample_rate) + MODEL_RATE
+        # Size the pyramid once when the length is known (+1 % and 1 s of slack),
+        # never for more than the longest import, whatever a header estimates.
+        announced = min(info.frames, MAX_DURATION_S * info.sample_rate)
+        expected = int(announced * 1.01 * MODEL_RATE / info.sample_rate) + MODEL_RATE
         builder = PeakPyramidBuilder(MODEL_RATE, expected_samples=expected if info.frames else 0)
         with storage_errors(model.parent, what):
             writer = sf.SoundFile(model, "w", MODEL_RATE, 1, "PCM_16", format="FLAC")
@@ -181,6 +193,7 @@ def _decode(
             for block in _blocks_named(reader.blocks(block_frames), src):
                 state.check()
                 frames += len(block)
+                check_duration(src, frames, info.sample_rate, announced=False)
                 _write(writer, builder, resampler.process(block), model, what)
                 if info.frames:
                     share = min(0.99, frames / info.frames)
@@ -228,7 +241,12 @@ def _write(
 def _commit(
     work: Workspace, name: str, audio_dir: Path, cache_dir: Path, temps: tuple[Path, Path, Path]
 ) -> tuple[Path, Path, Path]:
-    """Rename the temporary files to their final, unique names."""
+    """Rename the temporary files to the first names no one else holds.
+
+    Each candidate's three names are reserved at once (:func:`reserve`), so a
+    name another process (or thread) holds, or is about to fill, is skipped,
+    never overwritten.
+    """
 
     def targets(candidate: str) -> tuple[Path, Path, Path]:
         return (
@@ -237,13 +255,16 @@ def _commit(
             cache_dir / (candidate + PEAKS_SUFFIX),
         )
 
-    with _NAMING:
-        final_name = unique_name(name, lambda c: any(p.exists() for p in targets(c)))
-        finals = targets(final_name)
-        for temp, final in zip(temps, finals, strict=True):
-            with storage_errors(final.parent, f"'{final.name}'"):
-                os.replace(temp, final)
-            work.track(final)
+    for candidate in name_candidates(name):
+        finals = targets(candidate)
+        with storage_errors(audio_dir, f"'{candidate}'"):
+            if reserve(finals):
+                break
+    for final in finals:
+        work.track(final)
+    for temp, final in zip(temps, finals, strict=True):
+        with storage_errors(final.parent, f"'{final.name}'"):
+            os.replace(temp, final)  # over our own empty reservation
     fsync_dir(audio_dir)
     fsync_dir(cache_dir)
     return finals
