@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop_app.core.audio import clean_partial_files
 from desktop_app.core.errors import ProjectBusyError, ProjectError
 from desktop_app.core.services.job_log import JobInfo, JobLog
 from desktop_app.core.store import database
@@ -148,7 +149,12 @@ class OpenReport:
 OpenCheck = Callable[["Project", OpenReport], OpenReport]
 OpenCleanup = Callable[[Path], Iterable[Path]]
 
-OPEN_CLEANUPS: list[OpenCleanup] = []
+def _partial_audio(folder: Path) -> list[Path]:
+    """Partial files of audio imports that were killed (``audio/``, ``cache/``)."""
+    return [leftover.path for leftover in clean_partial_files(folder)]
+
+
+OPEN_CLEANUPS: list[OpenCleanup] = [_partial_audio]
 """Removers of Jazba's own leftovers of interrupted work. Each is called with the
 project folder on a writable open, when no other process is running a job on
 the project, and returns the paths it removed (listed in the report)."""

@@ -136,7 +136,7 @@ def build_world(root: Path) -> World:
         out = root / "eaf"
         export_project(project, out, ExportOptions("eaf"))
     eaf = out / "interview.eaf"
-    audio = speech(root / "to_import.wav", seconds_each=3.0, n=60, seed=2)  # ~4 min
+    audio = speech(root / "to_import.wav", seconds_each=3.0, n=120, seed=2)  # ~7 min
     return World(root, data, template, audio, eaf, rec, fresh)
 
 
@@ -335,6 +335,9 @@ def check_import_audio(world: World, project: Path, out: Path, before: dict, o: 
     finally:
         con.close()
     o.phase = "imported" if len(rows) == 3 else "not imported"
+    hidden = [p.name for sub in ("audio", "cache") for p in (project / sub).glob(".*")]
+    if hidden:  # the open (in check_common) removes a killed import's partial files
+        o.problems.append(f"leftovers after reopening: {', '.join(hidden)}")
     for rid, audio, sha, peaks in rows:
         path = project / audio
         if not path.is_file():

@@ -42,4 +42,4 @@ def test_kill9_loses_nothing(world: World, scenario: str, tmp_path) -> None:
         f"after {o.delay:.2f} s ({o.phase}): {'; '.join(o.problems)}" for o in outcomes if not o.ok
     ]
     assert not failures, "\n".join(failures)
-    assert sum(o.killed for o in outcomes) >= len(outcomes) // 2  # most runs were really cut
+    assert sum(o.killed for o in outcomes) >= len(outcomes) // 3  # many runs were really cut

@@ -50,11 +50,6 @@ def test_annotation_mutants(outcomes: dict[str, list[harness.Outcome]], fmt: str
 
 
 @pytest.mark.skipif(not AUDIO_TOOLS, reason="sox and espeak-ng make the audio seeds")
-@pytest.mark.xfail(
-    strict=False,
-    reason="the audio readers are being hardened in parallel (issue #21, audio part); "
-    "the harness runs them so that their failures show here",
-)
 @pytest.mark.parametrize("fmt", AUDIO_FORMATS)
 def test_audio_mutants(outcomes: dict[str, list[harness.Outcome]], fmt: str) -> None:
     got = outcomes[fmt]
