@@ -149,6 +149,7 @@ class OpenReport:
 OpenCheck = Callable[["Project", OpenReport], OpenReport]
 OpenCleanup = Callable[[Path], Iterable[Path]]
 
+
 def _partial_audio(folder: Path) -> list[Path]:
     """Partial files of audio imports that were killed (``audio/``, ``cache/``)."""
     return [leftover.path for leftover in clean_partial_files(folder)]
