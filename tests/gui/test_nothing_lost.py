@@ -228,3 +228,31 @@ def test_a_person_cannot_set_a_segment_back_to_auto(window) -> None:
     window.editor.set_status([seg.id], "edited")
     assert window.editor.set_status([seg.id], "auto") is None
     assert SegmentService(window.session.project).get(seg.id).status == "edited"
+
+
+def test_a_draft_the_project_was_too_busy_to_take_is_written_later(
+    window, qtbot, monkeypatch
+) -> None:
+    from desktop_app.core.errors import ProjectBusyError
+    from desktop_app.gui.review import draft_journal
+
+    monkeypatch.setattr(draft_journal, "RETRY_MS", 100)
+    window.transcript.journal._retry.setInterval(100)
+    real_save = DraftService.save
+    refusals = [2]
+
+    def busy_twice(self, *args):
+        if refusals[0]:
+            refusals[0] -= 1
+            raise ProjectBusyError("The project 'demo' is busy with import (big.eaf).")
+        return real_save(self, *args)
+
+    monkeypatch.setattr(DraftService, "save", busy_twice)
+    window.transcript.select_row(0)
+    window.transcript.edit_text()
+    editor = window.transcript.text_delegate.active_editor
+    editor.selectAll()
+    type_text(editor, "кейін сақталады")
+    qtbot.waitUntil(lambda: bool(window.session.drafts.pending()), timeout=5000)
+    assert refusals == [0]
+    assert window.session.drafts.pending()[0].text == "кейін сақталады"

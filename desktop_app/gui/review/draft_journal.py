@@ -5,7 +5,9 @@ saved as a draft of its segment (:class:`~desktop_app.core.services.drafts.Draft
 The draft goes when the edit is saved, or when the person cancels with Esc;
 if saving the edit failed, the draft stays and is offered again on the next
 open. An editor that disappears without closing (a view reset) still has its
-last text saved when the timer fires: the journal keeps a copy of it.
+last text saved when the timer fires: the journal keeps a copy of it. A draft
+that cannot be written (another process holds the project for longer than the
+window waits) is kept in memory and written again every few seconds.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemDelegate, QWidget
 
-from desktop_app.core.errors import JazbaError
+from desktop_app.core.errors import JazbaError, NotFoundError
 from desktop_app.core.services.drafts import DraftService
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.core.services.segments import SegmentService
@@ -26,6 +28,7 @@ from desktop_app.gui.review.text_delegate import TextDelegate
 log = logging.getLogger(__name__)
 
 SAVE_DELAY_MS = 700
+RETRY_MS = 2000
 
 
 def one_line(text: str) -> str:
@@ -49,6 +52,10 @@ class DraftJournal(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(SAVE_DELAY_MS)
         self._timer.timeout.connect(self.save_now)
+        self._unsaved: dict[int, tuple[str, str]] = {}  # segment -> (text, base): to retry
+        self._retry = QTimer(self)
+        self._retry.setInterval(RETRY_MS)
+        self._retry.timeout.connect(self._write_unsaved)
         delegate.editor_opened.connect(self._opened)
         delegate.closeEditor.connect(self._closed)
 
@@ -56,7 +63,10 @@ class DraftJournal(QObject):
         """Journal into this project's drafts (``None``: no project)."""
         if self._editor is not None:
             self.save_now()
+        self._write_unsaved()
         self.drafts, self.segments = drafts, segments
+        self._unsaved.clear()
+        self._retry.stop()
         self._forget()
 
     # -- the editor's life ----------------------------------------------------------
@@ -80,16 +90,34 @@ class DraftJournal(QObject):
         self._timer.stop()
         if self.drafts is None or self._segment_id is None:
             return
-        try:
-            if one_line(self._text) != one_line(self._base):
-                self.drafts.save(self._segment_id, self._text, self._base)
-                self._saved = True
-            elif self._saved:
+        if one_line(self._text) != one_line(self._base):
+            self._unsaved[self._segment_id] = (self._text, self._base)
+            self._saved = True
+            self._write_unsaved()
+        elif self._saved:
+            self._unsaved.pop(self._segment_id, None)
+            with contextlib.suppress(JazbaError):
                 self.drafts.discard(self._segment_id)
-                self._saved = False
-        except JazbaError as exc:
-            log.warning("could not journal the editor's text: %s", exc)
-            self.error.emit(f"Your typing could not be saved as a draft: {exc}")
+            self._saved = False
+
+    def _write_unsaved(self) -> None:
+        """Write the drafts waiting to be written; keep retrying those that fail."""
+        if self.drafts is None:
+            return
+        for segment_id, (text, base) in list(self._unsaved.items()):
+            try:
+                self.drafts.save(segment_id, text, base)
+            except NotFoundError:  # its recording was removed: nothing to keep it for
+                log.info("draft of segment %s dropped: the segment is gone", segment_id)
+            except JazbaError as exc:
+                log.warning("could not journal the editor's text: %s", exc)
+                if not self._retry.isActive():
+                    self.error.emit(f"Your typing is not saved yet (retrying): {exc}")
+                    self._retry.start()
+                return
+            if self._unsaved.get(segment_id) == (text, base):
+                del self._unsaved[segment_id]
+        self._retry.stop()
 
     def _closed(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
         """The editor closes: Esc drops the draft; a save drops it once it is stored."""
@@ -120,6 +148,8 @@ class DraftJournal(QObject):
             return False
 
     def _discard(self) -> None:
+        if self._segment_id is not None:
+            self._unsaved.pop(self._segment_id, None)
         if self._saved and self.drafts is not None and self._segment_id is not None:
             self.drafts.discard(self._segment_id)
 
