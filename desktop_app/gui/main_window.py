@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
 from desktop_app.core.services.recordings import RecordingMeta
 from desktop_app.core.settings import Settings, save_settings
 from desktop_app.gui import actions as actionlib
-from desktop_app.gui import recovery, shortcuts, theme, window_layout
+from desktop_app.gui import open_hooks, shortcuts, theme, window_layout
 from desktop_app.gui.capture import capture_hook
 from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.dialogs import save_copy_dialog
 from desktop_app.gui.dialogs.help_dialog import HelpDialog
-from desktop_app.gui.dialogs.history_dialog import HistoryDialog
+from desktop_app.gui.dialogs.history_dialog import show_segment_history
 from desktop_app.gui.dialogs.settings_dialog import SettingsDialog
 from desktop_app.gui.interop.interop_dialogs import install as install_interop
 from desktop_app.gui.panels.jobs_panel import JobsPanel
@@ -291,18 +291,7 @@ class MainWindow(QMainWindow):
         if first is not None:
             self.recordings.select(first.id)
         self.transcript.view.setFocus()
-        capture_hook.recover_on_open(self, session)  # recordings a crash left unfinished
-        recovery.offer_drafts_later(self, session)  # text typed when Jazba was killed
-        capture_hook.show_record_availability(self)  # greyed out without a microphone
-        self._preload_model()
-
-    def _preload_model(self) -> None:
-        """Load the speech model in the background now, once per app session."""
-        try:
-            from desktop_app.gui.transcription_hook import preload
-        except ImportError:  # no ASR runtime in this installation
-            return
-        preload(self)
+        open_hooks.after_open(self, session)  # interrupted work, the model pre-load
 
     def refresh_recordings(self) -> None:
         if self.session is not None:
@@ -357,13 +346,8 @@ class MainWindow(QMainWindow):
 
     def show_history(self) -> None:
         seg = self.review.current_segment()
-        if self.session is None or seg is None:
-            return
-        revisions = self.session.segments.history(seg.id)
-        title = f"History of the segment at {fmt_ms(seg.start_ms)}"
-        dialog = HistoryDialog(revisions, title, self)
-        if dialog.exec() and dialog.chosen is not None and self.editor is not None:
-            self.editor.restore_version(seg.id, dialog.chosen.id)
+        if self.session is not None and seg is not None and self.editor is not None:
+            show_segment_history(self, self.session, self.editor, seg)
 
     def show_help(self) -> None:
         HelpDialog(self.keys, self).exec()

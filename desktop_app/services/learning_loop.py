@@ -48,6 +48,7 @@ from desktop_app.core.learning.dataset import (
 )
 from desktop_app.core.learning.metrics import EvalReport
 from desktop_app.core.learning.model_card import CardInput, render_model_card
+from desktop_app.core.learning.readiness import MIN_TRAIN, check_ready
 from desktop_app.core.paths import data_dir
 from desktop_app.core.project import Project
 from desktop_app.core.services.job_log import JobLog
@@ -58,7 +59,6 @@ from desktop_app.services.evaluate import evaluate_model
 log = logging.getLogger(__name__)
 
 TRAINING_MODULE = "desktop_app.training"
-MIN_TRAIN = 8
 CARD_NAME = "model_card.md"
 EVAL_NAME = "evaluation.json"
 
@@ -148,95 +148,6 @@ def base_checkpoint(registry: ModelRegistry, parent: Manifest) -> tuple[Path, bo
     )
 
 
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
-@dataclass(frozen=True)
-class Readiness:
-    """Whether there is enough data to train, in a linguist's words.
-
-    The same conditions :func:`finetune` enforces before any work: at least
-    ``min_train`` segments left to learn from after the held-out test set and
-    the dev set are kept apart, and a non-empty test set (the new model is
-    compared with the old one on it).
-    """
-
-    segments: int
-    minutes: float
-    train: int
-    train_minutes: float
-    dev: int
-    test: int
-    test_minutes: float
-    min_train: int = MIN_TRAIN
-    include_edited: bool = False
-
-    @classmethod
-    def of(
-        cls, splits: Splits, min_train: int = MIN_TRAIN, include_edited: bool = False
-    ) -> Readiness:
-        def minutes(part: Sequence[Any]) -> float:
-            return sum(ex.duration_s for ex in part) / 60
-
-        return cls(
-            segments=len(splits.all()),
-            minutes=minutes(splits.all()),
-            train=len(splits.train),
-            train_minutes=minutes(splits.train),
-            dev=len(splits.dev),
-            test=len(splits.test),
-            test_minutes=minutes(splits.test),
-            min_train=min_train,
-            include_edited=include_edited,
-        )
-
-    @property
-    def kind(self) -> str:
-        return "approved or edited" if self.include_edited else "approved"
-
-    def summary(self) -> str:
-        """What there is: segments, minutes, and how they are shared out."""
-        have = f"You have {_count(self.segments, self.kind + ' segment')} ({self.minutes:.1f} min)."
-        if not self.segments:
-            return have
-        return (
-            f"{have} {self.test} of them are held out to test the new model against the "
-            f"current one ({self.test_minutes:.1f} min) and {self.dev} to follow its progress "
-            f"during training, which leaves {self.train} ({self.train_minutes:.1f} min) "
-            "to learn from."
-        )
-
-    def problems(self) -> list[str]:
-        """What is missing before training can start (empty: ready)."""
-        out = []
-        if self.train < self.min_train:
-            more = self.min_train - self.train
-            out.append(
-                f"Training needs at least {self.min_train} segments to learn from: approve at "
-                f"least {more} more (a few of every new batch are held out for testing, so "
-                "approve some extra)."
-            )
-        if not self.test:
-            out.append(
-                "No segments are held out for testing yet, so the new model could not be "
-                "compared with the current one: approve segments in more than one part of the "
-                "recordings."
-            )
-        return out
-
-    @property
-    def ready(self) -> bool:
-        return not self.problems()
-
-
-def _check_data(splits: Splits, min_train: int) -> None:
-    readiness = Readiness.of(splits, min_train)
-    problems = readiness.problems()
-    if problems:
-        raise DatasetError(f"{readiness.summary()} {' '.join(problems)}")
-
-
 def _default_name(parent: Manifest, projects: Sequence[str]) -> str:
     base = parent.name.split(" · ")[0]
     where = ", ".join(projects[:2]) + (" …" if len(projects) > 2 else "")
@@ -282,7 +193,7 @@ def finetune(
         else:
             state.set_progress(0.0, "Collecting approved segments")
             splits = build_splits(projects, request.include_edited)
-            _check_data(splits, request.min_train)
+            check_ready(splits, request.min_train)
             run = None
         result = finetune_on_splits(
             splits,

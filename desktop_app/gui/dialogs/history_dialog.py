@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -15,10 +15,15 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableView,
     QVBoxLayout,
+    QWidget,
 )
 
-from desktop_app.core.services.dto import RevisionInfo
+from desktop_app.core.services.dto import RevisionInfo, SegmentInfo
 from desktop_app.gui.review.segment_table_model import fmt_ms
+
+if TYPE_CHECKING:
+    from desktop_app.gui.session import ProjectSession
+    from desktop_app.gui.undo import EditController
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -158,3 +163,13 @@ class HistoryDialog(QDialog):
         if 0 < row < len(self.model.revisions):
             self.chosen = self.model.revisions[row]
             self.accept()
+
+
+def show_segment_history(
+    parent: QWidget, session: ProjectSession, editor: EditController, seg: SegmentInfo
+) -> None:
+    """The history of ``seg``; *Restore this version* becomes an undoable edit."""
+    title = f"History of the segment at {fmt_ms(seg.start_ms)}"
+    dialog = HistoryDialog(session.segments.history(seg.id), title, parent)
+    if dialog.exec() and dialog.chosen is not None:
+        editor.restore_version(seg.id, dialog.chosen.id)

@@ -1,6 +1,6 @@
 """What the Training view shows before a run, so its tabs are never blank and
 Start says what it needs: the conditions (in a linguist's words, from
-:class:`~desktop_app.services.learning_loop.Readiness`), what the Log tab will
+:class:`~desktop_app.core.learning.readiness.Readiness`), what the Log tab will
 hold (and the last run's log), and the card of the model training starts from.
 """
 
@@ -16,8 +16,8 @@ from desktop_app.services.learning_loop import model_card
 if TYPE_CHECKING:
     from desktop_app.asr.manifest import Manifest
     from desktop_app.asr.registry import ModelRegistry
+    from desktop_app.core.learning.readiness import Readiness
     from desktop_app.core.services.job_log import JobInfo
-    from desktop_app.services.learning_loop import Readiness
 
 
 def conditions_html(readiness: Readiness, base: str | None, base_problem: str | None) -> str:

@@ -53,6 +53,7 @@ from desktop_app.core.errors import JazbaError
 from desktop_app.core.learning.audit import DataAudit, audit
 from desktop_app.core.learning.config import FinetuneConfig
 from desktop_app.core.learning.dataset import build_splits
+from desktop_app.core.learning.readiness import Readiness
 from desktop_app.core.project import Project
 from desktop_app.core.services.job_log import JobLog
 from desktop_app.core.services.recordings import RecordingService
@@ -73,7 +74,6 @@ from desktop_app.services.active import rank_for_review
 from desktop_app.services.learning_loop import (
     FinetuneRequest,
     FinetuneResult,
-    Readiness,
     base_problem,
     finetune,
     version_record,
