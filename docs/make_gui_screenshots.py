@@ -23,10 +23,12 @@ import os
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.screens import no_sound, pump  # noqa: E402
+
 OUT = ROOT / "docs"
 
 
@@ -34,7 +36,7 @@ def main() -> int:
     if "JAZBA_DATA_DIR" not in os.environ or "JAZBA_CONFIG_DIR" not in os.environ:
         print("Set JAZBA_DATA_DIR and JAZBA_CONFIG_DIR (never the real user's).", file=sys.stderr)
         return 2
-    from PySide6.QtCore import QEventLoop, Qt
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox, QTabWidget, QToolBar
 
     from desktop_app.asr.registry import ModelRegistry
@@ -47,21 +49,11 @@ def main() -> int:
     from desktop_app.gui.dialogs.settings_dialog import SettingsDialog
     from desktop_app.gui.training.training_view import TrainingDialog
 
-    app = create_app()
-
-    def pump(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 30)
+    app = create_app()  # noqa: F841 (kept alive for the whole run)
 
     def wait(job) -> None:
         while not job.status.finished:
             pump(0.1)
-
-    def no_sound(rate: int):
-        from desktop_app.gui.review.playback import PlaybackError
-
-        raise PlaybackError("no sound while taking screenshots")
 
     dialogs.show_info = lambda *a, **k: None  # type: ignore[assignment]
     dialogs.show_error = lambda *a, **k: None  # type: ignore[assignment]

@@ -23,12 +23,10 @@ mostly 0.4-0.9). Then, in the real main window:
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +34,8 @@ import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from tests.screens import no_sound, pump, throwaway_user_dirs  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from transcript_rows import KAZAKH_SENTENCES, draft_words  # noqa: E402
@@ -108,9 +108,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="jazba-shots-"))
-    os.environ.setdefault("JAZBA_DATA_DIR", str(tmp / "data"))
-    os.environ.setdefault("JAZBA_CONFIG_DIR", str(tmp / "config"))
-    from PySide6.QtCore import QEventLoop, QPoint, Qt
+    throwaway_user_dirs(tmp)
+    from PySide6.QtCore import QPoint, Qt
     from PySide6.QtGui import QHelpEvent, QPainter
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QLineEdit, QStyleOptionViewItem, QToolTip
@@ -121,18 +120,8 @@ def main() -> int:
     from desktop_app.gui.dialogs.settings_dialog import SettingsDialog
     from desktop_app.gui.review.segment_table_model import Col
 
-    app = create_app()
+    app = create_app()  # noqa: F841 (kept alive for the whole run)
     theme.manager().apply("light")
-
-    def pump(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 30)
-
-    def no_sound(rate: int):
-        from desktop_app.gui.review.playback import PlaybackError
-
-        raise PlaybackError("no sound while taking screenshots")
 
     path = build(tmp)
     window = create_window(path, Settings(theme="light", auto_advance=False), no_sound)

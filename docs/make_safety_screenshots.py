@@ -21,10 +21,12 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.screens import no_sound, pump  # noqa: E402
+
 OUT = ROOT / "docs"
 sys.path.insert(0, str(ROOT))
 
@@ -33,7 +35,6 @@ def main() -> int:
     if "JAZBA_DATA_DIR" not in os.environ or "JAZBA_CONFIG_DIR" not in os.environ:
         print("Set JAZBA_DATA_DIR and JAZBA_CONFIG_DIR (never the real user's).", file=sys.stderr)
         return 2
-    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QMessageBox
 
     from desktop_app.core.demo import build_demo
@@ -48,17 +49,7 @@ def main() -> int:
     from tests.fake_engine import FakeEngine, fake_model
     from tests.gui.test_nothing_lost import bursts_wav
 
-    app = create_app()
-
-    def pump(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 30)
-
-    def no_sound(rate: int):
-        from desktop_app.gui.review.playback import PlaybackError
-
-        raise PlaybackError("no sound while taking screenshots")
+    app = create_app()  # noqa: F841 (kept alive for the whole run)
 
     def grabbed_box(name: str, answer: int | bool):
         """A stand-in for a modal question: show the real box, grab it, answer."""

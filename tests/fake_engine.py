@@ -74,9 +74,9 @@ class FakeEngine:
         return segments(), SimpleNamespace(language="kk")
 
 
-def fake_model(engine: FakeEngine, folder: Path) -> tuple[type, object]:
-    """``(ModelRegistry replacement class, engine cache)`` serving ``engine``."""
-    manifest = SimpleNamespace(id="fake-1", name="fake model", source="test", parent_id=None)
+def fake_registry(folder: Path, name: str = "fake model") -> type:
+    """A ``ModelRegistry`` replacement whose active model is one fake version."""
+    manifest = SimpleNamespace(id="fake-1", name=name, source="test", parent_id=None)
 
     class Registry:
         def __init__(self, *_args: object) -> None:
@@ -91,6 +91,12 @@ def fake_model(engine: FakeEngine, folder: Path) -> tuple[type, object]:
         def path(self, model_id: str) -> Path:
             return folder
 
+    return Registry
+
+
+def fake_model(engine: FakeEngine, folder: Path) -> tuple[type, object]:
+    """``(ModelRegistry replacement class, engine cache)`` serving ``engine``."""
+
     class Engines:
         def get(self, *_args: object) -> FakeEngine:
             return engine
@@ -98,4 +104,4 @@ def fake_model(engine: FakeEngine, folder: Path) -> tuple[type, object]:
         def loaded(self, *_args: object) -> bool:
             return True
 
-    return Registry, Engines()
+    return fake_registry(folder), Engines()

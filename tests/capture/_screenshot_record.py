@@ -5,21 +5,18 @@ xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python tests/capture/_screensh
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from tests.screens import pump, throwaway_user_dirs  # noqa: E402
 
 
 def main() -> int:
     tmp = Path(tempfile.mkdtemp())
-    os.environ.setdefault("JAZBA_DATA_DIR", str(tmp / "data"))
-    os.environ.setdefault("JAZBA_CONFIG_DIR", str(tmp / "config"))
-    from PySide6.QtCore import QEventLoop
+    throwaway_user_dirs(tmp)
 
     from desktop_app.core.capture import InputDevice, SyntheticSource
     from desktop_app.core.project import Project
@@ -28,13 +25,8 @@ def main() -> int:
     from desktop_app.gui.app import create_app
     from desktop_app.gui.capture.capture_dialog import CaptureDialog
 
-    app = create_app()
+    app = create_app()  # noqa: F841 (kept alive for the whole run)
     theme.manager().apply("light")
-
-    def pump(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 30)
 
     project = Project.create(tmp / "Village 2026", name="Village 2026")
     for name in ("Айгүл Сейітова", "Ерлан Жақыпов", "Гүлнар Әбенова"):

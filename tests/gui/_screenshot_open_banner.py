@@ -10,22 +10,19 @@ read-only file system does, since root may write anywhere).
 
 from __future__ import annotations
 
-import os
 import stat
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from tests.screens import no_sound, pump, throwaway_user_dirs  # noqa: E402
 
 
 def main() -> int:
     tmp = Path(tempfile.mkdtemp())
-    os.environ.setdefault("JAZBA_DATA_DIR", str(tmp / "data"))
-    os.environ.setdefault("JAZBA_CONFIG_DIR", str(tmp / "config"))
-    from PySide6.QtCore import QEventLoop
+    throwaway_user_dirs(tmp)
 
     from desktop_app.core import project_open
     from desktop_app.core.demo import build_demo
@@ -33,17 +30,7 @@ def main() -> int:
     from desktop_app.gui.app import create_app, create_window
     from desktop_app.gui.dialogs.save_copy_dialog import open_save_copy
 
-    app = create_app()
-
-    def pump(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 30)
-
-    def no_sound(rate: int):
-        from desktop_app.gui.review.playback import PlaybackError
-
-        raise PlaybackError("no sound while taking screenshots")
+    app = create_app()  # noqa: F841 (kept alive for the whole run)
 
     folder = tmp / "medium" / "Field trip 2026.jazba"
     build_demo(folder).close()

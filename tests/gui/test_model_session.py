@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from tests.gui.conftest import FakeEngine
+from tests.fake_engine import FakeEngine, fake_registry
 
 
 class CountingAsr:
@@ -22,19 +21,7 @@ class CountingAsr:
     def install(self, monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
         from desktop_app.services import transcription
 
-        manifest = SimpleNamespace(id="fake-1", name="Fake model", source="test", parent_id=None)
         folder.mkdir(exist_ok=True)
-
-        class Registry:
-            def active(self):
-                return manifest
-
-            def get(self, model_id: str):
-                return manifest
-
-            def path(self, model_id: str) -> Path:
-                return folder
-
         outer = self
 
         def build(model_dir, device="auto", threads=None, quantized=False):
@@ -42,7 +29,7 @@ class CountingAsr:
             outer.built.append((str(model_dir), device, threads, quantized))
             return FakeEngine()
 
-        monkeypatch.setattr(transcription, "ModelRegistry", Registry)
+        monkeypatch.setattr(transcription, "ModelRegistry", fake_registry(folder, "Fake model"))
         monkeypatch.setattr(transcription, "WhisperOnnx", build)
         monkeypatch.setattr(transcription, "_DEFAULT_CACHE", transcription.EngineCache())
 

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QPushButton,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QVBoxLayout,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core.services.dto import RecordingInfo
 from desktop_app.core.services.recordings import display_labels
 from desktop_app.gui import theme
+from desktop_app.gui.painting import draw_item_frame
 from desktop_app.gui.review.segment_table_model import fmt_ms
 
 RECORDING_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -156,12 +156,7 @@ class RecordingDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         r: RecordingInfo | None = index.data(RECORDING_ROLE)
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        opt = draw_item_frame(self, painter, option, index)
         if r is None:
             return
         t = theme.current()

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.gui import theme
+from desktop_app.gui.painting import draw_item_frame
 from desktop_app.gui.review.segment_editor import SegmentTextEditor
 from desktop_app.gui.review.segment_table_model import (
     LOW_RULE_ROLE,
@@ -176,12 +177,7 @@ class TextDelegate(QStyledItemDelegate):
         if not isinstance(seg, SegmentInfo):
             super().paint(painter, option, index)
             return
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        opt = draw_item_frame(self, painter, option, index)
         playhead = self.playhead_ms
         if playhead is not None and not seg.start_ms <= playhead < seg.end_ms:
             playhead = None
