@@ -125,3 +125,32 @@ def test_downgrade_then_upgrade_round_trip(project: Project) -> None:
     assert database.current_revision(project.engine) is None
     command.upgrade(cfg, "head")
     assert database.current_revision(project.engine) == database.head_revision()
+
+
+def test_two_threads_open_projects_at_once(tmp_path: Path) -> None:
+    """Alembic keeps its context in module globals: opening (and migrating) two
+    projects in two threads at once must not make either fail."""
+    import shutil
+    import threading
+
+    Project.create(tmp_path / "a").close()
+    shutil.copytree(tmp_path / "a.jazba", tmp_path / "b.jazba")
+    with Project.open(tmp_path / "b.jazba") as b:  # b needs its migrations again
+        from alembic import command
+
+        command.downgrade(database.alembic_config(b.engine), "0001")
+    errors: list[str] = []
+
+    def open_many(name: str) -> None:
+        for _ in range(15):
+            try:
+                Project.open(tmp_path / name).close()
+            except Exception as exc:  # noqa: BLE001 (any failure is the finding)
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=open_many, args=(n,)) for n in ("a.jazba", "b.jazba")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

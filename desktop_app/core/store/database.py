@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,10 +208,18 @@ def _check(db_path: Path, pragma: str, immutable: bool = False) -> list[str]:
     return [] if rows == ["ok"] else rows
 
 
+_ALEMBIC = threading.Lock()
+"""Alembic's command API keeps its running context in module globals: two
+threads migrating at once (two projects opened together) trip over each other."""
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema (in one transaction per step)."""
     try:
-        command.upgrade(alembic_config(engine), "head")
+        if current_revision(engine) == head_revision():
+            return  # the usual case: nothing to do, and no alembic run to serialise
+        with _ALEMBIC:
+            command.upgrade(alembic_config(engine), "head")
     except OperationalError as exc:
         if sqlite_code(exc) in (SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY):
             raise  # the project says what holds it, or that it is read-only
