@@ -84,6 +84,9 @@ class Manifest:
     created_at: str = ""
     metrics: dict[str, float] = field(default_factory=dict)
     notes: str = ""
+    catalog_id: str | None = None  # the catalog entry it was installed from
+    #: What was downloaded and how each file was checked (name, size, sha256, checked_against).
+    source_files: list[dict[str, Any]] = field(default_factory=list)
     format: str = FORMAT
     schema_version: int = SCHEMA_VERSION
 

@@ -263,39 +263,69 @@ class ModelRegistry:
         )
 
     def import_hub(
-        self, repo_id: str, state: Progress, revision: str | None = None, name: str | None = None
+        self,
+        repo_id: str,
+        state: Progress,
+        revision: str | None = None,
+        name: str | None = None,
+        token: str | None = None,
     ) -> Manifest:
-        """Download a Hub repository (HF, CTranslate2 or ONNX Whisper) and install it.
+        """Download a Hub repository (HF, CTranslate2 or ONNX) and install it.
 
-        The download runs in the build subprocess (so cancel stops it) into
-        the staging area, which is deleted afterwards. Needs network access.
+        The download runs in the build subprocess (so cancel stops it), checks
+        every file and resumes after a cut or a kill; see :mod:`.hub_install`.
         """
-        staging = self._staging_dir("download")
-        try:
-            args = ["download-hub", repo_id, str(staging / "src")]
-            args += ["--revision", revision] if revision else []
-            state.set_progress(0.0, f"Downloading {repo_id}")
-            run_modelbuild(args, SubState(state, 0.0, 0.4), python=self.python, cwd=staging)
-            ref = f"{repo_id}@{revision}" if revision else repo_id
-            return self._import_downloaded(
-                staging / "src", SubState(state, 0.4, 1.0), name or repo_id, ref
-            )
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        from desktop_app.asr.hub_install import HubRequest, install_from_hub
 
-    def _import_downloaded(self, folder: Path, state: Progress, name: str, ref: str) -> Manifest:
-        """Install a downloaded Hub snapshot, whichever format it is in."""
+        return install_from_hub(self, HubRequest(repo_id, revision, name or repo_id), state, token)
+
+    def install_catalog(self, entry_id: str, state: Progress, token: str | None = None) -> Manifest:
+        """Download, check, convert and install a model of the catalog (resumable)."""
+        from desktop_app.asr.hub_install import install_catalog_entry
+
+        return install_catalog_entry(self, entry_id, state, token)
+
+    def installed_catalog(self) -> dict[str, str]:
+        """Catalog entry id -> the newest installed version made from it."""
+        return {m.catalog_id: m.id for m in self.versions() if m.catalog_id}
+
+    def install_snapshot(
+        self,
+        folder: Path,
+        state: Progress,
+        name: str,
+        ref: str,
+        fields: dict[str, Any] | None = None,
+        card: str | None = None,
+        adapter: str | None = None,
+    ) -> Manifest:
+        """Install a downloaded Hub snapshot, whichever format it is in (``folder`` is
+        only read). ``fields`` go into the manifest, ``card`` beside it."""
         if (folder / "onnx" / "encoder_model.onnx").is_file():
             folder = self._flatten_onnx_layout(folder)
         kind = detect_kind(folder)
+        extra = {"model_card.md": card} if card is not None else None
         if kind == ModelSource.ONNX_DIR:
             manifest = self.import_onnx_dir(
-                folder, name=name, source=ModelSource.HF_HUB, source_ref=ref
+                folder,
+                name=name,
+                source=ModelSource.HF_HUB,
+                source_ref=ref,
+                fields=fields,
+                extra_text=extra,
             )
             state.set_progress(1.0, f"Installed {name}")
             return manifest
         command = ["export-onnx" if kind == ModelSource.HF_DIR else "ct2-to-onnx", str(folder)]
-        return self._build(command, state, name=name, source=ModelSource.HF_HUB, source_ref=ref)
+        return self._build(
+            command,
+            state,
+            name=name,
+            source=ModelSource.HF_HUB,
+            source_ref=ref,
+            fields=fields,
+            extra_text=extra,
+        )
 
     @staticmethod
     def _flatten_onnx_layout(folder: Path) -> Path:
@@ -315,12 +345,15 @@ class ModelRegistry:
         metrics: dict[str, float] | None = None,
         notes: str = "",
         extra: dict[str, Path] | None = None,
+        fields: dict[str, Any] | None = None,
+        extra_text: dict[str, str] | None = None,
     ) -> Manifest:
         """Validate an ONNX Whisper folder and install a copy of its runtime files.
 
         ``extra`` maps names to files or folders stored beside them (a model
         card, the training config, the HF weights a later fine-tune starts
-        from); they are not part of the checksummed runtime files.
+        from), ``extra_text`` names to text; they are not part of the
+        checksummed runtime files. ``fields`` are set on the manifest.
         """
         src = Path(path).resolve()
         validate_onnx_dir(src)
@@ -345,6 +378,8 @@ class ModelRegistry:
                 parent_id=parent_id,
                 metrics=metrics,
                 notes=notes,
+                fields=fields,
+                extra_text=extra_text,
             )
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -376,6 +411,8 @@ class ModelRegistry:
         source_ref: str | Callable[[dict[str, Any]], str],
         parent_id: str | None = None,
         notes: str = "",
+        fields: dict[str, Any] | None = None,
+        extra_text: dict[str, str] | None = None,
     ) -> Manifest:
         if parent_id is not None:
             self.path(parent_id)
@@ -388,7 +425,16 @@ class ModelRegistry:
             state.set_progress(0.95, "Checking the new model")
             validate_onnx_dir(build)
             ref = source_ref(result) if callable(source_ref) else source_ref
-            manifest = self._finish(build, name, source, ref, parent_id, notes=notes)
+            manifest = self._finish(
+                build,
+                name,
+                source,
+                ref,
+                parent_id,
+                notes=notes,
+                fields=fields,
+                extra_text=extra_text,
+            )
             state.set_progress(1.0, f"Installed {name}")
             return manifest
         finally:
@@ -403,6 +449,8 @@ class ModelRegistry:
         parent_id: str | None,
         metrics: dict[str, float] | None = None,
         notes: str = "",
+        fields: dict[str, Any] | None = None,
+        extra_text: dict[str, str] | None = None,
     ) -> Manifest:
         """Hash, write the manifest and move ``build`` into place under a fresh id."""
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -419,6 +467,10 @@ class ModelRegistry:
             metrics=dict(metrics or {}),
             notes=notes,
         )
+        for key, value in (fields or {}).items():
+            setattr(manifest, key, value)
+        for file_name, text in (extra_text or {}).items():
+            (build / file_name).write_text(text, encoding="utf-8")
         write_manifest(build, manifest)
         build.replace(self.root / model_id)
         if self.active_id() is None:

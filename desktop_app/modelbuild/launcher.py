@@ -75,9 +75,9 @@ def run_module_argv(argv: Sequence[str]) -> bool:
     return True
 
 
-def _env() -> dict[str, str]:
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The child must import ``desktop_app`` even when Jazba is not installed."""
-    env = dict(os.environ)
+    env = {**os.environ, **(extra or {})}
     root = str(Path(desktop_app.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     env["PYTHONIOENCODING"] = "utf-8"
@@ -112,6 +112,7 @@ def run_modelbuild(
     cwd: str | Path | None = None,
     module: str = "desktop_app.modelbuild",
     on_message: Callable[[Message], None] | None = None,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run one subcommand of a job module (``python -m MODULE ARGS``); return its ``done`` result.
 
@@ -120,7 +121,8 @@ def run_modelbuild(
     also passed to ``on_message`` (called on this thread). Raises
     :class:`Cancelled` (after killing the child's process tree) when ``state``
     is cancelled, and :class:`ModelError` with the child's message when it
-    fails. The child's stderr goes to this process's log.
+    fails. The child's stderr goes to this process's log. ``env`` adds
+    variables to the child's environment (a token: never on the command line).
     """
     cmd = job_command(module, args, python)
     log.info("Starting model build: %s", " ".join(cmd))
@@ -138,7 +140,7 @@ def run_modelbuild(
             text=True,
             encoding="utf-8",
             errors="replace",
-            env=_env(),
+            env=_env(env),
             cwd=cwd,
             **kwargs,
         )

@@ -217,7 +217,7 @@ def test_hub_snapshot_in_onnx_layout(
     for path in tiny_onnx.iterdir():
         target = snapshot / "onnx" if path.suffix == ".onnx" else snapshot
         shutil.copyfile(path, target / path.name)
-    manifest = registry._import_downloaded(snapshot, JobState(), "org/tiny", "org/tiny@main")
+    manifest = registry.install_snapshot(snapshot, JobState(), "org/tiny", "org/tiny@main")
     assert (manifest.source, manifest.source_ref) == ("hf-hub", "org/tiny@main")
 
 
@@ -225,7 +225,7 @@ def test_hub_download_failure_is_a_model_error(
     registry: ModelRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(ModelError, match="Cannot download 'org/does-not-exist'"):
+    with pytest.raises(ModelError, match="HF_HUB_OFFLINE is set"):
         registry.import_hub("org/does-not-exist", JobState())
     assert registry.versions() == [] and _leftovers(registry) == []
 

@@ -1,0 +1,159 @@
+"""Install a model from the Hugging Face Hub: a catalog entry or any repository id.
+
+The download runs in the build subprocess (``download-hub``) into
+``<models>/.downloads/<name>/``, a folder that outlives a cancel, a cut
+connection or a killed Jazba: installing the same model again continues the
+download instead of starting over. Once every file is checked, the folder is
+converted and installed like a local one (ONNX export, int8 variant, checked
+against PyTorch) and then deleted. The version's manifest records the catalog
+entry, the commit and each downloaded file's checksum; a Markdown model card
+goes beside it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desktop_app.asr.catalog import CatalogEntry, get_entry
+from desktop_app.core.jobs import Progress, SubState
+from desktop_app.modelbuild.launcher import run_modelbuild
+
+if TYPE_CHECKING:
+    from desktop_app.asr.manifest import Manifest
+    from desktop_app.asr.registry import ModelRegistry
+
+DOWNLOADS = ".downloads"
+CARD_NAME = "model_card.md"
+CTC_PATTERNS = ("*.json", "*.txt", "*.safetensors", "pytorch_model*.bin")
+DOWNLOAD_SHARE = 0.6  # of the job's progress bar; converting takes the rest
+
+
+@dataclass(frozen=True)
+class HubRequest:
+    """What to download and how to name the result."""
+
+    repo_id: str
+    revision: str | None
+    name: str
+    patterns: tuple[str, ...] = ()  # empty: the download's default (a Whisper's files)
+    entry: CatalogEntry | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.repo_id}@{self.revision}" if self.revision else self.repo_id
+
+
+def download_dir(registry: ModelRegistry, key: str) -> Path:
+    """The resumable download folder for a catalog id or Hub id."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "--", key).strip("-.") or "model"
+    return registry.root / DOWNLOADS / slug
+
+
+def partial_bytes(registry: ModelRegistry, key: str) -> int:
+    """Bytes already downloaded for ``key`` (a resumed install does not fetch them again)."""
+    folder = download_dir(registry, key)
+    if not folder.is_dir():
+        return 0
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def discard_download(registry: ModelRegistry, key: str) -> None:
+    """Forget a partial download."""
+    shutil.rmtree(download_dir(registry, key), ignore_errors=True)
+
+
+def catalog_request(entry: CatalogEntry) -> HubRequest:
+    patterns = entry.allow_patterns or (CTC_PATTERNS if entry.architecture == "ctc" else ())
+    return HubRequest(entry.repo_id, entry.revision, entry.name, tuple(patterns), entry)
+
+
+def install_from_hub(
+    registry: ModelRegistry,
+    request: HubRequest,
+    state: Progress,
+    token: str | None = None,
+) -> Manifest:
+    """Download (resuming if a partial download exists), convert and install."""
+    key = request.entry.id if request.entry is not None else request.repo_id
+    folder = download_dir(registry, key)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    args = ["download-hub", request.repo_id, str(folder)]
+    args += ["--revision", request.revision] if request.revision else []
+    for pattern in request.patterns:
+        args += ["--pattern", pattern]
+    resumed = partial_bytes(registry, key)
+    state.set_progress(
+        0.0,
+        f"Resuming the download of {request.name}" if resumed else f"Downloading {request.name}",
+    )
+    result = run_modelbuild(
+        args,
+        SubState(state, 0.0, DOWNLOAD_SHARE),
+        python=registry.python,
+        cwd=folder.parent,
+        env={"HF_TOKEN": token} if token else None,
+    )
+    fields: dict[str, Any] = {
+        "source_files": [f for f in result.get("files", []) if isinstance(f, dict)],
+        "catalog_id": request.entry.id if request.entry is not None else None,
+    }
+    commit = str(result.get("commit") or "")
+    ref = f"{request.repo_id}@{commit}" if commit else request.ref
+    card = render_card(request, commit, fields["source_files"])
+    manifest = registry.install_snapshot(
+        folder,
+        SubState(state, DOWNLOAD_SHARE, 1.0),
+        name=request.name,
+        ref=ref,
+        fields=fields,
+        card=card,
+        adapter=request.entry.adapter if request.entry is not None else None,
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+    return manifest
+
+
+def install_catalog_entry(
+    registry: ModelRegistry, entry_id: str, state: Progress, token: str | None = None
+) -> Manifest:
+    return install_from_hub(registry, catalog_request(get_entry(entry_id)), state, token)
+
+
+def render_card(request: HubRequest, commit: str, files: list[dict[str, Any]]) -> str:
+    """A Markdown card: what the model is, where it came from, what its authors report."""
+    entry = request.entry
+    lines = [f"# {request.name}", ""]
+    lines += [f"- Source: https://huggingface.co/{request.repo_id} at commit `{commit or '?'}`"]
+    if entry is not None:
+        lines += [
+            f"- Architecture: {entry.architecture}, {entry.params_m:g} M parameters",
+            f"- Licence: {entry.license}",
+            f"- Languages: {', '.join(entry.languages)}",
+            f"- Recommended for: {entry.recommended_for}",
+        ]
+        if entry.adapter:
+            lines.append(f"- Language adapter: {entry.adapter}")
+        lines += ["", "## Reported by its authors", ""]
+        if entry.reported:
+            lines += ["| metric | value | test set | checked | source |", "|---|---|---|---|---|"]
+            lines += [
+                f"| {r.metric.upper()} | {r.value:g} % | {r.test_set} | "
+                f"{'yes' if r.verified else 'not confirmed'} | {r.source} |"
+                for r in entry.reported
+            ]
+        else:
+            lines.append("No error rates are reported for Kazakh.")
+        if entry.verification:
+            lines += ["", entry.verification]
+    lines += ["", "## Downloaded files", "", "| file | bytes | sha256 | checked against |"]
+    lines += ["|---|---|---|---|"]
+    lines += [
+        f"| {f.get('name')} | {f.get('size')} | `{str(f.get('sha256', ''))[:16]}…` | "
+        f"{f.get('checked_against')} |"
+        for f in files
+    ]
+    return "\n".join(lines) + "\n"
