@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 DOWNLOADS = ".downloads"
 CARD_NAME = "model_card.md"
 CTC_PATTERNS = ("*.json", "*.txt", "*.safetensors", "pytorch_model*.bin")
+ADAPTER_PATTERNS = ("*.json", "*.txt", "adapter_model.safetensors", "adapter_model.bin")
 DOWNLOAD_SHARE = 0.6  # of the job's progress bar; converting takes the rest
 
 
@@ -55,19 +56,29 @@ def download_dir(registry: ModelRegistry, key: str) -> Path:
 
 def partial_bytes(registry: ModelRegistry, key: str) -> int:
     """Bytes already downloaded for ``key`` (a resumed install does not fetch them again)."""
-    folder = download_dir(registry, key)
-    if not folder.is_dir():
-        return 0
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    folders = (download_dir(registry, key), download_dir(registry, f"{key}--base"))
+    return sum(
+        p.stat().st_size
+        for folder in folders
+        if folder.is_dir()
+        for p in folder.rglob("*")
+        if p.is_file()
+    )
 
 
 def discard_download(registry: ModelRegistry, key: str) -> None:
     """Forget a partial download."""
-    shutil.rmtree(download_dir(registry, key), ignore_errors=True)
+    for folder in (download_dir(registry, key), download_dir(registry, f"{key}--base")):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def catalog_request(entry: CatalogEntry) -> HubRequest:
-    patterns = entry.allow_patterns or (CTC_PATTERNS if entry.architecture == "ctc" else ())
+    default: tuple[str, ...] = ()
+    if entry.base_repo:
+        default = ADAPTER_PATTERNS
+    elif entry.architecture == "ctc":
+        default = CTC_PATTERNS
+    patterns = entry.allow_patterns or default
     return HubRequest(entry.repo_id, entry.revision, entry.name, tuple(patterns), entry)
 
 
@@ -90,12 +101,29 @@ def install_from_hub(
         0.0,
         f"Resuming the download of {request.name}" if resumed else f"Downloading {request.name}",
     )
+    env = {"HF_TOKEN": token} if token else None
+    base_folder = None
+    share = 0.0
+    entry = request.entry
+    if entry is not None and entry.base_repo:
+        # An adapter: its base model first (the bigger part), then the adapter itself.
+        share = DOWNLOAD_SHARE * 0.9
+        base_folder = download_dir(registry, f"{key}--base")
+        base_args = ["download-hub", entry.base_repo, str(base_folder)]
+        base_args += ["--revision", entry.base_revision] if entry.base_revision else []
+        run_modelbuild(
+            base_args,
+            SubState(state, 0.0, share),
+            python=registry.python,
+            cwd=folder.parent,
+            env=env,
+        )
     result = run_modelbuild(
         args,
-        SubState(state, 0.0, DOWNLOAD_SHARE),
+        SubState(state, share, DOWNLOAD_SHARE),
         python=registry.python,
         cwd=folder.parent,
-        env={"HF_TOKEN": token} if token else None,
+        env=env,
     )
     fields: dict[str, Any] = {
         "source_files": [f for f in result.get("files", []) if isinstance(f, dict)],
@@ -111,9 +139,12 @@ def install_from_hub(
         ref=ref,
         fields=fields,
         card=card,
-        adapter=request.entry.adapter if request.entry is not None else None,
+        adapter=entry.adapter if entry is not None else None,
+        lora_base=base_folder,
     )
     shutil.rmtree(folder, ignore_errors=True)
+    if base_folder is not None:
+        shutil.rmtree(base_folder, ignore_errors=True)
     return manifest
 
 

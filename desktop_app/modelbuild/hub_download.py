@@ -61,8 +61,8 @@ WHISPER_PATTERNS = (
 CTC_PATTERNS = ("*.json", "*.txt", "*.safetensors", "pytorch_model*.bin")
 TOKEN_HELP = (
     "Accept the model's conditions on its Hub page, create a read token at "
-    "https://huggingface.co/settings/tokens, then give it to Jazba: 'huggingface-cli login', "
-    "the HF_TOKEN environment variable, or --token (the token field in the app)."
+    "https://huggingface.co/settings/tokens, then give it to Jazba: in the token field, "
+    "in the HF_TOKEN environment variable, or by logging in with the Hugging Face CLI."
 )
 
 
@@ -109,7 +109,7 @@ def select_files(files: Iterable[RemoteFile], patterns: Sequence[str]) -> list[R
     """The files matching ``patterns``; safetensors weights win over pickled ones."""
     chosen = [f for f in files if any(fnmatch.fnmatch(f.name, p) for p in patterns)]
     names = {f.name for f in chosen}
-    if any(n.endswith(".safetensors") and "/" not in n for n in names):
+    if any(n.startswith("model") and n.endswith(".safetensors") for n in names):
         # Never fetch (or unpickle) a second copy of the same weights.
         chosen = [
             f
@@ -159,9 +159,8 @@ def _hub_error(exc: BaseException, repo_id: str, revision: str | None) -> ModelE
     if isinstance(exc, rexc.ConnectionError | rexc.Timeout):
         return ModelError(
             f"Cannot reach {where}: this computer seems to be offline. Connect and try again; "
-            "without internet, install the model from a bundle file ('jazba models install "
-            "FILE.jazba-model', made with 'jazba models pack' on a connected computer). Behind "
-            "a national mirror, set HF_ENDPOINT to its address."
+            "without internet, install the model from a bundle file made on a computer that "
+            "has it. Behind a national mirror, set HF_ENDPOINT to its address."
         )
     if isinstance(exc, errors.HfHubHTTPError):
         status = exc.response.status_code if exc.response is not None else "?"

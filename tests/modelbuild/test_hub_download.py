@@ -133,7 +133,7 @@ def test_gated_repository_asks_for_a_token_and_takes_one(
     hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hub.repos["org/tiny"].gated = True
-    with pytest.raises(ModelError, match=r"gated.*token.*HF_TOKEN"):
+    with pytest.raises(ModelError, match=r"gated.*token field.*HF_TOKEN"):
         hd.download_snapshot("org/tiny", tmp_path / "dl", free=lots_free)
     snap = hd.download_snapshot("org/tiny", tmp_path / "dl", token=hub.token, free=lots_free)
     assert len(snap.files) == 2

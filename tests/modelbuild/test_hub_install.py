@@ -168,3 +168,61 @@ def test_any_hub_id_installs_too(hub: FakeHub, registry: ModelRegistry) -> None:
     manifest = registry.import_hub(REPO, JobState())
     assert manifest.source == "hf-hub" and manifest.catalog_id is None
     assert {f["name"] for f in manifest.source_files} >= {"config.json", "model.safetensors"}
+
+
+def make_tiny_lora(base: Path, out: Path) -> Path:
+    """A LoRA adapter for the tiny Whisper whose update is not zero (so merging shows)."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import WhisperForConditionalGeneration
+
+    torch.manual_seed(1)
+    model = WhisperForConditionalGeneration.from_pretrained(base)
+    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj"]))
+    with torch.no_grad():
+        for name, param in peft_model.named_parameters():
+            if "lora_B" in name:
+                param.normal_(0.0, 0.2)
+    peft_model.save_pretrained(out)
+    return out
+
+
+def test_merge_lora_folds_the_update_into_the_base(tiny_hf: Path, tmp_path: Path) -> None:
+    import torch
+    from transformers import WhisperForConditionalGeneration
+
+    from desktop_app.modelbuild.lora_merge import merge_lora
+
+    adapter = make_tiny_lora(tiny_hf, tmp_path / "adapter")
+    merged_dir = merge_lora(tiny_hf, adapter, tmp_path / "merged")
+    base = WhisperForConditionalGeneration.from_pretrained(tiny_hf).state_dict()
+    merged = WhisperForConditionalGeneration.from_pretrained(merged_dir).state_dict()
+    key = "model.encoder.layers.0.self_attn.q_proj.weight"
+    assert not torch.allclose(base[key], merged[key])
+    same = "model.encoder.layers.0.self_attn.k_proj.weight"  # not adapted: unchanged
+    assert torch.equal(base[same], merged[same])
+    assert (merged_dir / "tokenizer.json").is_file()  # the base's processor files came along
+
+
+def test_an_adapter_entry_downloads_its_base_and_installs_the_merge(
+    hub: FakeHub,
+    registry: ModelRegistry,
+    tiny_hf: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    adapter = make_tiny_lora(tiny_hf, tmp_path / "adapter")
+    hub.repos["org/tiny-lora"] = FakeRepo.from_folder(adapter)
+    entry = replace(
+        get_entry("whisper-turbo-kk-ru"),
+        repo_id="org/tiny-lora",
+        revision=None,
+        base_repo=REPO,
+        base_revision=None,
+    )
+    monkeypatch.setattr(hub_install, "get_entry", lambda _id: entry)
+    manifest = registry.install_catalog(entry.id, JobState())
+    assert manifest.catalog_id == "whisper-turbo-kk-ru"
+    assert {f["name"] for f in manifest.source_files} >= {"adapter_model.safetensors"}
+    assert hub_install.partial_bytes(registry, entry.id) == 0
+    registry.verify(manifest.id)

@@ -51,6 +51,9 @@ class CatalogEntry:
     recommended_for: str
     reported: tuple[Reported, ...] = ()
     adapter: str | None = None  # MMS language adapter (e.g. "kaz")
+    #: A LoRA adapter's base model: downloaded too, and the adapter merged into it.
+    base_repo: str | None = None
+    base_revision: str | None = None
     gated: bool = False
     allow_patterns: tuple[str, ...] = ()  # files to fetch; empty: the architecture's default
     notes: str = ""
@@ -105,6 +108,8 @@ def _entry(data: dict[str, Any]) -> CatalogEntry:
         recommended_for=str(data.get("recommended_for", "")),
         reported=reported,
         adapter=data.get("adapter") or None,
+        base_repo=data.get("base_repo") or None,
+        base_revision=data.get("base_revision") or None,
         gated=bool(data.get("gated", False)),
         allow_patterns=tuple(str(p) for p in data.get("allow_patterns", [])),
         notes=str(data.get("notes", "")),
