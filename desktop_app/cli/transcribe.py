@@ -9,6 +9,7 @@ import typer
 
 from desktop_app.asr.presets import DEFAULT_PRESET, preset_names
 from desktop_app.cli.common import fmt_time, open_project, user_errors
+from desktop_app.core.errors import JazbaError
 from desktop_app.core.jobs import JobState
 from desktop_app.core.project import Project
 from desktop_app.core.services.dto import SegmentInfo
@@ -128,5 +129,37 @@ def transcribe(
         vad=vad,
         precision=precision,
     )
+    if not quiet and model is None:
+        hint = kazakh_model_hint(language)
+        if hint:
+            typer.echo(hint, err=True)
     with open_project(project_path) as project:
         transcribe_project(project, recordings, template, quiet)
+
+
+def kazakh_model_hint(language: str) -> str | None:
+    """A line saying a Kazakh model exists, when the active one is the untuned default."""
+    from desktop_app.asr.catalog import choose_for
+    from desktop_app.asr.manifest import ModelSource
+    from desktop_app.asr.registry import ModelRegistry
+
+    if language != "kk":
+        return None
+    registry = ModelRegistry()
+    try:
+        active = registry.active()
+    except JazbaError:
+        return None
+    entry = choose_for("kk")
+    if active is None or active.source != ModelSource.PYPI_DEFAULT or entry is None:
+        return None
+    if entry.id in registry.installed_catalog():
+        return (
+            f"Note: '{entry.name}' is installed but not active; "
+            "'jazba models activate ID' makes it the one used."
+        )
+    return (
+        f"Note: the default Whisper base drafts Kazakh poorly. '{entry.name}' "
+        f"({entry.size_text()}, {entry.reported_text()}) is in the catalog: "
+        f"jazba models install {entry.id}"
+    )
