@@ -285,6 +285,18 @@ class ModelRegistry:
 
         return install_catalog_entry(self, entry_id, state, token)
 
+    def partial_download(self, key: str) -> int:
+        """Bytes kept from a stopped download of a catalog id or Hub id (0: none)."""
+        from desktop_app.asr.hub_install import partial_bytes
+
+        return partial_bytes(self, key)
+
+    def discard_download(self, key: str) -> None:
+        """Delete what a stopped download of ``key`` kept."""
+        from desktop_app.asr.hub_install import discard_download
+
+        discard_download(self, key)
+
     def installed_catalog(self) -> dict[str, str]:
         """Catalog entry id -> the newest installed version made from it."""
         return {m.catalog_id: m.id for m in self.versions() if m.catalog_id}

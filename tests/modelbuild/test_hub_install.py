@@ -107,7 +107,7 @@ def test_cancel_keeps_the_partial_download_and_a_second_install_resumes(
     with pytest.raises(Cancelled):
         registry.install_catalog(catalog_entry.id, state)
     watcher.join()
-    kept = hub_install.partial_bytes(registry, catalog_entry.id)
+    kept = registry.partial_download(catalog_entry.id)
     assert kept > 100_000 and registry.versions() == []
 
     hub.throttle_s = 0.0
@@ -226,3 +226,12 @@ def test_an_adapter_entry_downloads_its_base_and_installs_the_merge(
     assert {f["name"] for f in manifest.source_files} >= {"adapter_model.safetensors"}
     assert hub_install.partial_bytes(registry, entry.id) == 0
     registry.verify(manifest.id)
+
+
+def test_a_kept_download_can_be_discarded(registry: ModelRegistry) -> None:
+    folder = hub_install.download_dir(registry, "whisper-base-kk")
+    folder.mkdir(parents=True)
+    (folder / "model.safetensors.part").write_bytes(b"x" * 1000)
+    assert registry.partial_download("whisper-base-kk") == 1000
+    registry.discard_download("whisper-base-kk")
+    assert registry.partial_download("whisper-base-kk") == 0 and not folder.exists()
