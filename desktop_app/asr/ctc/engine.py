@@ -89,6 +89,7 @@ class CtcOnnx:
         options = make_session_options(threads)
         self.threads = options.intra_op_num_threads
         self.quantized = quantized
+        self.model_file = name
         self.session, self.choice = load_session(model_dir / name, options, choose_device(device))
         inputs = {arg.name for arg in self.session.get_inputs()}
         if "input_values" not in inputs:
