@@ -141,6 +141,7 @@ def install_from_hub(
         card=card,
         adapter=entry.adapter if entry is not None else None,
         lora_base=base_folder,
+        language=entry.languages[0] if entry is not None and entry.languages else None,
     )
     shutil.rmtree(folder, ignore_errors=True)
     if base_folder is not None:

@@ -28,6 +28,8 @@ MANIFEST_NAME = "manifest.json"
 ACTIVE_NAME = "active.json"
 SCHEMA_VERSION = 1
 FORMAT = "whisper-onnx-merged/1"
+#: A CTC acoustic model (wav2vec2, XLS-R, MMS, ...): one graph, audio in, logits out.
+CTC_FORMAT = "ctc-onnx/1"
 
 ENCODER_FILE = "encoder_model.onnx"
 DECODER_FILE = "decoder_model_merged.onnx"
@@ -49,6 +51,26 @@ OPTIONAL_FILES = ("tokenizer_config.json", "special_tokens_map.json")
 #: Extra graphs a version may have: word timings, int8 graphs. Older folders lack them.
 OPTIONAL_GRAPHS = (ALIGN_FILE, DECODER_INT8_FILE, ENCODER_INT8_FILE)
 HF_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
+
+CTC_MODEL_FILE = "model.onnx"  # input_values [batch, samples] -> logits [batch, frames, vocab]
+CTC_INT8_FILE = "model_int8.onnx"  # dynamic int8 weights, see CtcOnnx(quantized=)
+CTC_CONFIG_FILE = "ctc_config.json"  # language, blank, word delimiter, frame stride
+#: Files every CTC model version has (``vocab.json``: flat token -> id).
+CTC_REQUIRED_FILES = (CTC_MODEL_FILE, "config.json", "preprocessor_config.json", "vocab.json")
+CTC_OPTIONAL_FILES = (CTC_CONFIG_FILE, CTC_INT8_FILE, *OPTIONAL_FILES)
+#: ``model_type`` values of the Hugging Face CTC families Jazba exports (``*ForCTC``).
+CTC_MODEL_TYPES = (
+    "wav2vec2",
+    "wav2vec2-conformer",
+    "wav2vec2-bert",
+    "hubert",
+    "wavlm",
+    "data2vec-audio",
+    "sew",
+    "sew-d",
+    "unispeech",
+    "unispeech-sat",
+)
 
 
 class ModelSource(StrEnum):
@@ -124,17 +146,29 @@ def sha256_file(path: Path, chunk: int = 4 << 20) -> str:
     return digest.hexdigest()
 
 
+def is_ctc_dir(folder: Path) -> bool:
+    """Whether ``folder`` holds a CTC ONNX model (``model.onnx``) rather than Whisper."""
+    return (folder / CTC_MODEL_FILE).is_file() and not (folder / ENCODER_FILE).is_file()
+
+
+def format_of(folder: Path) -> str:
+    """The manifest ``format`` of the runtime files in ``folder``."""
+    return CTC_FORMAT if is_ctc_dir(folder) else FORMAT
+
+
 def runtime_files(folder: Path) -> list[str]:
     """Names of the runtime files present in ``folder`` (required, optional, external data)."""
-    names = [
-        n for n in (*REQUIRED_FILES, *OPTIONAL_FILES, *OPTIONAL_GRAPHS) if (folder / n).is_file()
-    ]
+    if is_ctc_dir(folder):
+        wanted: tuple[str, ...] = (*CTC_REQUIRED_FILES, *CTC_OPTIONAL_FILES)
+        graphs: tuple[str, ...] = (CTC_MODEL_FILE, CTC_INT8_FILE)
+    else:
+        wanted = (*REQUIRED_FILES, *OPTIONAL_FILES, *OPTIONAL_GRAPHS)
+        graphs = (ENCODER_FILE, DECODER_FILE)
+    names = [n for n in wanted if (folder / n).is_file()]
     names += sorted(
         p.name
         for p in folder.iterdir()
-        if p.is_file()
-        and p.name.startswith((ENCODER_FILE, DECODER_FILE))
-        and p.name.endswith("_data")
+        if p.is_file() and p.name.startswith(graphs) and p.name.endswith("_data")
     )
     return names
 
@@ -245,8 +279,44 @@ def check_whisper_config(folder: Path, what: str) -> dict[str, Any]:
     return config
 
 
+def is_ctc_config(config: dict[str, Any]) -> bool:
+    """Whether an HF ``config.json`` describes a ``*ForCTC`` model of a family Jazba exports."""
+    architectures = config.get("architectures") or []
+    if any(str(a).endswith("ForCTC") for a in architectures):
+        return True
+    return not architectures and config.get("model_type") in CTC_MODEL_TYPES
+
+
+def check_hf_config(folder: Path, what: str) -> tuple[str, dict[str, Any]]:
+    """``("whisper" | "ctc", config.json)`` of an HF checkpoint; other models are refused."""
+    config = _read_json(folder / "config.json", what)
+    if config.get("model_type") == "whisper":
+        return "whisper", config
+    if is_ctc_config(config):
+        return "ctc", config
+    raise ModelError(
+        f"{what}: the model type is '{config.get('model_type')}', but Jazba can only use "
+        "Whisper models and CTC models (wav2vec2, XLS-R, MMS, HuBERT, WavLM: *ForCTC)."
+    )
+
+
+def ctc_language(folder: Path) -> str | None:
+    """The language a CTC folder transcribes (``ctc_config.json``), or None when unknown."""
+    path = folder / CTC_CONFIG_FILE
+    if not path.is_file():
+        return None
+    language = _read_json(path, f"Model folder '{folder.name}'").get("language")
+    return str(language) if language else None
+
+
 def languages_of(folder: Path) -> list[str]:
-    """Language codes from ``generation_config.json`` (``['en']`` if not multilingual)."""
+    """Language codes from ``generation_config.json`` (``['en']`` if not multilingual).
+
+    A CTC folder has one fixed language (``ctc_config.json``; ``[]`` when unknown).
+    """
+    if is_ctc_dir(folder):
+        language = ctc_language(folder)
+        return [language] if language else []
     gen = _read_json(folder / "generation_config.json", f"Model folder '{folder.name}'")
     lang_to_id = gen.get("lang_to_id") or {}
     if not lang_to_id:
@@ -263,6 +333,9 @@ def validate_onnx_dir(folder: Path, load: bool = True) -> None:
     what = f"Model folder '{folder.name}'"
     if not folder.is_dir():
         raise ModelError(f"{what} does not exist.")
+    if is_ctc_dir(folder):
+        _validate_ctc_dir(folder, what, load)
+        return
     missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
     if missing:
         raise ModelError(f"{what} is incomplete: {', '.join(missing)} missing.")
@@ -305,13 +378,56 @@ def _check_graphs(folder: Path, what: str) -> None:
             )
 
 
+def _validate_ctc_dir(folder: Path, what: str, load: bool) -> None:
+    """The CTC half of :func:`validate_onnx_dir`: files, configs, vocabulary, graph."""
+    missing = [name for name in CTC_REQUIRED_FILES if not (folder / name).is_file()]
+    if missing:
+        raise ModelError(f"{what} is incomplete: {', '.join(missing)} missing.")
+    config = _read_json(folder / "config.json", what)
+    if not is_ctc_config(config):
+        raise ModelError(f"{what}: 'config.json' does not describe a CTC model (*ForCTC).")
+    _read_json(folder / "preprocessor_config.json", what)
+    vocab = _read_json(folder / "vocab.json", what)
+    if not vocab or not all(isinstance(v, int) for v in vocab.values()):
+        raise ModelError(f"{what}: 'vocab.json' is not a flat token -> id mapping.")
+    if (folder / CTC_CONFIG_FILE).is_file():
+        _read_json(folder / CTC_CONFIG_FILE, what)
+    if load:
+        graphs = [n for n in (CTC_MODEL_FILE, CTC_INT8_FILE) if (folder / n).is_file()]
+        for name in graphs:
+            session = _open_graph(folder / name, what)
+            have = {i.name for i in session.get_inputs()}
+            outputs = session.get_outputs()
+            if "input_values" not in have or not outputs:
+                raise ModelError(f"{what}: '{name}' does not take 'input_values'.")
+            vocab_dim = outputs[0].shape[-1]
+            if isinstance(vocab_dim, int) and vocab_dim < max(vocab.values()) + 1:
+                raise ModelError(
+                    f"{what}: '{name}' has {vocab_dim} outputs but 'vocab.json' "
+                    f"needs {max(vocab.values()) + 1}."
+                )
+
+
+def _open_graph(path: Path, what: str) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # ORT raises its own exception types for bad protobufs.
+        raise ModelError(f"{what}: '{path.name}' is not a readable ONNX model ({exc}).") from exc
+
+
 def detect_kind(folder: Path) -> ModelSource:
-    """Which importer fits ``folder``: ONNX, CTranslate2 or Hugging Face."""
-    if (folder / "encoder_model.onnx").is_file():
+    """Which importer fits ``folder``: ONNX (Whisper or CTC), CTranslate2 or Hugging Face."""
+    if (folder / "encoder_model.onnx").is_file() or is_ctc_dir(folder):
         return ModelSource.ONNX_DIR
     if (folder / "model.bin").is_file():
         return ModelSource.CT2_DIR
     if any((folder / w).is_file() for w in HF_WEIGHTS):
-        check_whisper_config(folder, f"'{folder.name}'")
+        check_hf_config(folder, f"'{folder.name}'")
         return ModelSource.HF_DIR
-    raise ModelError(f"'{folder.name}' holds no Whisper model that Jazba can import.")
+    raise ModelError(
+        f"'{folder.name}' holds no Whisper model that Jazba can import (nor a CTC one)."
+    )

@@ -37,8 +37,9 @@ from desktop_app.asr.manifest import (
     ActiveState,
     Manifest,
     ModelSource,
-    check_whisper_config,
+    check_hf_config,
     detect_kind,
+    format_of,
     hash_files,
     languages_of,
     now_iso,
@@ -60,6 +61,8 @@ log = logging.getLogger(__name__)
 STAGING = ".staging"
 STALE_STAGING_S = 24 * 3600
 DEFAULT_NAME = "Whisper base"
+#: The model-build subcommand that exports each kind of HF checkpoint.
+_EXPORT_COMMAND = {"whisper": "export-onnx", "ctc": "export-ctc"}
 
 
 def _slug(text: str) -> str:
@@ -216,18 +219,18 @@ class ModelRegistry:
         name: str | None = None,
         parent_id: str | None = None,
     ) -> Manifest:
-        """Export a Hugging Face Whisper checkpoint folder to ONNX and install it."""
+        """Export a Hugging Face checkpoint (Whisper or ``*ForCTC``) to ONNX and install it."""
         src = Path(path).resolve()
         what = f"'{src.name}'"
         if not src.is_dir():
             raise ModelError(f"The folder {what} does not exist.")
-        check_whisper_config(src, what)
+        kind, _config = check_hf_config(src, what)
         if not any((src / w).is_file() for w in HF_WEIGHTS):
             raise ModelError(
                 f"{what} has no model weights (model.safetensors or pytorch_model.bin)."
             )
         return self._build(
-            ["export-onnx", str(src)],
+            [_EXPORT_COMMAND[kind], str(src)],
             state,
             name=name or src.name,
             source=ModelSource.HF_DIR,
@@ -323,10 +326,12 @@ class ModelRegistry:
         card: str | None = None,
         adapter: str | None = None,
         lora_base: Path | None = None,
+        language: str | None = None,
     ) -> Manifest:
         """Install a downloaded Hub snapshot, whichever format it is in (``folder`` is
         only read). ``fields`` go into the manifest, ``card`` beside it. With
-        ``lora_base``, ``folder`` is a LoRA adapter merged into that checkpoint."""
+        ``lora_base``, ``folder`` is a LoRA adapter merged into that checkpoint.
+        ``adapter`` (an MMS language adapter) and ``language`` apply to CTC models."""
         extra = {"model_card.md": card} if card is not None else None
         if lora_base is not None:
             return self._build(
@@ -338,7 +343,7 @@ class ModelRegistry:
                 fields=fields,
                 extra_text=extra,
             )
-        if (folder / "onnx" / "encoder_model.onnx").is_file():
+        if any((folder / "onnx" / g).is_file() for g in ("encoder_model.onnx", "model.onnx")):
             folder = self._flatten_onnx_layout(folder)
         kind = detect_kind(folder)
         if kind == ModelSource.ONNX_DIR:
@@ -352,7 +357,15 @@ class ModelRegistry:
             )
             state.set_progress(1.0, f"Installed {name}")
             return manifest
-        command = ["export-onnx" if kind == ModelSource.HF_DIR else "ct2-to-onnx", str(folder)]
+        command = ["ct2-to-onnx", str(folder)]
+        if kind == ModelSource.HF_DIR:
+            arch = check_hf_config(folder, f"'{name}'")[0]
+            command = [_EXPORT_COMMAND[arch], str(folder)]
+            if arch == "whisper":
+                command.append("--int8")
+            else:
+                command += ["--target-lang", adapter] if adapter else []
+                command += ["--language", language] if language else []
         return self._build(
             command,
             state,
@@ -502,6 +515,7 @@ class ModelRegistry:
             created_at=now_iso(),
             metrics=dict(metrics or {}),
             notes=notes,
+            format=format_of(build),
         )
         for key, value in (fields or {}).items():
             setattr(manifest, key, value)

@@ -31,6 +31,7 @@ from desktop_app.asr.manifest import (
     ENCODER_INT8_FILE,
     ModelSource,
     hash_files,
+    is_ctc_dir,
     read_manifest,
     write_manifest,
 )
@@ -76,6 +77,12 @@ def upgrade_version(
     folder = registry.path(model_id)
     manifest = read_manifest(folder)
     result = UpgradeResult(model_id)
+    if is_ctc_dir(folder):
+        result.notes.append(
+            "Not applicable to a CTC model: its words are timed by the CTC alignment, and "
+            "its int8 variant is built when it is exported (export-ctc --int8)."
+        )
+        return result
     args: list[str] = []
     if int8 and not all((folder / name).is_file() for name in INT8_FILES):
         args.append("--int8")

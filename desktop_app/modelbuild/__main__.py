@@ -2,6 +2,7 @@
 
     python -m desktop_app.modelbuild convert-ct2 SRC_DIR OUT_HF_DIR
     python -m desktop_app.modelbuild export-onnx HF_DIR OUT_ONNX_DIR [--int8]
+    python -m desktop_app.modelbuild export-ctc HF_DIR OUT_ONNX_DIR [--int8] [--target-lang kaz]
     python -m desktop_app.modelbuild ct2-to-onnx SRC_DIR OUT_ONNX_DIR
     python -m desktop_app.modelbuild lora-to-onnx BASE_HF_DIR ADAPTER_DIR OUT_ONNX_DIR [--int8]
     python -m desktop_app.modelbuild install-default OUT_DIR [--keep-hf DIR] [--no-int8]
@@ -45,6 +46,26 @@ def _export(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
         progress(1.0, "Building the int8 variant")
         files += build_int8(args.out)
     return {"onnx_dir": str(args.out), "files": [p.name for p in files]}
+
+
+def _export_ctc(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
+    from desktop_app.modelbuild.export_ctc import build_ctc_int8, export_ctc
+
+    files = export_ctc(
+        args.hf,
+        args.out,
+        progress=progress,
+        target_lang=args.target_lang,
+        language=args.language,
+        validate=not args.no_validate,
+    )
+    result: dict[str, Any] = {"onnx_dir": str(args.out)}
+    if args.int8:
+        progress(1.0, "Building the int8 variant")
+        path, agreement = build_ctc_int8(args.out)
+        files.append(path)
+        result["int8"] = agreement
+    return {**result, "files": sorted(p.name for p in files)}
 
 
 def _ct2_to_onnx(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
@@ -166,6 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--int8", "--int8-decoder", action="store_true", help="also write the int8 variant"
     )
     p.set_defaults(func=_export)
+
+    p = sub.add_parser("export-ctc", help="HF wav2vec2/MMS CTC folder -> ONNX runtime folder")
+    p.add_argument("hf", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument("--no-validate", action="store_true", help="skip the PyTorch comparison")
+    p.add_argument("--int8", action="store_true", help="also write model_int8.onnx")
+    p.add_argument("--target-lang", default=None, help="MMS adapter language (default: kaz)")
+    p.add_argument("--language", default=None, help="ISO code stored for the model (e.g. kk)")
+    p.set_defaults(func=_export_ctc)
 
     p = sub.add_parser("ct2-to-onnx", help="CTranslate2 Whisper folder -> ONNX runtime folder")
     p.add_argument("src", type=Path)

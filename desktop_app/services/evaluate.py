@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop_app.asr.engines import load_engine
 from desktop_app.asr.options import DecodeOptions
 from desktop_app.asr.presets import KK_RU_MAX_NEW_TOKENS
-from desktop_app.asr.transcribe import WhisperOnnx
 from desktop_app.core.audio.importer import load_model_audio
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.jobs import Progress
@@ -47,7 +47,7 @@ def transcribe_examples(
     """What the model says for each example (one decode per clip)."""
     if not examples:
         raise JazbaError("There is nothing to evaluate on: the test set is empty.")
-    engine = WhisperOnnx(model_dir, device=device, threads=threads)
+    engine = load_engine(model_dir, device=device, threads=threads)
     options = eval_options(language)
     out = []
     for i, ex in enumerate(examples):

@@ -20,11 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.asr.manifest import DECODER_INT8_FILE, ENCODER_INT8_FILE, Manifest
+from desktop_app.asr import engines
+from desktop_app.asr.engines import SpeechEngine, load_engine
+from desktop_app.asr.manifest import Manifest
 from desktop_app.asr.ort_session import choose_device
 from desktop_app.asr.presets import DEFAULT_PRESET, preset
 from desktop_app.asr.registry import ModelRegistry
-from desktop_app.asr.transcribe import Segment, WhisperOnnx
+from desktop_app.asr.transcribe import Segment
 from desktop_app.core.audio.importer import load_model_audio
 from desktop_app.core.errors import Cancelled, Fix, ModelError
 from desktop_app.core.jobs import JobState, Progress
@@ -58,8 +60,8 @@ PRECISIONS = ("auto", "fp32", "int8")
 
 
 def has_int8(model_dir: Path) -> bool:
-    """Whether the version folder has the int8 variant (encoder and decoder)."""
-    return all((model_dir / name).is_file() for name in (ENCODER_INT8_FILE, DECODER_INT8_FILE))
+    """Whether the version folder has the int8 variant (Whisper: encoder and decoder)."""
+    return engines.has_int8(model_dir)
 
 
 def resolve_precision(precision: str, model_dir: Path, device: str) -> str:
@@ -117,7 +119,7 @@ class EngineCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple[str, str, int | None, str] | None = None
-        self._engine: WhisperOnnx | None = None
+        self._engine: SpeechEngine | None = None
         self.loads = 0  # how many engines were built (a second job must not build one)
 
     @staticmethod
@@ -136,14 +138,15 @@ class EngineCache:
 
     def get(
         self, model_dir: Path, device: str, threads: int | None, precision: str = "fp32"
-    ) -> WhisperOnnx:
+    ) -> SpeechEngine:
         """The engine for these settings; ``precision`` is ``fp32`` or ``int8`` (resolved).
-        A caller that comes while another loads the same model waits for it."""
+        Whisper or CTC, by what the folder holds (:func:`load_engine`). A caller
+        that comes while another loads the same model waits for it."""
         key = self.key(model_dir, device, threads, precision)
         with self._lock:
             if self._engine is None or self._key != key:
                 self._engine = None  # release the old sessions first
-                self._engine = WhisperOnnx(
+                self._engine = load_engine(
                     model_dir, device=device, threads=threads, quantized=precision == "int8"
                 )
                 self._key = key

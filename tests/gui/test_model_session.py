@@ -30,7 +30,7 @@ class CountingAsr:
             return FakeEngine()
 
         monkeypatch.setattr(transcription, "ModelRegistry", fake_registry(folder, "Fake model"))
-        monkeypatch.setattr(transcription, "WhisperOnnx", build)
+        monkeypatch.setattr(transcription, "load_engine", build)
         monkeypatch.setattr(transcription, "_DEFAULT_CACHE", transcription.EngineCache())
 
 

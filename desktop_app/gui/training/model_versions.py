@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.asr.engines import has_int8, has_word_timings
 from desktop_app.asr.manifest import ALIGN_FILE, DECODER_INT8_FILE, ENCODER_INT8_FILE
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.jobs import JobState
@@ -122,10 +123,8 @@ def list_versions(registry: ModelRegistry | None = None) -> list[VersionInfo]:
                 id=m.id,
                 name=m.name,
                 active=m.id == active,
-                word_timings=(folder / ALIGN_FILE).is_file(),
-                fast_int8=all(
-                    (folder / n).is_file() for n in (ENCODER_INT8_FILE, DECODER_INT8_FILE)
-                ),
+                word_timings=has_word_timings(folder),
+                fast_int8=has_int8(folder),
                 aligner_known=bool(_checkpoint_for(m.source, m.source_ref, None)),
                 created=m.created_at,
             )

@@ -1,0 +1,260 @@
+"""Export a Hugging Face CTC checkpoint (wav2vec2, XLS-R, MMS, HuBERT, WavLM) to ONNX.
+
+The runtime folder (:data:`desktop_app.asr.manifest.CTC_FORMAT`) holds:
+
+* ``model.onnx``: optimum's export for the task ``automatic-speech-recognition``,
+  input ``input_values`` float32 ``[batch, samples]``, output ``logits``
+  ``[batch, frames, vocab]``, both axes dynamic (``model.onnx_data`` beside
+  it for models over 2 GB);
+* ``config.json``, ``preprocessor_config.json``, ``vocab.json`` (flat
+  token -> id), ``tokenizer_config.json`` / ``special_tokens_map.json``;
+* ``ctc_config.json``: Jazba's own facts (language, blank, word delimiter,
+  frame stride);
+* ``model_int8.onnx`` with ``int8``: dynamic int8 weights of the ``MatMul`` s.
+
+MMS (``facebook/mms-1b-all``) keeps one adapter and one vocabulary per
+language: with ``target_lang`` (default ``kaz`` when the vocabulary is per
+language) the adapter is loaded into the model before the export, so the
+graph has the merged weights, and ``vocab.json`` is that language's.
+The source folder is only read: it stays usable for fine-tuning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import shutil
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from desktop_app.asr.ctc.vocab import CtcConfig, language_code
+from desktop_app.asr.manifest import (
+    CTC_CONFIG_FILE,
+    CTC_FORMAT,
+    CTC_INT8_FILE,
+    CTC_MODEL_FILE,
+    check_hf_config,
+)
+from desktop_app.core.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[float, str], None]
+
+TASK = "automatic-speech-recognition"
+DEFAULT_TARGET_LANG = "kaz"
+COPIED_FILES = ("special_tokens_map.json",)
+
+
+def read_vocab(hf: Path) -> dict[str, Any]:
+    path = hf / "vocab.json"
+    if not path.is_file():
+        raise ModelError(f"'{hf.name}' has no vocab.json: a CTC model needs its vocabulary.")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"Cannot read '{path}': {exc}") from exc
+
+
+def choose_target_lang(vocab: dict[str, Any], target_lang: str | None) -> str | None:
+    """The adapter language to export; None for a model with one vocabulary."""
+    per_language = bool(vocab) and all(isinstance(v, dict) for v in vocab.values())
+    if not per_language:
+        if target_lang:
+            log.info("'%s' has one vocabulary; --target-lang %s is ignored", "vocab", target_lang)
+        return None
+    lang = target_lang or DEFAULT_TARGET_LANG
+    if lang not in vocab:
+        raise ModelError(
+            f"The model has no vocabulary for '{lang}' ({len(vocab)} languages; "
+            "choose one with --target-lang)."
+        )
+    return lang
+
+
+def _quiet_tracing_warnings() -> None:
+    from torch.jit import TracerWarning
+
+    warnings.simplefilter("ignore", TracerWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"(torch|optimum)\.")
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"(torch|transformers)\.")
+
+
+def load_ctc_model(hf: Path, target_lang: str | None) -> tuple[Any, dict[str, int], int]:
+    """The PyTorch model (adapter merged), its flat vocabulary and its blank id."""
+    from transformers import AutoModelForCTC, AutoTokenizer
+
+    extra: dict[str, Any] = {}
+    if target_lang:
+        extra = {"target_lang": target_lang, "ignore_mismatched_sizes": True}
+    try:
+        model = AutoModelForCTC.from_pretrained(hf, local_files_only=True, **extra).eval()
+        tokenizer = AutoTokenizer.from_pretrained(hf, local_files_only=True)
+        if target_lang:
+            tokenizer.set_target_lang(target_lang)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"Cannot load the CTC model in '{hf.name}': {exc}") from exc
+    size = int(model.lm_head.out_features)
+    vocab = {str(t): int(i) for t, i in tokenizer.get_vocab().items() if int(i) < size}
+    if not vocab:
+        raise ModelError(f"'{hf.name}': no token of the vocabulary fits the model's outputs.")
+    model.config.vocab_size = size
+    blank = model.config.pad_token_id
+    if blank is None:
+        blank = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    return model, vocab, int(blank)
+
+
+def export_ctc(
+    hf_dir: str | Path,
+    out_dir: str | Path,
+    progress: ProgressFn | None = None,
+    *,
+    target_lang: str | None = None,
+    language: str | None = None,
+    validate: bool = True,
+    opset: int | None = None,
+) -> list[Path]:
+    """Export ``hf_dir`` to ``out_dir`` (empty or new); returns the files written.
+
+    ``language`` is the ISO code stored for the model (default: from
+    ``target_lang``, e.g. ``kaz`` -> ``kk``; unknown otherwise). With
+    ``validate`` the ONNX logits are compared with PyTorch
+    (:func:`desktop_app.modelbuild.ctc_check.compare_with_torch`) and a
+    mismatch raises :class:`ModelError`.
+    """
+    hf, out = Path(hf_dir), Path(out_dir)
+    report = progress or (lambda _f, _t: None)
+    kind, _config = check_hf_config(hf, f"'{hf.name}'")
+    if kind != "ctc":
+        raise ModelError(f"'{hf.name}' is a {kind} model, not a CTC one; use export-onnx.")
+    if not list(hf.glob("*.safetensors")) + list(hf.glob("pytorch_model*.bin")):
+        raise ModelError(f"'{hf}' has no model weights (model.safetensors or pytorch_model.bin).")
+    lang = choose_target_lang(read_vocab(hf), target_lang)
+    if out.exists() and any(out.iterdir()):
+        raise ModelError(f"Output folder '{out}' is not empty.")
+    out.mkdir(parents=True, exist_ok=True)
+
+    report(0.05, "Loading the model")
+    with warnings.catch_warnings():
+        _quiet_tracing_warnings()
+        model, vocab, blank = load_ctc_model(hf, lang)
+        report(0.2, "Exporting to ONNX")
+        _export_graph(model, hf, out, opset)
+    report(0.7, "Writing the configuration")
+    _write_configs(model, hf, out, vocab, blank, lang, language)
+    if validate:
+        from desktop_app.modelbuild.ctc_check import compare_with_torch, export_matches
+
+        report(0.8, "Comparing ONNX with PyTorch")
+        diff = compare_with_torch(model, out / CTC_MODEL_FILE, blank)
+        log.info("CTC export check: %s", diff)
+        if not export_matches(diff):
+            raise ModelError(f"The ONNX export does not match PyTorch: {diff}")
+    report(1.0, "Exported")
+    return sorted(out.iterdir())
+
+
+def _export_graph(model: Any, hf: Path, out: Path, opset: int | None) -> None:
+    from optimum.exporters.onnx import onnx_export_from_model
+
+    with tempfile.TemporaryDirectory(prefix=".export-", dir=out) as tmp:
+        try:
+            onnx_export_from_model(model, tmp, task=TASK, opset=opset, do_validation=False)
+        except Exception as exc:  # optimum raises many kinds; the user needs the reason.
+            raise ModelError(f"ONNX export of '{hf.name}' failed: {exc}") from exc
+        graphs = [p for p in Path(tmp).iterdir() if p.name.startswith(CTC_MODEL_FILE)]
+        if not any(p.name == CTC_MODEL_FILE for p in graphs):
+            raise ModelError(f"ONNX export of '{hf.name}' produced no {CTC_MODEL_FILE}.")
+        for path in graphs:
+            shutil.move(path, out / path.name)
+
+
+def _write_configs(
+    model: Any,
+    hf: Path,
+    out: Path,
+    vocab: dict[str, int],
+    blank: int,
+    target_lang: str | None,
+    language: str | None,
+) -> None:
+    model.config.to_json_file(out / "config.json")
+    if (hf / "preprocessor_config.json").is_file():
+        shutil.copyfile(hf / "preprocessor_config.json", out / "preprocessor_config.json")
+    else:
+        from transformers import Wav2Vec2FeatureExtractor
+
+        Wav2Vec2FeatureExtractor(return_attention_mask=False).to_json_file(
+            out / "preprocessor_config.json"
+        )
+    text = json.dumps(vocab, ensure_ascii=False, indent=1)
+    (out / "vocab.json").write_text(text + "\n", encoding="utf-8")
+    tok_config: dict[str, Any] = {}
+    if (hf / "tokenizer_config.json").is_file():
+        tok_config = json.loads((hf / "tokenizer_config.json").read_text(encoding="utf-8"))
+        # The vocabulary is now flat: a target_lang would make transformers look one up.
+        tok_config.pop("target_lang", None)
+        text = json.dumps(tok_config, ensure_ascii=False, indent=1)
+        (out / "tokenizer_config.json").write_text(text + "\n", encoding="utf-8")
+    for name in COPIED_FILES:
+        if (hf / name).is_file():
+            shutil.copyfile(hf / name, out / name)
+    ours = {
+        "format": CTC_FORMAT,
+        "language": language or language_code(target_lang),
+        "target_lang": target_lang,
+        "blank_id": blank,
+        "word_delimiter": tok_config.get("word_delimiter_token", "|"),
+        "frame_stride": math.prod(int(s) for s in getattr(model.config, "conv_stride", [320])),
+        "model_type": model.config.model_type,
+        "source": hf.name,
+    }
+    text = json.dumps(ours, ensure_ascii=False, indent=1)
+    (out / CTC_CONFIG_FILE).write_text(text + "\n", encoding="utf-8")
+
+
+def build_ctc_int8(onnx_dir: str | Path) -> tuple[Path, dict[str, float]]:
+    """Write ``model_int8.onnx`` (dynamic int8 ``MatMul`` weights); measure it against fp32.
+
+    Returns the file and how close it is on the probe audio: the max logit
+    difference, the share of frames whose best label differs, and the
+    character error rate of its greedy labels against fp32's.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from desktop_app.modelbuild.ctc_check import (
+        character_error_rate,
+        compare_logits,
+        normalize,
+        onnx_logits,
+        probe_audio,
+    )
+
+    folder = Path(onnx_dir)
+    source = folder / CTC_MODEL_FILE
+    if not source.is_file():
+        raise ModelError(f"'{folder}' has no {CTC_MODEL_FILE} to quantise.")
+    target = folder / CTC_INT8_FILE
+    with tempfile.TemporaryDirectory(prefix=".int8-", dir=folder) as tmp:
+        staged = Path(tmp) / CTC_INT8_FILE
+        quantize_dynamic(
+            source,
+            staged,
+            weight_type=QuantType.QInt8,
+            op_types_to_quantize=["MatMul"],
+            per_channel=True,
+        )
+        staged.replace(target)
+    blank = CtcConfig.from_model_dir(folder).blank_id
+    values = normalize(probe_audio())[None]
+    check = compare_logits(onnx_logits(source, values)[0], onnx_logits(target, values)[0], blank)
+    return target, {
+        "max_logit_diff": check.max_logit_diff,
+        "frames_differ": check.frames_differ / max(1, check.frames),
+        "cer_vs_fp32": character_error_rate(check.labels_ref, check.labels_test),
+    }
