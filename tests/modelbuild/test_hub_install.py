@@ -72,7 +72,7 @@ def test_catalog_install_downloads_converts_and_records_checksums(
     assert any(f["checked_against"] == "git-blob-sha1" for f in manifest.source_files)
     assert registry.installed_catalog() == {"whisper-base-kk": manifest.id}
     card = (registry.path(manifest.id) / "model_card.md").read_text("utf-8")
-    assert "KSC2" in card and "not confirmed" in card and hub.repos[REPO].commit in card
+    assert "| WER | 15.36 % | KSC2 test | yes |" in card and hub.repos[REPO].commit in card
     assert any(t.startswith("Downloading model.safetensors:") for _, t in seen)
     assert seen[-1][0] == 1.0
     # The download folder goes once the model is installed; the version works.
