@@ -235,3 +235,29 @@ def test_a_kept_download_can_be_discarded(registry: ModelRegistry) -> None:
     assert registry.partial_download("whisper-base-kk") == 1000
     registry.discard_download("whisper-base-kk")
     assert registry.partial_download("whisper-base-kk") == 0 and not folder.exists()
+
+
+def test_the_mms_entry_fetches_only_its_adapter_and_transcribes(
+    hub: FakeHub,
+    registry: ModelRegistry,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The catalog's MMS entry on a tiny MMS: the Kazakh adapter only, language kk, word times."""
+    from desktop_app.asr.engines import load_engine
+    from tests.asr.ctc_model import build_tiny_mms_hf
+
+    hub.repos["org/tiny-mms"] = FakeRepo.from_folder(build_tiny_mms_hf(tmp_path / "mms"))
+    entry = replace(get_entry("mms-1b-all-kaz"), repo_id="org/tiny-mms", revision=None)
+    monkeypatch.setattr(hub_install, "get_entry", lambda _id: entry)
+    manifest = registry.install_catalog(entry.id, JobState())
+    fetched = {f["name"] for f in manifest.source_files}
+    assert "adapter.kaz.safetensors" in fetched and "adapter.eng.safetensors" not in fetched
+    assert manifest.format == "ctc-onnx/1" and manifest.languages == ["kk"]
+    engine = load_engine(registry.path(manifest.id), device="cpu")
+    rng = np.random.default_rng(0)
+    segments, info = engine.transcribe(rng.normal(0, 0.1, 32000).astype(np.float32))
+    assert info.language == "kk" and info.duration == 2.0
+    for seg in list(segments):
+        assert seg.language == "kk"
+        assert all(not w.estimated for w in seg.words)
