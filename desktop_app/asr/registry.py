@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -63,6 +64,25 @@ STALE_STAGING_S = 24 * 3600
 DEFAULT_NAME = "Whisper base"
 #: The model-build subcommand that exports each kind of HF checkpoint.
 _EXPORT_COMMAND = {"whisper": "export-onnx", "ctc": "export-ctc"}
+
+
+#: What a Hugging Face checkpoint folder needs to be loaded again (weights, configs, vocabulary).
+CHECKPOINT_SUFFIXES = (".json", ".txt", ".safetensors", ".bin", ".model")
+
+
+def copy_checkpoint(src: Path, dst: Path) -> None:
+    """Copy the checkpoint files of ``src`` (top level) to ``dst``: hard links when the
+    disk allows (a download folder is deleted afterwards), copies otherwise."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for path in sorted(src.iterdir()):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        if path.suffix not in CHECKPOINT_SUFFIXES or path.name == "model.bin":
+            continue  # model.bin is a CTranslate2 file, not part of an HF checkpoint
+        try:
+            os.link(path, dst / path.name)
+        except OSError:
+            shutil.copyfile(path, dst / path.name)
 
 
 def _slug(text: str) -> str:
@@ -335,7 +355,7 @@ class ModelRegistry:
         extra = {"model_card.md": card} if card is not None else None
         if lora_base is not None:
             return self._build(
-                ["lora-to-onnx", str(lora_base), str(folder), "--int8"],
+                ["lora-to-onnx", str(lora_base), str(folder), "--int8", "--keep-hf"],
                 state,
                 name=name,
                 source=ModelSource.HF_HUB,
@@ -358,6 +378,7 @@ class ModelRegistry:
             state.set_progress(1.0, f"Installed {name}")
             return manifest
         command = ["ct2-to-onnx", str(folder)]
+        keep_hf = folder if kind == ModelSource.HF_DIR else None
         if kind == ModelSource.HF_DIR:
             arch = check_hf_config(folder, f"'{name}'")[0]
             command = [_EXPORT_COMMAND[arch], str(folder)]
@@ -374,6 +395,7 @@ class ModelRegistry:
             source_ref=ref,
             fields=fields,
             extra_text=extra,
+            keep_hf=keep_hf,
         )
 
     @staticmethod
@@ -462,7 +484,10 @@ class ModelRegistry:
         notes: str = "",
         fields: dict[str, Any] | None = None,
         extra_text: dict[str, str] | None = None,
+        keep_hf: Path | None = None,
     ) -> Manifest:
+        """Run a build subcommand into a staging folder and install its result;
+        ``keep_hf`` is a Hugging Face checkpoint kept beside it (in ``hf/``)."""
         if parent_id is not None:
             self.path(parent_id)
         staging = self._staging_dir(name)
@@ -473,6 +498,8 @@ class ModelRegistry:
             )
             state.set_progress(0.95, "Checking the new model")
             validate_onnx_dir(build)
+            if keep_hf is not None:
+                copy_checkpoint(keep_hf, build / "hf")
             ref = source_ref(result) if callable(source_ref) else source_ref
             manifest = self._finish(
                 build,

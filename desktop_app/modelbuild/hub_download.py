@@ -40,9 +40,9 @@ STATE_NAME = ".jazba-download.json"
 PART_SUFFIX = ".part"
 #: Room kept free beyond the download and the converted model.
 MARGIN_BYTES = 200 << 20
-#: The converted ONNX model (fp32, plus the int8 variant) weighs about this much
-#: per byte downloaded (fp16 weights double when exported in fp32).
-CONVERSION_FACTOR = 2.5
+#: The converted ONNX model (fp32, plus the int8 variant) and the checkpoint kept for
+#: fine-tuning weigh about this much per byte downloaded (fp16 doubles in fp32).
+CONVERSION_FACTOR = 3.5
 
 #: Whisper repositories: HF, CTranslate2 (faster-whisper) or ONNX (onnx-community) layouts,
 #: without TensorFlow/Flax weights or the many quantised ONNX variants.

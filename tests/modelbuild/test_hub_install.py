@@ -78,6 +78,13 @@ def test_catalog_install_downloads_converts_and_records_checksums(
     # The download folder goes once the model is installed; the version works.
     assert hub_install.partial_bytes(registry, catalog_entry.id) == 0
     registry.verify(manifest.id)
+    # The checkpoint stays with the version, so the learning loop can fine-tune it.
+    from desktop_app.services.learning_loop import base_checkpoint
+
+    hf, rebuild = base_checkpoint(registry, manifest)
+    assert hf == registry.path(manifest.id) / "hf" and not rebuild
+    assert (hf / "model.safetensors").read_bytes() == (tiny_hf / "model.safetensors").read_bytes()
+    assert not (hf / ".jazba-download.json").exists()
     from desktop_app.asr.transcribe import WhisperOnnx
 
     engine = WhisperOnnx(registry.path(manifest.id))
@@ -226,6 +233,8 @@ def test_an_adapter_entry_downloads_its_base_and_installs_the_merge(
     assert {f["name"] for f in manifest.source_files} >= {"adapter_model.safetensors"}
     assert hub_install.partial_bytes(registry, entry.id) == 0
     registry.verify(manifest.id)
+    merged = registry.path(manifest.id) / "hf"  # the merged checkpoint, for fine-tuning
+    assert (merged / "model.safetensors").is_file() and (merged / "tokenizer.json").is_file()
 
 
 def test_a_kept_download_can_be_discarded(registry: ModelRegistry) -> None:
@@ -254,6 +263,7 @@ def test_the_mms_entry_fetches_only_its_adapter_and_transcribes(
     fetched = {f["name"] for f in manifest.source_files}
     assert "adapter.kaz.safetensors" in fetched and "adapter.eng.safetensors" not in fetched
     assert manifest.format == "ctc-onnx/1" and manifest.languages == ["kk"]
+    assert (registry.path(manifest.id) / "hf" / "adapter.kaz.safetensors").is_file()
     engine = load_engine(registry.path(manifest.id), device="cpu")
     rng = np.random.default_rng(0)
     segments, info = engine.transcribe(rng.normal(0, 0.1, 32000).astype(np.float32))
