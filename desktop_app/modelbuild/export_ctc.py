@@ -172,6 +172,36 @@ def _export_graph(model: Any, hf: Path, out: Path, opset: int | None) -> None:
             raise ModelError(f"ONNX export of '{hf.name}' produced no {CTC_MODEL_FILE}.")
         for path in graphs:
             shutil.move(path, out / path.name)
+    heads = int(getattr(model.config, "num_attention_heads", 0) or 0)
+    if heads:
+        fuse_ctc_attention(out / CTC_MODEL_FILE, heads)
+
+
+def fuse_ctc_attention(path: Path, num_heads: int) -> int:
+    """Fuse the encoder's self-attention into ``MultiHeadAttention`` nodes, in place.
+
+    Same arithmetic in fp32 (the export check still compares with PyTorch),
+    about 10 % faster on a CPU for wav2vec2-base. Returns the blocks fused.
+    """
+    import onnx
+
+    from desktop_app.modelbuild.optimize_onnx import fuse_attention
+
+    model = onnx.load(str(path))
+    fused = fuse_attention(model, num_heads)
+    if not fused:
+        return 0
+    data = path.name + "_data"
+    with tempfile.TemporaryDirectory(prefix=".fuse-", dir=path.parent) as tmp:
+        staged = Path(tmp) / path.name
+        if model.ByteSize() > 1_800_000_000 or (path.parent / data).exists():
+            onnx.save(model, str(staged), save_as_external_data=True, location=data)
+        else:
+            onnx.save(model, str(staged))
+        for item in Path(tmp).iterdir():
+            item.replace(path.parent / item.name)
+    log.info("CTC export: fused %d attention blocks", fused)
+    return fused
 
 
 def _write_configs(
@@ -219,13 +249,14 @@ def _write_configs(
 
 
 def build_ctc_int8(onnx_dir: str | Path) -> tuple[Path, dict[str, float]]:
-    """Write ``model_int8.onnx`` (dynamic int8 ``MatMul`` weights); measure it against fp32.
+    """Write ``model_int8.onnx`` (int8 ``MatMul`` weights per column, activations per
+    frame, as the Whisper encoder's); measure it against fp32.
 
     Returns the file and how close it is on the probe audio: the max logit
     difference, the share of frames whose best label differs, and the
     character error rate of its greedy labels against fp32's.
     """
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    import onnx
 
     from desktop_app.modelbuild.ctc_check import (
         character_error_rate,
@@ -241,15 +272,16 @@ def build_ctc_int8(onnx_dir: str | Path) -> tuple[Path, dict[str, float]]:
         raise ModelError(f"'{folder}' has no {CTC_MODEL_FILE} to quantise.")
     target = folder / CTC_INT8_FILE
     with tempfile.TemporaryDirectory(prefix=".int8-", dir=folder) as tmp:
+        from desktop_app.modelbuild.optimize_onnx import quantize_matmuls_rowwise
+
         staged = Path(tmp) / CTC_INT8_FILE
-        quantize_dynamic(
-            source,
-            staged,
-            weight_type=QuantType.QInt8,
-            op_types_to_quantize=["MatMul"],
-            per_channel=True,
-        )
-        staged.replace(target)
+        model = onnx.load(str(source))
+        if not quantize_matmuls_rowwise(model):
+            raise ModelError(f"'{source.name}' has no weight MatMul to quantise.")
+        large = model.ByteSize() > 1_800_000_000
+        onnx.save(model, str(staged), save_as_external_data=large, location=staged.name + "_data")
+        for item in Path(tmp).iterdir():
+            item.replace(folder / item.name)
     blank = CtcConfig.from_model_dir(folder).blank_id
     values = normalize(probe_audio())[None]
     check = compare_logits(onnx_logits(source, values)[0], onnx_logits(target, values)[0], blank)
