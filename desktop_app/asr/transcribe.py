@@ -37,7 +37,7 @@ from desktop_app.asr.features import SAMPLE_RATE, FeatureConfig, LogMelSpectrogr
 from desktop_app.asr.options import DecodeOptions
 from desktop_app.asr.ort_session import WhisperSessions
 from desktop_app.asr.tokenizer import TIME_PRECISION, WhisperTokenizer
-from desktop_app.asr.vad import SpeechChunk, detect_speech
+from desktop_app.asr.vad import SpeechChunk, chunks_to_decode
 from desktop_app.core.errors import ModelError
 
 SAMPLES_PER_TIMESTAMP = int(TIME_PRECISION * SAMPLE_RATE)  # 320 samples = 20 ms
@@ -199,14 +199,7 @@ class WhisperOnnx:
         lazily, one window per step, yielding segments as they are ready.
         """
         options = options or DecodeOptions()
-        audio = np.asarray(audio, dtype=np.float32)
-        if audio.ndim != 1:
-            raise ValueError("Audio must be mono: a 1-D array of 16 kHz samples.")
-        vad = detect_speech(audio, options.vad) if options.vad_filter else None
-        if vad is not None:
-            chunks = list(vad.chunks)
-        else:
-            chunks = [SpeechChunk(0, audio.shape[0])] if audio.shape[0] else []
+        audio, vad, chunks = chunks_to_decode(audio, options.vad_filter, options.vad)
         language, probs, first = options.language, None, None
         if language is not None:
             self.tokenizer.language_token(language)  # fail now on an unknown code

@@ -211,3 +211,20 @@ def detect_speech(
     regions = speech_regions(probs, audio.shape[0], opts)
     chunks = merge_into_chunks(regions, probs, opts.max_chunk_s)
     return VadResult(tuple(chunks), tuple(regions), backend, message)
+
+
+def chunks_to_decode(
+    audio: np.ndarray, vad_filter: bool, opts: VadOptions | None = None
+) -> tuple[np.ndarray, VadResult | None, list[SpeechChunk]]:
+    """``(audio as float32, the VAD result or None, the chunks to decode)`` for an engine.
+
+    Without ``vad_filter`` the whole audio is one chunk (none when it is empty).
+    Raises ValueError unless ``audio`` is mono.
+    """
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim != 1:
+        raise ValueError("Audio must be mono: a 1-D array of 16 kHz samples.")
+    vad = detect_speech(audio, opts) if vad_filter else None
+    if vad is not None:
+        return audio, vad, list(vad.chunks)
+    return audio, None, [SpeechChunk(0, audio.shape[0])] if audio.shape[0] else []

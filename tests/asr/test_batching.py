@@ -8,6 +8,7 @@ import pytest
 from desktop_app.asr import DecodeOptions, WhisperOnnx
 from desktop_app.asr import batching as batching_module
 from desktop_app.asr import transcribe as transcribe_module
+from desktop_app.asr import vad as vad_module
 from desktop_app.asr.batching import can_batch, default_batch_size
 from desktop_app.asr.vad import SpeechChunk, VadResult
 from tests.asr.conftest import tone_speechlike
@@ -30,7 +31,7 @@ AUDIO = tone_speechlike(76.0, seed=7)
 @pytest.fixture
 def fixed_vad(monkeypatch) -> None:
     monkeypatch.setattr(
-        transcribe_module, "detect_speech", lambda audio, opts: VadResult(CHUNKS, CHUNKS, "test")
+        vad_module, "detect_speech", lambda audio, opts: VadResult(CHUNKS, CHUNKS, "test")
     )
 
 
@@ -180,7 +181,7 @@ def test_cpu_default_is_one_chunk_at_a_time(tiny_model, monkeypatch) -> None:
 
     monkeypatch.setattr(transcribe_module, "batched_segments", fail)
     monkeypatch.setattr(
-        transcribe_module, "detect_speech", lambda audio, opts: VadResult(CHUNKS, CHUNKS, "test")
+        vad_module, "detect_speech", lambda audio, opts: VadResult(CHUNKS, CHUNKS, "test")
     )
     assert list(engine.transcribe(AUDIO, FAST)[0])
     assert WhisperOnnx(tiny_model.onnx_dir, device="cpu", threads=1, batch_size=4).batch_size == 4

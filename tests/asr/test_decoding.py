@@ -293,13 +293,13 @@ def test_fallback_budget_caps_the_attempts(tiny_whisper, monkeypatch) -> None:
 
 
 def test_language_is_detected_per_vad_chunk(tiny_whisper, monkeypatch) -> None:
-    from desktop_app.asr import transcribe as transcribe_module
+    from desktop_app.asr import vad as vad_module
     from desktop_app.asr.vad import SpeechChunk, VadResult
 
     sr = 16_000
     chunks = (SpeechChunk(0, 4 * sr), SpeechChunk(6 * sr, 10 * sr), SpeechChunk(12 * sr, 15 * sr))
     monkeypatch.setattr(
-        transcribe_module, "detect_speech", lambda audio, opts: VadResult(chunks, chunks, "test")
+        vad_module, "detect_speech", lambda audio, opts: VadResult(chunks, chunks, "test")
     )
     answers = iter(["kk", "ru", "en"])
     detected_on: list[tuple[int, ...]] = []

@@ -47,7 +47,12 @@ from desktop_app.asr.ort_session import (
     make_session_options,
 )
 from desktop_app.asr.transcribe import Segment, TranscriptionInfo, Word
-from desktop_app.asr.vad import SpeechChunk, detect_speech, energy_probabilities, merge_into_chunks
+from desktop_app.asr.vad import (
+    SpeechChunk,
+    chunks_to_decode,
+    energy_probabilities,
+    merge_into_chunks,
+)
 from desktop_app.core.errors import ModelError
 
 #: Shortest window worth decoding: wav2vec2's convolutions need 400 samples for one frame.
@@ -138,14 +143,7 @@ class CtcOnnx:
     ) -> tuple[Iterator[Segment], TranscriptionInfo]:
         """Start transcribing ``audio`` (float32, 16 kHz, mono); VAD runs now."""
         options = options or DecodeOptions()
-        audio = np.asarray(audio, dtype=np.float32)
-        if audio.ndim != 1:
-            raise ValueError("Audio must be mono: a 1-D array of 16 kHz samples.")
-        vad = detect_speech(audio, options.vad) if options.vad_filter else None
-        if vad is not None:
-            chunks = list(vad.chunks)
-        else:
-            chunks = [SpeechChunk(0, audio.shape[0])] if audio.shape[0] else []
+        audio, vad, chunks = chunks_to_decode(audio, options.vad_filter, options.vad)
         windows = self.windows(audio, chunks)
         language = self.language or options.language or UNKNOWN_LANGUAGE
         rate = self.config.sample_rate
