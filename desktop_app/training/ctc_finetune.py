@@ -216,6 +216,7 @@ class CtcFinetuner(Finetuner):
             "best_dev_wer": st.best_dev_wer,
             "best_dev_cer": st.best_dev_cer,
             "select_by": self.config.select_by,
+            "learning_rate": self.config.lr,
             "best_step": st.best_step,
             "stopped_early": self.stopped_early,
             "final_loss": round(float(np.mean(self.recent_losses)), 4)
