@@ -9,6 +9,9 @@ On several GPUs or machines the same command runs under a launcher, e.g.
 ``accelerate launch --multi_gpu --num_processes 4 -m desktop_app.training finetune ...`` or
 ``torchrun --nproc_per_node 4 -m desktop_app.training finetune ...``.
 
+Both subcommands take a Whisper or a ``*ForCTC`` folder (wav2vec2, XLS-R,
+MMS, ...; :mod:`desktop_app.training.ctc_finetune`), told apart by its config.
+
 stdout carries only JSON lines (:mod:`desktop_app.modelbuild.protocol`);
 library output and tracebacks go to stderr.
 """
