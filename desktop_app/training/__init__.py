@@ -1,4 +1,7 @@
-"""Whisper fine-tuning (PyTorch side). Runs ONLY in a spawned process.
+"""Fine-tuning (PyTorch side): Whisper, and CTC models (:mod:`.ctc_finetune`).
+
+Runs ONLY in a spawned process; ``finetune`` and ``evaluate`` pick the CTC
+path when the HF folder holds a ``*ForCTC`` model.
 
     python -m desktop_app.training finetune --data MANIFEST --base HF_DIR --work DIR ...
     python -m desktop_app.training evaluate --data MANIFEST --model HF_DIR --split test

@@ -9,6 +9,9 @@ On several GPUs or machines the same command runs under a launcher, e.g.
 ``accelerate launch --multi_gpu --num_processes 4 -m desktop_app.training finetune ...`` or
 ``torchrun --nproc_per_node 4 -m desktop_app.training finetune ...``.
 
+Both subcommands take a Whisper or a ``*ForCTC`` folder (wav2vec2, XLS-R,
+MMS, ...; :mod:`desktop_app.training.ctc_finetune`), told apart by its config.
+
 stdout carries only JSON lines (:mod:`desktop_app.modelbuild.protocol`);
 library output and tracebacks go to stderr.
 """
@@ -25,13 +28,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from desktop_app.asr.manifest import check_hf_config
 from desktop_app.core.learning.config import FinetuneConfig
 from desktop_app.modelbuild.entry import exit_on_sigterm, run_job_cli
 
 
-def _finetune(args: argparse.Namespace, emit: Any) -> dict[str, Any]:
-    from desktop_app.training.finetune import run_finetune
+def _is_ctc(folder: Path) -> bool:
+    """Whether an HF folder holds a ``*ForCTC`` model (a missing one is Whisper's default)."""
+    if not (folder / "config.json").is_file():
+        return False
+    return check_hf_config(folder, f"'{folder}'")[0] == "ctc"
 
+
+def _finetune(args: argparse.Namespace, emit: Any) -> dict[str, Any]:
+    from desktop_app.training.finetune import Finetuner, run_finetune
+
+    trainer = Finetuner
+    if _is_ctc(args.base):
+        from desktop_app.training.ctc_finetune import CtcFinetuner
+
+        trainer = CtcFinetuner
     config = FinetuneConfig.load(args.config) if args.config else FinetuneConfig()
     return run_finetune(
         args.data,
@@ -42,6 +58,7 @@ def _finetune(args: argparse.Namespace, emit: Any) -> dict[str, Any]:
         resume=args.resume,
         base_from_default=args.base_from_default,
         validate=not args.no_validate,
+        trainer=trainer,
     )
 
 
@@ -56,6 +73,10 @@ def _evaluate(args: argparse.Namespace, emit: Any) -> dict[str, Any]:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = "cuda" if args.device != "cpu" and torch.cuda.is_available() else "cpu"
+    if _is_ctc(args.model):
+        from desktop_app.training.ctc_finetune import evaluate_ctc
+
+        return evaluate_ctc(args.data, args.model, args.split, args.batch_size, device, emit)
     labels = LabelMaker(args.model, args.language)
     items = read_items(args.data, args.split)
     if not items:
@@ -83,9 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m desktop_app.training", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("finetune", help="fine-tune Whisper on an exported dataset")
+    p = sub.add_parser("finetune", help="fine-tune Whisper or a CTC model on a dataset")
     p.add_argument("--data", type=Path, required=True, help="manifest.jsonl of the dataset")
-    p.add_argument("--base", type=Path, required=True, help="base HF Whisper folder")
+    p.add_argument("--base", type=Path, required=True, help="base HF folder (Whisper or *ForCTC)")
     p.add_argument("--work", type=Path, required=True, help="run folder (checkpoints, output)")
     p.add_argument("--config", type=Path, default=None, help="FinetuneConfig as JSON")
     p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint")
@@ -97,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-validate", action="store_true", help="skip the ONNX/PyTorch check")
     p.set_defaults(func=_finetune)
 
-    p = sub.add_parser("evaluate", help="score an HF Whisper folder on a dataset split")
+    p = sub.add_parser("evaluate", help="score an HF Whisper or CTC folder on a dataset split")
     p.add_argument("--data", type=Path, required=True)
     p.add_argument("--model", type=Path, required=True)
     p.add_argument("--split", default="test")

@@ -139,7 +139,6 @@ class Finetuner:
         self, paths: Paths, config: FinetuneConfig, emit: Any, resume: bool, validate: bool
     ) -> None:
         from accelerate import Accelerator
-        from transformers import WhisperFeatureExtractor
 
         self.paths, self.config, self.validate = paths, config, validate
         if config.threads:
@@ -154,14 +153,7 @@ class Finetuner:
         np.random.seed(config.seed)
         torch.manual_seed(config.seed)
 
-        self.labels = LabelMaker(paths.base, config.language, config.max_label_tokens)
-        fe = WhisperFeatureExtractor.from_pretrained(paths.base)
-        train, dev = read_items(paths.data, "train"), read_items(paths.data, "dev")
-        if not train:
-            raise JazbaError("The dataset has no training examples.")
-        self.train = ClipDataset(train, fe, self.labels, config.timestamp_fraction)
-        self.dev = ClipDataset(dev, fe, self.labels)
-        self.model = _load_model(paths.base, config)
+        self._build()
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.names = [n for n, p in self.model.named_parameters() if p.requires_grad]
 
@@ -189,6 +181,20 @@ class Finetuner:
         self.enc_cache: dict[tuple[str, int], torch.Tensor] = {}
         self.recent_losses: deque[float] = deque(maxlen=20)
         self.stopped_early = False
+
+    def _build(self) -> None:
+        """Labels, the train/dev datasets and the model (a CTC trainer builds its own)."""
+        from transformers import WhisperFeatureExtractor
+
+        paths, config = self.paths, self.config
+        self.labels = LabelMaker(paths.base, config.language, config.max_label_tokens)
+        fe = WhisperFeatureExtractor.from_pretrained(paths.base)
+        train, dev = read_items(paths.data, "train"), read_items(paths.data, "dev")
+        if not train:
+            raise JazbaError("The dataset has no training examples.")
+        self.train = ClipDataset(train, fe, self.labels, config.timestamp_fraction)
+        self.dev = ClipDataset(dev, fe, self.labels)
+        self.model = _load_model(paths.base, config)
 
     # -- checkpoints -------------------------------------------------------
     def _weights(self) -> dict[str, torch.Tensor]:
@@ -272,6 +278,9 @@ class Finetuner:
         feats = torch.stack([ds.features(i) for i in indices]).to(self.acc.device)
         return {"encoder_outputs": (whisper.model.encoder(feats).last_hidden_state,)}
 
+    def _collate(self, indices: list[int]) -> dict[str, torch.Tensor]:
+        return collate([self.train[i] for i in indices])
+
     def _loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         dec = batch["decoder_input_ids"].to(self.acc.device)
         lab = batch["labels"].to(self.acc.device)
@@ -337,7 +346,7 @@ class Finetuner:
                 group = batches[b_index : b_index + cfg.grad_accum]
                 total_loss = 0.0
                 for k, idx in enumerate(group):
-                    batch = collate([self.train[i] for i in idx])
+                    batch = self._collate(idx)
                     sync = k == len(group) - 1
                     ctx = contextlib.nullcontext() if sync else self.acc.no_sync(self.model)
                     with ctx:
@@ -474,18 +483,20 @@ def run_finetune(
     resume: bool = False,
     base_from_default: bool = False,
     validate: bool = True,
+    trainer: type[Finetuner] = Finetuner,
 ) -> dict[str, Any]:
-    """Train, keep the weights with the best dev score, export; returns a summary for the parent."""
+    """Train, keep the weights with the best dev score, export; returns a summary for the parent.
+
+    ``trainer`` is :class:`Finetuner` (Whisper) or a subclass (:mod:`.ctc_finetune`).
+    """
     t0 = time.monotonic()
     ensure_base(base, base_from_default, emit)
     work.mkdir(parents=True, exist_ok=True)
     config.save(work / "config.json")
-    trainer = Finetuner(Paths(data, base, work), config, emit, resume, validate)
-    if trainer.state.step < trainer.total and not (
-        trainer.state.evals_without_gain >= config.patience
-    ):
-        trainer.train_loop()
-    result = trainer.finish()
+    job = trainer(Paths(data, base, work), config, emit, resume, validate)
+    if job.state.step < job.total and not (job.state.evals_without_gain >= config.patience):
+        job.train_loop()
+    result = job.finish()
     if result:
         result["minutes"] = (time.monotonic() - t0) / 60
         (work / "summary.json").write_text(json.dumps(result, indent=1), encoding="utf-8")

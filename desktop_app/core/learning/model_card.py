@@ -72,9 +72,17 @@ def _breakdown(before: EvalReport | None, after: EvalReport, key: str) -> list[s
 def render_model_card(card: CardInput) -> str:
     cfg, audit, after, before = card.config, card.audit, card.after, card.before
     created = card.created_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    method = "LoRA (merged)" if cfg.method == "lora" else "full fine-tune"
-    if cfg.freeze_encoder:
-        method += ", encoder frozen"
+    t = card.training
+    ctc = t.get("architecture") == "ctc"
+    if ctc:  # the trainer's own choices (no LoRA; its learning rate default)
+        method = "full fine-tune, CTC loss, feature encoder frozen"
+        method += ", transformer frozen" if cfg.freeze_encoder else ""
+        architecture = f"CTC ({t.get('model_type', 'wav2vec2')}, characters)"
+    else:
+        method = "LoRA (merged)" if cfg.method == "lora" else "full fine-tune"
+        method += ", encoder frozen" if cfg.freeze_encoder else ""
+        architecture = "Whisper (encoder-decoder)"
+    lr = float(t.get("learning_rate") or cfg.lr)
     out = [
         f"# {card.name}",
         "",
@@ -83,16 +91,17 @@ def render_model_card(card: CardInput) -> str:
         f"- **Id:** `{card.model_id}`",
         f"- **Fine-tuned from:** {card.parent_name}"
         + (f" (`{card.parent_id}`)" if card.parent_id else ""),
-        "- **Architecture:** Whisper (encoder-decoder), exported to ONNX for Jazba's runtime",
-        f"- **Method:** {method}; learning rate {cfg.lr:g}, batch {cfg.batch_size}"
+        f"- **Architecture:** {architecture}, exported to ONNX for Jazba's runtime",
+        f"- **Method:** {method}; learning rate {lr:g}, batch {cfg.batch_size}"
         f"×{cfg.grad_accum}, SpecAugment {'on' if cfg.spec_augment else 'off'}",
-        f"- **Language:** {cfg.language}",
+        f"- **Language:** {t.get('language') or cfg.language}",
         f"- **Created:** {created} with Jazba",
         f"- **Projects:** {', '.join(card.projects) or '–'}",
         "",
         "## Training data",
         "",
         *[f"- {line.strip()}" for line in audit.summary_lines()],
+        *([f"- {t['skipped_summary']}."] if t.get("skipped_summary") else []),
         "",
         "## Evaluation",
         "",
@@ -120,7 +129,6 @@ def render_model_card(card: CardInput) -> str:
             ref = u.reference.replace("|", "/")
             hyp = u.hypothesis.replace("|", "/")
             out.append(f"| {ref} | {hyp} | {_pct(w)} |")
-    t = card.training
     by = str(t.get("select_by", "wer")).upper()
     best_dev = f"{_pct(t['best_dev_wer'])} %" if t.get("best_dev_wer") is not None else "–"
     if t.get("best_dev_cer") is not None:
