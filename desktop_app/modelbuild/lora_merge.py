@@ -14,19 +14,7 @@ import shutil
 from pathlib import Path
 
 from desktop_app.core.errors import ModelError
-
-#: Files taken from the adapter's folder when it has them, else from the base's.
-PROCESSOR_FILES = (
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "added_tokens.json",
-    "vocab.json",
-    "merges.txt",
-    "normalizer.json",
-    "preprocessor_config.json",
-    "generation_config.json",
-)
+from desktop_app.core.learning.checkpoints import PROCESSOR_FILES
 
 
 def merge_lora(base: str | Path, adapter: str | Path, out: str | Path) -> Path:
@@ -49,7 +37,7 @@ def merge_lora(base: str | Path, adapter: str | Path, out: str | Path) -> Path:
     merged = PeftModel.from_pretrained(model, adapter).merge_and_unload()
     out.mkdir(parents=True, exist_ok=True)
     merged.save_pretrained(out)
-    for name in PROCESSOR_FILES:
+    for name in PROCESSOR_FILES:  # from the adapter's folder when it has them
         src = adapter / name if (adapter / name).is_file() else base / name
         if src.is_file():
             shutil.copyfile(src, out / name)

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from desktop_app.core.errors import JazbaError, ModelError
-from desktop_app.core.learning.checkpoints import record_evaluation
+from desktop_app.core.learning.checkpoints import PROCESSOR_FILES, record_evaluation
 from desktop_app.core.learning.config import FinetuneConfig
 from desktop_app.training import checkpoint as ckpt
 from desktop_app.training.cross_cache import cross_kv, freeze_cross_kv, make_cache
@@ -39,17 +39,7 @@ from desktop_app.training.decode import score_texts, transcribe_batches
 from desktop_app.training.precision import mixed_precision
 
 TRAIN_SHARE = 0.85
-COPY_FROM_BASE = (
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "added_tokens.json",
-    "vocab.json",
-    "merges.txt",
-    "normalizer.json",
-    "preprocessor_config.json",
-    "generation_config.json",
-)
+COPY_FROM_BASE = PROCESSOR_FILES
 
 
 class _Quiet:

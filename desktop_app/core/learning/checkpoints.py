@@ -16,6 +16,19 @@ from pathlib import Path
 from desktop_app.core.errors import ModelError
 
 BEST = "best"
+#: A Whisper checkpoint's processor files: copied from the model a new checkpoint
+#: came from (fine-tuning, merging an adapter), since saving weights omits them.
+PROCESSOR_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.json",
+    "merges.txt",
+    "normalizer.json",
+    "preprocessor_config.json",
+    "generation_config.json",
+)
 
 
 class CheckpointError(ModelError):
