@@ -20,7 +20,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -142,8 +142,14 @@ class CatalogPage(QWidget):
         header.setSectionResizeMode(CatalogCol.REPORTED, QHeaderView.ResizeMode.Interactive)
         self.view.setColumnWidth(CatalogCol.REPORTED, 150)
         header.setSectionResizeMode(CatalogCol.STATUS, QHeaderView.ResizeMode.Interactive)
-        self.view.setColumnWidth(CatalogCol.STATUS, 120)
-        header.sectionResized.connect(lambda *_: self.view.resizeRowsToContents())
+        self.view.setColumnWidth(CatalogCol.STATUS, 140)
+        # rows as tall as their wrapped text, at the width the view has once shown
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.view.resizeRowsToContents)
+        header.sectionResized.connect(lambda *_: self._fit_timer.start())
+        self.view.viewport().installEventFilter(self)
         self.details = QLabel("")
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -210,6 +216,12 @@ class CatalogPage(QWidget):
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._sync())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view.viewport() and event.type() in (
+            QEvent.Type.Resize,
+            QEvent.Type.Show,
+        ):
+            self._fit_timer.start()
+            return False
         enter = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if (
             watched is self.token_edit
@@ -227,7 +239,7 @@ class CatalogPage(QWidget):
         self.model.set_installed(installed_entries(self.registry))
         if self.selected() is None and self.model.entries:
             self.select(self.model.entries[0].id)
-        self.view.resizeRowsToContents()
+        self._fit_timer.start()
         self._sync()
 
     def selected(self) -> CatalogEntry | None:
