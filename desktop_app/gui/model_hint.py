@@ -87,7 +87,9 @@ class ModelHintBar(QFrame):
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.get_button = QPushButton("Get it")
-        self.get_button.setToolTip("Open Settings ▸ Get models with this model selected")
+        self.get_button.setToolTip(
+            "Open Project ▸ Settings… ▸ Get models, with this model selected"
+        )
         self.get_button.clicked.connect(self._get)
         self.later_button = QPushButton("Not now")
         self.later_button.setToolTip("Hide this until Jazba starts again")

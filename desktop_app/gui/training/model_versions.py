@@ -258,7 +258,7 @@ class ModelVersionsWidget(QWidget):
         self.bundle_button = QPushButton("Save as &bundle…")
         self.bundle_button.setToolTip(
             "Write the selected version to one .jazba-model file, to install it on a computer "
-            "with no network (Get models ▸ Install from file…)"
+            "with no network (there: Install from file… under Project ▸ Settings… ▸ Get models)"
         )
         self.bundle_button.clicked.connect(self.save_bundle)
         self.bundle_job: Job | None = None
@@ -386,8 +386,8 @@ class ModelVersionsWidget(QWidget):
         if self.window().isVisible():
             dialogs.show_info(
                 self,
-                f"'{v.name}' is saved as {path}. On the other computer: Project ▸ Settings… "
-                "▸ Get models ▸ Install from file….",
+                f"'{v.name}' is saved as {path}. On the other computer, install it with "
+                "Install from file… under Project ▸ Settings… ▸ Get models.",
                 "Model bundle",
             )
 
