@@ -79,6 +79,12 @@ class CatalogRegistry(ModelRegistry):
                 out[self.catalog_ids[m.id]] = m.id
         return out
 
+    def partial_download(self, key: str) -> int:
+        entry = self.entries.get(key)
+        if entry is None or key not in self.partial:
+            return 0
+        return int(entry.download_mb * 1e6 * self.partial[key] / self.steps)
+
     def install_catalog(self, entry_id: str, state: Progress, token: str | None = None) -> Manifest:
         entry = self.entries[entry_id]
         self.calls.install.append((entry_id, token))

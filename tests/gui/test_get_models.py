@@ -75,21 +75,25 @@ def test_the_table_lists_the_catalog_and_marks_what_is_installed(
         "290 MB",
         "apache-2.0",
         "kk",
-        "WER 15 % (KSC2 test, unverified)",
-        "Field laptop: small and fast, Kazakh only",
+        "WER 15.36 % (KSC2 test)",
+        "Field laptop: small and fast on a CPU, Kazakh only",
         INSTALLED,
     ]
     assert cell(page, "whisper-base-kk", CatalogCol.STATUS, Qt.ItemDataRole.ToolTipRole) == (
         "Installed as version 'kk-1'"
     )
     # unverified figures look different and say where they come from
-    font = cell(page, "whisper-base-kk", CatalogCol.REPORTED, Qt.ItemDataRole.FontRole)
+    krasr = "whisper-small-kk-ru-krasr"
+    font = cell(page, krasr, CatalogCol.REPORTED, Qt.ItemDataRole.FontRole)
     assert isinstance(font, QFont) and font.italic()
-    tip = cell(page, "whisper-base-kk", CatalogCol.REPORTED, Qt.ItemDataRole.ToolTipRole)
-    assert "WER 15 % on KSC2 test — source: model card (unverified" in tip
+    tip = cell(page, krasr, CatalogCol.REPORTED, Qt.ItemDataRole.ToolTipRole)
+    assert "WER 76.09 % on FLEURS kk test — source: quoted in third-party" in tip
+    assert "unverified" in tip
+    font = cell(page, "whisper-base-kk", CatalogCol.REPORTED, Qt.ItemDataRole.FontRole)
+    assert not (isinstance(font, QFont) and font.italic())  # checked on the model card
     turbo_tip = cell(page, "whisper-turbo-kk-ru", CatalogCol.REPORTED, Qt.ItemDataRole.ToolTipRole)
     assert "FLEURS kk" in turbo_tip  # every figure, not only the one in the cell
-    assert cell(page, "wav2vec2-xlsr-kk", CatalogCol.REPORTED) == "not reported"
+    assert cell(page, "mms-1b-all-kaz", CatalogCol.REPORTED) == "not reported"
     assert cell(page, "wav2vec2-xlsr-kk", CatalogCol.TYPE) == "CTC"
     assert cell(page, "mms-1b-all-kaz", CatalogCol.SIZE) == "3.8 GB"
     assert cell(page, "whisper-turbo-kk-ru", CatalogCol.STATUS) == ""
@@ -113,6 +117,19 @@ def test_the_transcription_tab_leads_to_get_models(dialog: SettingsDialog) -> No
     assert dialog.width() >= 1000  # wide enough for the table's columns
 
 
+def test_a_download_kept_on_disk_from_an_earlier_session_is_offered_to_resume(
+    qtbot, registry: CatalogRegistry, runner: JobRunner
+) -> None:
+    registry.partial["whisper-base-kk"] = 4  # e.g. Jazba was killed mid-download yesterday
+    page = CatalogPage(runner, registry, entries_with_gated())
+    qtbot.addWidget(page)
+    page.select("whisper-base-kk")
+    assert page.download_button.text() == RESUME
+    assert cell(page, "whisper-base-kk", CatalogCol.STATUS) == PAUSED
+    page.select("whisper-turbo-kk-ru")
+    assert page.download_button.text() == DOWNLOAD
+
+
 def test_download_shows_progress_and_cancel_leaves_it_resumable(
     qtbot, dialog: SettingsDialog, registry: CatalogRegistry, runner: JobRunner, answers
 ) -> None:
@@ -125,7 +142,7 @@ def test_download_shows_progress_and_cancel_leaves_it_resumable(
     assert job is not None and job.title == "Download Whisper large-v3-turbo, Kazakh–Russian"
     assert page.download_selected() is None  # one download per entry at a time
     assert panel.model.rowCount() == 1
-    qtbot.waitUntil(lambda: "MB of 3240 MB" in page.progress_text.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "MB of 1700 MB" in page.progress_text.text(), timeout=5000)
     assert page.progress_text.text().startswith("Downloading model.safetensors: ")
     assert not page.progress_box.isHidden() and not page.download_button.isEnabled()
     qtbot.waitUntil(lambda: page.progress_bar.value() > 0, timeout=5000)

@@ -69,11 +69,8 @@ TOKEN_NOTE = "Used for this download only; Jazba does not save it."
 
 def installed_entries(registry: ModelRegistry) -> dict[str, str]:
     """Catalog entry id -> installed version id ({} when the folder is unreadable)."""
-    read = getattr(registry, "installed_catalog", None)
-    if read is None:  # a registry from before the catalog (issue #15): nothing installed
-        return {}
     try:
-        return dict(read())
+        return registry.installed_catalog()
     except (JazbaError, OSError) as exc:
         log.warning("cannot list installed catalog models: %s", exc)
         return {}
@@ -235,8 +232,20 @@ class CatalogPage(QWidget):
 
     # -- state -------------------------------------------------------------------
     def refresh(self) -> None:
-        """Re-read which entries are installed."""
-        self.model.set_installed(installed_entries(self.registry))
+        """Re-read which entries are installed, and which have a stopped download on
+        disk (from this session or an earlier one, even one that was killed)."""
+        installed = installed_entries(self.registry)
+        self.model.set_installed(installed)
+        for entry in self.model.entries:
+            if entry.id in self.jobs or entry.id in installed:
+                continue
+            try:
+                kept = self.registry.partial_download(entry.id)
+            except OSError:
+                kept = 0
+            if kept and entry.id not in self.paused:
+                self.paused.add(entry.id)
+                self.model.set_status(entry.id, PAUSED)
         if self.selected() is None and self.model.entries:
             self.select(self.model.entries[0].id)
         self._fit_timer.start()
