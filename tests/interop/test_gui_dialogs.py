@@ -36,8 +36,8 @@ def test_export_dialog_runs_a_job(qtbot, annotated: Annotated, tmp_path: Path) -
     job = dlg.job
     qtbot.waitUntil(lambda: job.status.finished, timeout=20_000)
     assert job.status is JobStatus.DONE, job.error
-    assert dlg.result is not None and dlg.result.segments == 7
-    assert "Exported 7 segment(s)" in dlg.status.text()
+    assert dlg.result is not None and dlg.result.segments == 6  # not the translation tier
+    assert "Exported 6 segment(s)" in dlg.status.text()
     assert (tmp_path / "out" / "train.jsonl").exists()
 
     dlg.format_box.setCurrentIndex(dlg.format_box.findData("eaf"))  # per-recording format
