@@ -84,8 +84,10 @@ def test_cli_prints_what_it_left_out(annotated: Annotated, tmp_path: Path) -> No
     assert "--include-drafts to add drafts" in res.output
     res = CliRunner().invoke(
         app,
-        ["export", str(annotated.project.path), str(tmp_path / "w"), "-f", "webdataset"]
-        + ["--include-drafts", "--shard-size", "1MB", "-q"],
+        [
+            *("export", str(annotated.project.path), str(tmp_path / "w"), "-f", "webdataset"),
+            *("--include-drafts", "--shard-size", "1MB", "-q"),
+        ],
     )
     assert res.exit_code == 0, res.output
     assert "Exported 7 segment(s)" in res.output
@@ -177,7 +179,8 @@ def test_kaldi_dirs_follow_validate_data_dir(annotated: Annotated, tmp_path: Pat
         }
         for name, lines in files.items():
             keys = [line.split(" ", 1)[0] for line in lines]
-            assert keys == sorted(keys, key=lambda k: k.encode()) and len(set(keys)) == len(keys)
+            assert keys == sorted(keys, key=lambda k: k.encode()), name
+            assert len(set(keys)) == len(keys), name
         utt2spk = dict(line.split() for line in files["utt2spk"])
         assert all(utt.startswith(spk + "-") for utt, spk in utt2spk.items())
         spk2utt = {line.split()[0]: line.split()[1:] for line in files["spk2utt"]}
