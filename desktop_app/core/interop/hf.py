@@ -34,7 +34,7 @@ from desktop_app.core.jobs import Progress
 
 HF_SPLITS = {"train": "train", "dev": "validation", "test": "test", "all": "train"}
 SHARD_BYTES = 256 << 20
-ROW_GROUP_BYTES = 32 << 20
+ROW_GROUP_BYTES = 16 << 20
 
 
 def load_datasets() -> ModuleType:
