@@ -27,6 +27,7 @@ from desktop_app.core.interop import (
     export_manifest,
     hf,
     kaldi,
+    rttm,
     subtitles,
     tables,
     textgrid,
@@ -186,6 +187,8 @@ def _annotations(
                 textgrid.write_textgrid(rec, path)
             elif fmt.id == "srt":
                 subtitles.write_srt(rec, path)
+            elif fmt.id == "rttm":
+                rttm.write_rttm(rec, path)
             else:
                 subtitles.write_vtt(rec, path)
         files.append(path)
