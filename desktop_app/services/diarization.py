@@ -27,9 +27,10 @@ from desktop_app.core.jobs import Progress
 from desktop_app.core.project import Project
 from desktop_app.core.services.diarize_apply import ApplyResult, SpeakerTurn, apply_turns
 from desktop_app.core.services.recordings import RecordingService
+from desktop_app.core.services.segments import default_tier_id
 from desktop_app.core.services.speaker_profiles import MATCH_THRESHOLD, Match, ProfileService
 from desktop_app.core.services.speakers import SpeakerService
-from desktop_app.core.store.schema import Speaker
+from desktop_app.core.store.schema import Segment, Speaker
 from desktop_app.speakers.cluster import (
     ClusterOptions,
     Turn,
@@ -38,7 +39,7 @@ from desktop_app.speakers.cluster import (
     sliding_windows,
     turns_from_windows,
 )
-from desktop_app.speakers.embedder import SpeakerEmbedder
+from desktop_app.speakers.embedder import SpeakerEmbedder, Window
 from desktop_app.speakers.models import SpeakerModel, ensure_speaker_model
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,8 @@ class Diarization:
     centroids: np.ndarray  # (k, dim) unit vectors
     counts: list[int]  # windows per cluster
     timings: dict[str, float]
+    windows: list[Window] = field(default_factory=list)
+    embeddings: np.ndarray | None = None  # (len(windows), dim)
 
 
 def diarize_audio(
@@ -144,7 +147,61 @@ def diarize_audio(
     timings["cluster"] = time.perf_counter() - t2
     cents = centroids(embeddings, labels) if len(labels) else embeddings
     counts = np.bincount(labels).tolist() if len(labels) else []
-    return Diarization(turns, cents, counts, timings)
+    return Diarization(turns, cents, counts, timings, windows, embeddings)
+
+
+HUMAN_SHARE = 0.6  # of a cluster's speech inside segments a person gave one speaker
+
+
+def _human_speakers(
+    project: Project, recording_id: int, tier_id: int | None
+) -> list[tuple[int, int, int]]:
+    """``(start_ms, end_ms, speaker_id)`` of the segments whose speaker a person set."""
+    with project.unit() as s:
+        tier = tier_id if tier_id is not None else default_tier_id(s)
+        rows = s.execute(
+            select(Segment.start_ms, Segment.end_ms, Segment.speaker_id).where(
+                Segment.recording_id == recording_id,
+                Segment.tier_id == tier,
+                Segment.deleted.is_(False),
+                Segment.status != "auto",
+                Segment.speaker_id.is_not(None),
+            )
+        ).all()
+    return [(a, b, int(spk)) for a, b, spk in rows]
+
+
+def _learn_from_people(
+    found: Diarization, human: list[tuple[int, int, int]]
+) -> tuple[dict[int, tuple[np.ndarray, int]], dict[int, int]]:
+    """What the segments a person labelled teach: each such speaker's profile update
+    (mean of the windows inside their segments) and the clusters that are mostly them
+    (cluster -> speaker, at most one cluster per speaker)."""
+    updates: dict[int, tuple[np.ndarray, int]] = {}
+    if found.embeddings is not None:
+        by_speaker: dict[int, list[int]] = {}
+        for i, w in enumerate(found.windows):
+            a, b = w.start * 1000 // SAMPLE_RATE, w.end * 1000 // SAMPLE_RATE
+            for start, end, spk in human:
+                if start <= a and b <= end:
+                    by_speaker.setdefault(spk, []).append(i)
+                    break
+        for spk, idx in by_speaker.items():
+            updates[spk] = (found.embeddings[idx].mean(axis=0), len(idx))
+    share: dict[tuple[int, int], float] = {}
+    total = [0.0] * len(found.counts)
+    for t in found.turns:
+        total[t.label] += t.end_s - t.start_s
+        for start, end, spk in human:
+            o = min(t.end_s, end / 1000) - max(t.start_s, start / 1000)
+            if o > 0:
+                share[(t.label, spk)] = share.get((t.label, spk), 0.0) + o
+    claimed: dict[int, int] = {}
+    for (label, spk), secs in sorted(share.items(), key=lambda kv: -kv[1]):
+        mostly = total[label] and secs / total[label] >= HUMAN_SHARE
+        if mostly and label not in claimed and spk not in claimed.values():
+            claimed[label] = spk
+    return updates, claimed
 
 
 def _next_speaker_names(project: Project, n: int) -> list[str]:
@@ -180,8 +237,16 @@ def diarize_recording(
     state.check()
     state.set_progress(0.95, "Writing the speakers")
     profiles = ProfileService(project)
-    matches = profiles.match(found.centroids, model_id, request.match_threshold)
+    updates, claimed = _learn_from_people(
+        found, _human_speakers(project, recording.id, request.tier_id)
+    )
+    for spk, (vec, count) in updates.items():
+        profiles.add(spk, model_id, vec, count)
+    matches = profiles.match(
+        found.centroids, model_id, request.match_threshold, exclude=set(claimed.values())
+    )
     speakers_svc = SpeakerService(project)
+    known = {sp.id: sp.name for sp in speakers_svc.list()}
     names = iter(_next_speaker_names(project, len(found.counts)))
     seconds = [0.0] * len(found.counts)
     for t in found.turns:
@@ -189,6 +254,10 @@ def diarize_recording(
     ids: list[int] = []
     out: list[FoundSpeaker] = []
     for k, (match, count) in enumerate(zip(matches, found.counts, strict=True)):
+        if k in claimed:  # mostly segments a person gave this speaker
+            ids.append(claimed[k])
+            out.append(FoundSpeaker(claimed[k], known.get(claimed[k], "?"), seconds[k]))
+            continue
         if match is not None and request.use_matches:
             ids.append(match.speaker_id)
             profiles.add(match.speaker_id, model_id, found.centroids[k], count)

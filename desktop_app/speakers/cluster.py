@@ -1,8 +1,9 @@
 """Clustering window embeddings into speakers and speaker turns (numpy only).
 
 Average-linkage agglomerative clustering on cosine similarity: the merge
-sequence is computed once, then cut at the number of speakers asked for, or
-where merges drop below a similarity threshold (kept inside a min/max range).
+sequence is computed once, then cut at the number of speakers asked for; when
+it is not known, at the count in the min/max range whose clusters have the
+best silhouette (one speaker when every merge is above a similarity threshold).
 Long recordings are first reduced to at most :data:`MAX_POINTS` spherical
 k-means centres. Window labels then become frame labels, short flips are
 smoothed away and the frames are joined into turns.
@@ -104,24 +105,42 @@ def _cut(n: int, merges: list[tuple[int, int, float]], k: int) -> np.ndarray:
     return labels
 
 
-def choose_k(n: int, merges: list[tuple[int, int, float]], opts: ClusterOptions) -> int:
-    if opts.n_speakers is not None:
-        return max(1, min(n, opts.n_speakers))
-    k = n - sum(1 for _, _, s in merges if s >= opts.threshold)
-    low = max(1, opts.min_speakers)
-    high = max(low, opts.max_speakers)
-    return max(1, min(n, max(low, min(high, k))))
+def threshold_k(n: int, merges: list[tuple[int, int, float]], threshold: float) -> int:
+    """How many clusters are left when every merge above ``threshold`` is made."""
+    return n - sum(1 for _, _, s in merges if s >= threshold)
+
+
+def silhouette(x: np.ndarray, labels: np.ndarray, limit: int = 1500) -> float:
+    """Mean cosine silhouette of ``labels`` (on at most ``limit`` rows, a fixed sample)."""
+    if len(x) > limit:
+        pick = np.random.default_rng(0).choice(len(x), limit, replace=False)
+        x, labels = x[pick], labels[pick]
+    k = int(labels.max()) + 1
+    onehot = np.eye(k)[labels]
+    sizes = onehot.sum(axis=0)
+    dist = 1.0 - (x @ x.T)
+    sums = dist @ onehot  # (n, k): summed distance to each cluster
+    own = sizes[labels] - 1
+    a = np.where(own > 0, sums[np.arange(len(x)), labels] / np.maximum(own, 1), 0.0)
+    other = np.where(onehot > 0, np.inf, sums / np.maximum(sizes, 1))
+    other[:, sizes == 0] = np.inf
+    b = other.min(axis=1)
+    s = np.where(own > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(np.mean(s))
 
 
 def cluster(embeddings: np.ndarray, opts: ClusterOptions | None = None) -> np.ndarray:
-    """Speaker labels 0..k-1 of the rows of ``embeddings``, numbered by first appearance."""
+    """Speaker labels 0..k-1 of the rows of ``embeddings``, numbered by first appearance.
+
+    With the number of speakers unknown: one speaker when every merge is above the
+    threshold (and the range allows it), else the count in the range whose
+    clustering has the best silhouette.
+    """
     opts = opts or ClusterOptions()
     x = normalize(embeddings)
     n = len(x)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    if n == 1:
-        return np.zeros(1, dtype=np.int64)
+    if n <= 1:
+        return np.zeros(n, dtype=np.int64)
     if n > MAX_POINTS:
         coarse = _kmeans(x, MAX_POINTS)
         used = np.unique(coarse)
@@ -134,35 +153,28 @@ def cluster(embeddings: np.ndarray, opts: ClusterOptions | None = None) -> np.nd
         points = x
         sizes = np.ones(n)
     merges = merge_sequence(points, sizes)
-    k = choose_k(len(points), merges, opts)
-    labels = _cut(len(points), merges, k)[coarse]
-    if opts.n_speakers is None:
-        labels = _drop_tiny(x, labels, max(1, opts.min_speakers))
-        k = int(labels.max()) + 1
-    for _ in range(opts.refine_iterations):
-        centres = normalize(np.stack([x[labels == c].sum(axis=0) for c in range(k)]))
-        new = np.argmax(x @ centres.T, axis=1)
-        if np.array_equal(new, labels) or len(np.unique(new)) < k:
-            break
-        labels = new
-    return renumber(labels)
 
+    def labels_for(k: int) -> np.ndarray:
+        labels = _cut(len(points), merges, k)[coarse]
+        for _ in range(opts.refine_iterations):
+            centres = normalize(np.stack([x[labels == c].sum(axis=0) for c in range(k)]))
+            new = np.argmax(x @ centres.T, axis=1)
+            if np.array_equal(new, labels) or len(np.unique(new)) < k:
+                break
+            labels = new
+        return renumber(labels)
 
-def _drop_tiny(x: np.ndarray, labels: np.ndarray, keep_at_least: int) -> np.ndarray:
-    """Fold clusters of under 2 % of the windows (at least 2) into their nearest neighbour."""
-    labels = renumber(labels)
-    smallest = max(2, int(0.02 * len(labels)))
-    while True:
-        counts = np.bincount(labels)
-        k = len(counts)
-        tiny = [c for c in np.argsort(counts) if counts[c] < smallest]
-        if not tiny or k <= keep_at_least:
-            return labels
-        c = int(tiny[0])
-        centres = normalize(np.stack([x[labels == j].sum(axis=0) for j in range(k)]))
-        sims = centres[c] @ centres.T
-        sims[c] = -np.inf
-        labels = renumber(np.where(labels == c, int(np.argmax(sims)), labels))
+    if opts.n_speakers is not None:
+        return labels_for(max(1, min(len(points), opts.n_speakers)))
+    low = max(1, opts.min_speakers)
+    high = min(len(points), max(low, opts.max_speakers))
+    if high <= 1 or (low <= 1 and threshold_k(len(points), merges, opts.threshold) <= 1):
+        return np.zeros(n, dtype=np.int64)
+    scored = []
+    for k in range(max(2, low), high + 1):
+        labels = labels_for(k)
+        scored.append((silhouette(x, labels), -k, labels))
+    return max(scored, key=lambda t: t[:2])[2]
 
 
 def renumber(labels: np.ndarray) -> np.ndarray:

@@ -137,3 +137,26 @@ def test_cancel_writes_nothing(project: Project, embedder, two_voices: tuple[Pat
         diarize_recording(project, DiarizeRequest(rec.id), state, embedder=embedder)
     assert SegmentService(project).list(rec.id) == []
     assert SpeakerService(project).list() == []
+
+
+def test_a_voice_a_person_labelled_keeps_their_speaker(
+    project: Project, embedder, two_voices: tuple[Path, Turns]
+) -> None:
+    """Label A's turns by hand: A's cluster becomes that speaker (no "Speaker N"),
+    B's turns get a new speaker, and A's profile learns from the labelled segments."""
+    path, turns = two_voices
+    rec = RecordingService(project).import_file(path)
+    svc = SegmentService(project)
+    aigul = SpeakerService(project).create("Айгүл")
+    ms = [(round(a * 1000), round(b * 1000)) for a, b, _ in turns]
+    svc.add_many(rec.id, [NewSegment(a, b, text=f"t{i}") for i, (a, b) in enumerate(ms)])
+    segs = svc.list(rec.id)
+    svc.set_speaker([segs[0].id, segs[2].id], aigul.id)
+    result = diarize_recording(
+        project, DiarizeRequest(rec.id, n_speakers=2), JobState(), embedder=embedder
+    )
+    assert sorted(s.name for s in result.speakers) == ["Speaker 1", "Айгүл"]
+    after = svc.list(rec.id)
+    new = next(s.speaker_id for s in result.speakers if s.name == "Speaker 1")
+    assert [s.speaker_id for s in after] == [aigul.id, new, aigul.id, new]
+    assert aigul.id in {p.speaker_id for p in ProfileService(project).profiles(embedder.model.id)}
