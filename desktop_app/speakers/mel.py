@@ -64,12 +64,22 @@ def _window(n_fft: int = N_FFT) -> np.ndarray:
 def mel_frames(audio: np.ndarray) -> np.ndarray:
     """(frames, 40) float32 power-mel frames of 16 kHz mono ``audio``; frames = 1 + len // 160."""
     audio = np.asarray(audio, dtype=np.float32).reshape(-1)
-    pad = N_FFT // 2
-    padded = np.pad(audio, (pad, pad), mode="constant")
-    n_frames = 1 + (padded.shape[0] - N_FFT) // HOP
-    if n_frames <= 0:
+    return mel_range(audio, 0, 1 + audio.shape[0] // HOP)
+
+
+def mel_range(audio: np.ndarray, first: int, stop: int) -> np.ndarray:
+    """Frames ``first..stop-1`` of :func:`mel_frames` (the same values), computing only those:
+    frame ``j`` is centred on sample ``160 j``, zeros beyond the ends of ``audio``."""
+    n_frames = max(0, stop - first)
+    if n_frames == 0:
         return np.zeros((0, N_MELS), dtype=np.float32)
+    lo = first * HOP - N_FFT // 2
+    hi = (stop - 1) * HOP + N_FFT // 2
+    piece = np.zeros(hi - lo, dtype=np.float32)
+    a, b = max(0, lo), min(audio.shape[0], hi)
+    if b > a:
+        piece[a - lo : b - lo] = audio[a:b]
     idx = np.arange(N_FFT)[None, :] + HOP * np.arange(n_frames)[:, None]
-    spec = np.fft.rfft(padded[idx] * _window(), n=N_FFT, axis=1)
+    spec = np.fft.rfft(piece[idx] * _window(), n=N_FFT, axis=1)
     power = (spec.real**2 + spec.imag**2).astype(np.float32)
     return power @ mel_filters().T

@@ -63,3 +63,12 @@ def test_damaged_file_is_reported(ge2e_model: SpeakerModel, tmp_path) -> None:
         f.write(b"\0\0\0\0")
     with pytest.raises(ModelError, match="damaged"):
         verify_speaker_model(read_speaker_model(copy))
+
+
+def test_a_range_of_frames_equals_the_whole_spectrogram() -> None:
+    from desktop_app.speakers.mel import mel_range
+
+    x = np.random.default_rng(1).standard_normal(8000).astype(np.float32)
+    whole = mel_frames(x)
+    for first, stop in ((0, 5), (10, 30), (40, 51), (49, 51)):
+        assert np.allclose(mel_range(x, first, stop), whole[first:stop], rtol=1e-5, atol=1e-6)
