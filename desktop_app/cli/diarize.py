@@ -171,3 +171,39 @@ def import_profiles(project_path: ProjectArg, file: Path) -> None:
     with open_project(project_path) as project:
         n = ProfileService(project).import_json(file)
         typer.echo(f"{n} profile(s) imported")
+
+
+@speakers_app.command("apply-rttm")
+@user_errors
+def apply_rttm(
+    project_path: ProjectArg,
+    file: Path,
+    recording: Annotated[int, typer.Option("--recording", "-r", help="The recording it labels.")],
+) -> None:
+    """Label a recording's segments with the speaker turns of an RTTM file (one undo step).
+
+    Unlike 'jazba import FILE.rttm' (new empty segments per turn), this labels
+    the segments already there, like 'jazba diarize', and keeps speakers a
+    person set.
+    """
+    from desktop_app.core.interop.rttm import read_rttm
+    from desktop_app.core.services.diarize_apply import SpeakerTurn, apply_turns
+    from desktop_app.core.services.speakers import SpeakerService
+
+    doc = read_rttm(file)
+    with open_project(project_path) as project:
+        RecordingService(project).get(recording)
+        speakers = SpeakerService(project)
+        ids: dict[str, int] = {}
+        turns = []
+        for item in doc.tiers[0].items:
+            if item.speaker is None:
+                continue
+            if item.speaker not in ids:
+                ids[item.speaker] = speakers.get_or_create(item.speaker).id
+            turns.append(SpeakerTurn(item.start_ms, item.end_ms, ids[item.speaker]))
+        a = apply_turns(project, recording, turns, model_id=f"rttm:{file.name}")
+        typer.echo(
+            f"{len(ids)} speaker(s), {len(turns)} turn(s): {a.created} segment(s) created, "
+            f"{a.labelled} labelled, {a.split} split, {a.kept} kept as a person set them"
+        )

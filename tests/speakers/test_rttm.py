@@ -67,3 +67,27 @@ def test_bad_lines_are_reported(project: Project, tmp_path: Path) -> None:
     bad.write_text("SPKR-INFO x 1 <NA> <NA> <NA> unknown s <NA> <NA>\n", "utf-8")
     with pytest.raises(InteropError, match="no RTTM SPEAKER lines"):
         import_file(project, bad)
+
+
+def test_rttm_labels_existing_segments(project: Project, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from desktop_app.cli.main import app
+
+    rec = add_fake_recording(project, "x")
+    SegmentService(project).add_many(rec, [NewSegment(0, 2000, "a"), NewSegment(2000, 4000, "b")])
+    ops = SegmentService(project).last_undoable()
+    path = project.path
+    project.close()
+    rttm = tmp_path / "x.rttm"
+    rttm.write_text(
+        "SPEAKER x 1 0.00 1.90 <NA> <NA> Айгүл <NA> <NA>\n"
+        "SPEAKER x 1 2.05 1.95 <NA> <NA> Болат <NA> <NA>\n",
+        "utf-8",
+    )
+    res = CliRunner().invoke(app, ["speakers", "apply-rttm", str(path), str(rttm), "-r", str(rec)])
+    assert res.exit_code == 0, res.output
+    assert "2 labelled" in res.output
+    with Project.open(path) as p:
+        assert _turns(p, rec) == [(0, 2000, "Айгүл"), (2000, 4000, "Болат")]
+        assert SegmentService(p).last_undoable() != ops
