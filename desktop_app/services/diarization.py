@@ -13,6 +13,7 @@ suggestion (or, with ``use_matches``, is labelled as that speaker at once).
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -204,6 +205,29 @@ def _learn_from_people(
     return updates, claimed
 
 
+AUTO_NAME = re.compile(r"^Speaker \d+$")
+
+
+def _own_speakers(project: Project, recording_id: int) -> set[int]:
+    """Speakers a diarization made for this recording and nobody renamed: named
+    "Speaker N", with segments in this recording only (a re-run reuses them)."""
+    with project.unit() as s:
+        rows = s.execute(
+            select(Segment.speaker_id, Segment.recording_id, Speaker.name)
+            .join(Speaker, Speaker.id == Segment.speaker_id)
+            .where(Segment.deleted.is_(False), Speaker.merged_into_id.is_(None))
+            .distinct()
+        ).all()
+    where: dict[int, set[int]] = {}
+    names: dict[int, str] = {}
+    for spk, rec, name in rows:
+        where.setdefault(spk, set()).add(rec)
+        names[spk] = name
+    return {
+        spk for spk, recs in where.items() if recs == {recording_id} and AUTO_NAME.match(names[spk])
+    }
+
+
 def _next_speaker_names(project: Project, n: int) -> list[str]:
     with project.unit() as s:
         taken = set(s.scalars(select(Speaker.name)))
@@ -253,7 +277,10 @@ def diarize_recording(
         seconds[t.label] += t.end_s - t.start_s
     ids: list[int] = []
     out: list[FoundSpeaker] = []
+    own = _own_speakers(project, recording.id)
     for k, (match, count) in enumerate(zip(matches, found.counts, strict=True)):
+        if k not in claimed and match is not None and match.speaker_id in own:
+            claimed[k] = match.speaker_id  # found here by an earlier run (already in its profile)
         if k in claimed:  # mostly segments a person gave this speaker
             ids.append(claimed[k])
             out.append(FoundSpeaker(claimed[k], known.get(claimed[k], "?"), seconds[k]))

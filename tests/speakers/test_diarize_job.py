@@ -160,3 +160,20 @@ def test_a_voice_a_person_labelled_keeps_their_speaker(
     new = next(s.speaker_id for s in result.speakers if s.name == "Speaker 1")
     assert [s.speaker_id for s in after] == [aigul.id, new, aigul.id, new]
     assert aigul.id in {p.speaker_id for p in ProfileService(project).profiles(embedder.model.id)}
+
+
+def test_a_second_run_reuses_the_speakers_it_found(
+    project: Project, embedder, two_voices: tuple[Path, Turns]
+) -> None:
+    path, _ = two_voices
+    rec = RecordingService(project).import_file(path)
+    first = diarize_recording(
+        project, DiarizeRequest(rec.id, n_speakers=2), JobState(), embedder=embedder
+    )
+    again = diarize_recording(
+        project, DiarizeRequest(rec.id, max_speakers=3), JobState(), embedder=embedder
+    )
+    assert {s.speaker_id for s in again.speakers} == {s.speaker_id for s in first.speakers}
+    assert [s.name for s in SpeakerService(project).list()] == ["Speaker 1", "Speaker 2"]
+    assert ProfileService(project).suggestions() == []
+    assert again.applied.operation_id is None  # nothing changed
