@@ -74,9 +74,10 @@ class FakeEngine:
         return segments(), SimpleNamespace(language="kk")
 
 
-def fake_registry(folder: Path, name: str = "fake model") -> type:
-    """A ``ModelRegistry`` replacement whose active model is one fake version."""
-    manifest = SimpleNamespace(id="fake-1", name=name, source="test", parent_id=None)
+def fake_registry(folder: Path, name: str = "fake model", source: str = "test") -> type:
+    """A ``ModelRegistry`` replacement whose active model is one fake version
+    (``source="pypi-default"``: as if it were the untuned default model)."""
+    manifest = SimpleNamespace(id="fake-1", name=name, source=source, parent_id=None)
 
     class Registry:
         def __init__(self, *_args: object) -> None:
@@ -94,7 +95,9 @@ def fake_registry(folder: Path, name: str = "fake model") -> type:
     return Registry
 
 
-def fake_model(engine: FakeEngine, folder: Path) -> tuple[type, object]:
+def fake_model(
+    engine: FakeEngine, folder: Path, name: str = "fake model", source: str = "test"
+) -> tuple[type, object]:
     """``(ModelRegistry replacement class, engine cache)`` serving ``engine``."""
 
     class Engines:
@@ -104,4 +107,4 @@ def fake_model(engine: FakeEngine, folder: Path) -> tuple[type, object]:
         def loaded(self, *_args: object) -> bool:
             return True
 
-    return fake_registry(folder), Engines()
+    return fake_registry(folder, name, source), Engines()

@@ -15,11 +15,17 @@ import typer
 
 from desktop_app.cli.common import CliProgress, open_project, user_errors
 from desktop_app.core.errors import InteropError
+from desktop_app.core.interop.dataset_stats import (
+    NO_LICENSE,
+    project_license,
+    set_project_license,
+)
 from desktop_app.core.interop.exporter import ExportOptions, export_project
 from desktop_app.core.interop.formats import EXPORT_FORMATS, is_annotation_file
 from desktop_app.core.interop.importer import ImportOptions, import_file
 from desktop_app.core.interop.select import ExportFilter
 from desktop_app.core.interop.splits import SplitSpec
+from desktop_app.core.interop.webdataset_export import parse_size
 from desktop_app.core.project import Project
 
 RecordingOpt = Annotated[
@@ -125,9 +131,29 @@ def export(
         ),
     ] = "none",
     approved: Annotated[bool, typer.Option("--approved", help="Only approved segments.")] = False,
-    status: Annotated[list[str] | None, typer.Option(help="Only these statuses.")] = None,
+    include_edited: Annotated[
+        bool,
+        typer.Option(
+            "--include-edited",
+            help="Datasets: add edited segments (corrected, not yet approved). "
+            "By default a dataset holds only approved segments of transcription tiers.",
+        ),
+    ] = False,
+    include_drafts: Annotated[
+        bool,
+        typer.Option(
+            "--include-drafts",
+            help="Datasets: add every status, model drafts (auto) included.",
+        ),
+    ] = False,
+    status: Annotated[
+        list[str] | None, typer.Option(help="Only these statuses (overrides the defaults).")
+    ] = None,
     speaker: Annotated[list[str] | None, typer.Option(help="Only these speakers.")] = None,
-    tier: Annotated[list[str] | None, typer.Option(help="Only these tiers.")] = None,
+    tier: Annotated[
+        list[str] | None,
+        typer.Option(help="Only these tiers (datasets: any kind, not only transcriptions)."),
+    ] = None,
     language: Annotated[list[str] | None, typer.Option(help="Only these languages.")] = None,
     recording: Annotated[list[int] | None, typer.Option(help="Only these recording ids.")] = None,
     split: Annotated[
@@ -135,6 +161,10 @@ def export(
         typer.Option(help="Speaker-disjoint train,dev,test shares, e.g. 0.8,0.1,0.1."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the split.")] = 0,
+    shard_size: Annotated[
+        str,
+        typer.Option(help="WebDataset: close a tar shard past this size (e.g. 500MB, 2GB)."),
+    ] = "500MB",
     normalize: Annotated[
         bool, typer.Option("--normalize", help="Datasets: train on normalised text.")
     ] = False,
@@ -151,7 +181,11 @@ def export(
     ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
-    """Export annotations (ELAN, Praat, subtitles) or a training dataset (CSV, JSONL, HF, Kaldi)."""
+    """Export annotations (ELAN, Praat, subtitles) or a training dataset (JSONL, Hugging Face,
+    Kaldi, Lhotse, WebDataset; CSV/TSV with audio or splits).
+
+    A dataset holds by default only what a person checked: approved segments on
+    transcription tiers. What it leaves out is printed and written in stats.json."""
     if approved and status and set(status) != {"approved"}:
         raise InteropError("--approved and --status disagree; use one of them.")
     flt = ExportFilter(
@@ -160,6 +194,8 @@ def export(
         speakers=_set(speaker),
         tiers=_set(tier),
         languages=_set(language),
+        include_edited=include_edited,
+        include_drafts=include_drafts,
     )
     options = ExportOptions(
         format=fmt.lower(),
@@ -168,6 +204,7 @@ def export(
         splits=_split_spec(split, seed),
         normalize=normalize,
         overwrite=overwrite,
+        shard_bytes=parse_size(shard_size),
     )
     with open_project(project_path) as project:
         provider = None
@@ -182,3 +219,25 @@ def export(
     typer.echo(result.summary())
     for warning in result.warnings:
         typer.echo(f"  warning: {warning}", err=True)
+
+
+@user_errors
+def license_cmd(
+    project_path: Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")],
+    license_id: Annotated[
+        str | None,
+        typer.Argument(
+            help="A license id for the project's exported datasets, e.g. cc-by-4.0 "
+            "(as the Hugging Face Hub names them); '' to unset. Omit to show it."
+        ),
+    ] = None,
+) -> None:
+    """Show or set the license that dataset exports write into their card."""
+    with open_project(project_path) as project:
+        if license_id is not None:
+            set_project_license(project, license_id)
+        current = project_license(project)
+    if current == NO_LICENSE:
+        typer.echo(f"License: {NO_LICENSE} (not set; dataset cards say so)")
+    else:
+        typer.echo(f"License: {current}")

@@ -118,6 +118,7 @@ def project_info(
 project_app.command("check")(project_care.check)
 project_app.command("repair")(project_care.repair)
 project_app.command("backup")(project_care.backup)
+project_app.command("license")(interop.license_cmd)
 
 
 @app.command("import")

@@ -61,6 +61,8 @@ class Settings:
     snap_to_silence: bool = True  # dragged/drawn boundaries move to nearby silence
     # Keyboard: action id -> key sequence text ("" = no shortcut); only changed ones
     shortcuts: dict[str, str] = field(default_factory=dict)
+    # Hints: once dismissed with "Don't show again", never shown again
+    kk_model_hint_dismissed: bool = False  # "Whisper base drafts Kazakh poorly…"
     # Session
     recent_projects: list[str] = field(default_factory=list)
     window_geometry: str = ""  # opaque, written by the GUI (base64)

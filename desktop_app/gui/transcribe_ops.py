@@ -5,7 +5,8 @@ be kept and what replaced. While the pass runs, a banner over the transcript
 follows it (how far the new draft has got, Cancel); edits stay possible and
 are kept (see :mod:`~desktop_app.core.services.model_pass`). When it stops,
 the banner says what the recording now holds. The whole pass is one step on
-the undo stack.
+the undo stack. Under the banner, a hint may suggest a Kazakh model once
+(:mod:`~desktop_app.gui.model_hint`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from desktop_app.core.services.model_pass import PassUpdate, RetranscribePlan, retranscribe_plan
 from desktop_app.gui.dialogs import common as dialogs
+from desktop_app.gui.model_hint import KazakhModelHint
 from desktop_app.gui.review.segment_table_model import fmt_ms
 from desktop_app.gui.session import ProjectSession
 from desktop_app.gui.workers import Job
@@ -82,6 +84,7 @@ class TranscribeOps:
         self._refresh.setInterval(300)
         self._refresh.timeout.connect(self._flush_segments)
         window.review.recording_changed.connect(self._recording_shown)
+        self.hint = KazakhModelHint(window)
 
     def transcribe_current(self) -> Job | None:
         session, rec = self.w.session, self.w.review.recording
@@ -139,6 +142,7 @@ class TranscribeOps:
         job.changed.connect(lambda: self._show_banner(rec.id))
         self._show_banner(rec.id)
         self.w.docks["jobs"].show()
+        self.hint.maybe_show()  # the job runs meanwhile
         return job
 
     # -- the banner over the transcript -------------------------------------------------

@@ -70,8 +70,8 @@ def choose_target_lang(vocab: dict[str, Any], target_lang: str | None) -> str | 
     lang = target_lang or DEFAULT_TARGET_LANG
     if lang not in vocab:
         raise ModelError(
-            f"The model has no vocabulary for '{lang}' ({len(vocab)} languages; "
-            "choose one with --target-lang)."
+            f"The model has no vocabulary for '{lang}'; it has {len(vocab)} others "
+            f"({', '.join(sorted(vocab)[:8])}{'…' if len(vocab) > 8 else ''})."
         )
     return lang
 

@@ -3,6 +3,7 @@ progress and cancel, safe file names, no half-written output."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -18,9 +19,16 @@ from desktop_app.core.jobs import JobState
 from desktop_app.core.services.recordings import RecordingMeta, RecordingService
 from tests.interop.conftest import HOSTILE, Annotated
 
+DRAFTS = ExportFilter(include_drafts=True)
+
 
 def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 @pytest.mark.parametrize(
@@ -36,8 +44,9 @@ def _jsonl(path: Path) -> list[dict]:
     ],
 )
 def test_filters(annotated: Annotated, tmp_path: Path, flt: ExportFilter, expected: set) -> None:
-    export_project(annotated.project, tmp_path, ExportOptions("jsonl", filter=flt))
-    assert {r["text"] for r in _jsonl(tmp_path / "manifest.jsonl")} == expected
+    """A CSV table without audio is an annotation table: every tier and status."""
+    export_project(annotated.project, tmp_path, ExportOptions("csv", filter=flt))
+    assert {r["text"] for r in _csv(tmp_path / "segments.csv")} == expected
 
 
 def test_unknown_filter_values_are_errors(annotated: Annotated, tmp_path: Path) -> None:
@@ -53,14 +62,14 @@ def test_unknown_filter_values_are_errors(annotated: Annotated, tmp_path: Path) 
 
 
 def test_splits_are_speaker_disjoint_and_repeatable(annotated: Annotated, tmp_path: Path) -> None:
-    opts = ExportOptions("jsonl", splits=SplitSpec(0.5, 0.25, 0.25, seed=3))
+    opts = ExportOptions("jsonl", DRAFTS, splits=SplitSpec(0.5, 0.25, 0.25, seed=3))
     result = export_project(annotated.project, tmp_path / "a", opts)
     voices = {}
     for split in ("train", "dev", "test"):
         rows = _jsonl(tmp_path / "a" / f"{split}.jsonl")
         assert all(r["split"] == split for r in rows)
         voices[split] = {r["speaker"] or f"rec{r['recording_id']}" for r in rows}
-    assert sum(result.split_counts.values()) == 8
+    assert sum(result.split_counts.values()) == 7  # not the translation tier
     assert all(voices[split] for split in voices), voices
     assert voices["train"].isdisjoint(voices["dev"] | voices["test"])
     assert voices["dev"].isdisjoint(voices["test"])
@@ -86,7 +95,7 @@ def test_normalised_text_and_units(annotated: Annotated, tmp_path: Path) -> None
         return units[segment_id] if segment_id % 2 else None
 
     export_project(
-        annotated.project, tmp_path, ExportOptions("jsonl", normalize=True), units=provider
+        annotated.project, tmp_path, ExportOptions("jsonl", DRAFTS, normalize=True), units=provider
     )
     rows = _jsonl(tmp_path / "manifest.jsonl")
     first = next(r for r in rows if r["text_raw"] == "Сәлем, досым!")
@@ -144,7 +153,8 @@ def test_existing_files_need_overwrite(annotated: Annotated, tmp_path: Path) -> 
 def test_progress_and_cancel_leave_nothing(annotated: Annotated, tmp_path: Path) -> None:
     seen: list[float] = []
     state = JobState(on_progress=lambda f, _s: seen.append(f), min_interval=0)
-    export_project(annotated.project, tmp_path / "ok", ExportOptions("kaldi", audio="clips"), state)
+    opts = ExportOptions("kaldi", DRAFTS, audio="clips")
+    export_project(annotated.project, tmp_path / "ok", opts, state)
     assert seen[-1] == 1.0 and seen == sorted(seen) and len(seen) > 3
 
     out = tmp_path / "cancelled"
@@ -159,7 +169,7 @@ def test_progress_and_cancel_leave_nothing(annotated: Annotated, tmp_path: Path)
 
     state = JobState(on_progress=cancel_midway, min_interval=0)
     with pytest.raises(Cancelled):
-        export_project(annotated.project, out, ExportOptions("jsonl", audio="clips"), state)
+        export_project(annotated.project, out, ExportOptions("jsonl", DRAFTS, audio="clips"), state)
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     assert not any(p.name.startswith(STAGE_PREFIX) for p in out.iterdir())
 
@@ -180,9 +190,10 @@ def test_option_mistakes_are_clear(annotated: Annotated, tmp_path: Path) -> None
 
 
 def test_training_sets_hold_only_transcriptions(annotated: Annotated, tmp_path: Path) -> None:
-    """A Kaldi or Hugging Face set is training data: a translation tier's text
-    would be a wrong transcript of the same audio (CSV/JSONL keep every tier)."""
-    export_project(annotated.project, tmp_path / "k", ExportOptions("kaldi", audio="recordings"))
+    """A dataset is training data: a translation tier's text would be a wrong
+    transcript of the same audio (a CSV table without audio keeps every tier)."""
+    opts = ExportOptions("kaldi", DRAFTS, audio="recordings")
+    export_project(annotated.project, tmp_path / "k", opts)
     text = (tmp_path / "k" / "text").read_text(encoding="utf-8")
     assert "Сәлем, досым!" in text and "Hello, my friend!" not in text
     named = ExportOptions(
@@ -190,5 +201,7 @@ def test_training_sets_hold_only_transcriptions(annotated: Annotated, tmp_path: 
     )
     export_project(annotated.project, tmp_path / "t", named)
     assert (tmp_path / "t" / "text").read_text(encoding="utf-8").count("\n") == 1
-    export_project(annotated.project, tmp_path / "j", ExportOptions("jsonl"))
-    assert "Hello, my friend!" in (tmp_path / "j" / "manifest.jsonl").read_text(encoding="utf-8")
+    export_project(annotated.project, tmp_path / "j", ExportOptions("jsonl", DRAFTS))
+    assert "Hello" not in (tmp_path / "j" / "manifest.jsonl").read_text(encoding="utf-8")
+    export_project(annotated.project, tmp_path / "c", ExportOptions("csv"))
+    assert "Hello, my friend!" in (tmp_path / "c" / "segments.csv").read_text(encoding="utf-8")

@@ -25,7 +25,12 @@ def test_export_dialog_runs_a_job(qtbot, annotated: Annotated, tmp_path: Path) -
     dlg = ExportDialog(session, runner)
     qtbot.addWidget(dlg)
     dlg.format_box.setCurrentIndex(dlg.format_box.findData("jsonl"))
-    dlg.statuses["auto"].setChecked(False)
+    # a dataset: only what a person checked, and the dialog says what that leaves out
+    assert [s for s, box in dlg.statuses.items() if box.isChecked()] == ["approved"]
+    assert "1 model draft" in dlg.counts.text() and "5 edited" in dlg.counts.text()
+    assert "1 segment(s) included" in dlg.counts.text()
+    dlg.statuses["edited"].setChecked(True)
+    assert "6 segment(s) included" in dlg.counts.text()
     dlg.split.setChecked(True)
     dlg.dest.setText(str(tmp_path / "out"))
     opts = dlg.options()
@@ -36,11 +41,13 @@ def test_export_dialog_runs_a_job(qtbot, annotated: Annotated, tmp_path: Path) -
     job = dlg.job
     qtbot.waitUntil(lambda: job.status.finished, timeout=20_000)
     assert job.status is JobStatus.DONE, job.error
-    assert dlg.result is not None and dlg.result.segments == 7
-    assert "Exported 7 segment(s)" in dlg.status.text()
+    assert dlg.result is not None and dlg.result.segments == 6  # not the translation tier
+    assert "Exported 6 segment(s)" in dlg.status.text()
     assert (tmp_path / "out" / "train.jsonl").exists()
 
     dlg.format_box.setCurrentIndex(dlg.format_box.findData("eaf"))  # per-recording format
+    assert all(box.isChecked() for box in dlg.statuses.values())
+    assert "8 segment(s) included; nothing left out" in dlg.counts.text()
     assert not dlg.split.isEnabled()
     assert not dlg.audio.model().item(dlg.audio.findData("clips")).isEnabled()
     runner.shutdown()

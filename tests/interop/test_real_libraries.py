@@ -12,6 +12,7 @@ import pytest
 import soundfile as sf
 
 from desktop_app.core.interop.exporter import ExportOptions, export_project
+from desktop_app.core.interop.select import ExportFilter
 from desktop_app.core.interop.splits import SplitSpec
 from tests.conftest import SHARED_DIR
 from tests.interop.conftest import HOSTILE, Annotated
@@ -102,7 +103,13 @@ def test_hugging_face_dataset_loads(annotated: Annotated, tmp_path: Path) -> Non
     result = export_project(
         annotated.project,
         out,
-        ExportOptions("hf", audio="clips", splits=SplitSpec(0.6, 0.2, 0.2), normalize=True),
+        ExportOptions(
+            "hf",
+            ExportFilter(include_drafts=True),
+            audio="clips",
+            splits=SplitSpec(0.6, 0.2, 0.2),
+            normalize=True,
+        ),
     )
     ds = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache"))
     # 8 segments, less the one on the translation tier: a training set holds transcriptions
@@ -122,7 +129,8 @@ def test_hugging_face_dataset_loads(annotated: Annotated, tmp_path: Path) -> Non
 
 
 def test_kaldi_dir_is_sorted_and_consistent(annotated: Annotated, tmp_path: Path) -> None:
-    export_project(annotated.project, tmp_path, ExportOptions("kaldi", audio="recordings"))
+    opts = ExportOptions("kaldi", ExportFilter(include_drafts=True), audio="recordings")
+    export_project(annotated.project, tmp_path, opts)
     files = {
         n: (tmp_path / n).read_text(encoding="utf-8").splitlines()
         for n in ("wav.scp", "segments", "text", "utt2spk", "spk2utt")
@@ -147,9 +155,10 @@ def test_kaldi_dir_is_sorted_and_consistent(annotated: Annotated, tmp_path: Path
 
 
 def test_jsonl_clips_match_their_durations(annotated: Annotated, tmp_path: Path) -> None:
-    export_project(annotated.project, tmp_path, ExportOptions("jsonl", audio="clips"))
+    opts = ExportOptions("jsonl", ExportFilter(include_drafts=True), audio="clips")
+    export_project(annotated.project, tmp_path, opts)
     rows = [json.loads(x) for x in (tmp_path / "manifest.jsonl").read_text("utf-8").splitlines()]
-    assert len(rows) == 8
+    assert len(rows) == 7  # every status, transcription tiers only
     for row in rows:
         assert "offset" not in row
         info = sf.info(tmp_path / row["audio_filepath"])

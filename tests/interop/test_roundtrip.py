@@ -13,6 +13,7 @@ import pytest
 
 from desktop_app.core.interop.exporter import ExportOptions, export_project
 from desktop_app.core.interop.importer import import_file
+from desktop_app.core.interop.model import TIER_KINDS
 from desktop_app.core.interop.select import ExportFilter
 from desktop_app.core.project import Project
 from desktop_app.core.store.schema import Operation, Revision
@@ -27,7 +28,11 @@ CASES = {
     "srt": (("text", "speaker", "tier"), ExportFilter(tiers=frozenset({"transcription"}))),
     "csv": (("text", "speaker", "tier", "kind", "language", "status"), ExportFilter()),
     "tsv": (("text", "speaker", "tier", "kind", "language", "status"), ExportFilter()),
-    "jsonl": (("text", "speaker", "tier", "kind", "language", "status"), ExportFilter()),
+    # a dataset format: every status and tier only when asked
+    "jsonl": (
+        ("text", "speaker", "tier", "kind", "language", "status"),
+        ExportFilter(include_drafts=True, kinds=frozenset(TIER_KINDS)),
+    ),
 }
 
 

@@ -155,6 +155,7 @@ def test_dataset_export_carries_unit_sequences(trained, tmp_path: Path) -> None:
     import json
 
     from desktop_app.core.interop.exporter import ExportOptions, export_project
+    from desktop_app.core.interop.select import ExportFilter
     from desktop_app.services.unit_scoring import unit_provider
 
     project, registry, _units, _lm = trained
@@ -164,7 +165,8 @@ def test_dataset_export_carries_unit_sequences(trained, tmp_path: Path) -> None:
         segs.add_many(rec.id, [NewSegment(0, 1500, "a")])
     provider = unit_provider(project, registry)
     assert provider is not None
-    export_project(project, tmp_path / "out", ExportOptions(format="jsonl"), units=provider)
+    opts = ExportOptions(format="jsonl", filter=ExportFilter(include_drafts=True))
+    export_project(project, tmp_path / "out", opts, units=provider)
     (manifest,) = (tmp_path / "out").glob("*.jsonl")
     rows = [json.loads(line) for line in manifest.read_text("utf-8").splitlines()]
     assert rows and all(row["units"] for row in rows)

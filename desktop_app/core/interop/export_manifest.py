@@ -22,6 +22,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from desktop_app.core.audio._storage import storage_message
 from desktop_app.core.errors import InteropError, StorageError
@@ -65,14 +66,20 @@ def read_manifest(folder: Path) -> dict[str, Entry]:
         return {}
 
 
-def write_manifest(folder: Path, entries: dict[str, Entry]) -> None:
+def write_manifest(
+    folder: Path, entries: dict[str, Entry], last_export: dict[str, Any] | None = None
+) -> None:
+    """``last_export``: what the latest export selected (what it included, what it
+    left out and why)."""
     path = folder / MANIFEST_NAME
     tmp = path.with_name(path.name + ".tmp")
-    body = {
+    body: dict[str, Any] = {
         "version": VERSION,
         "about": "Files Jazba wrote here; 'overwrite' replaces only these.",
         "files": {rel: asdict(e) for rel, e in sorted(entries.items())},
     }
+    if last_export:
+        body["last_export"] = last_export
     tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, path)
 
@@ -97,7 +104,13 @@ def _in_the_way(folder: Path, rel: str) -> list[str]:
     return found
 
 
-def commit(stage: Path, folder: Path, fmt: str, overwrite: bool) -> dict[Path, Path]:
+def commit(
+    stage: Path,
+    folder: Path,
+    fmt: str,
+    overwrite: bool,
+    last_export: dict[str, Any] | None = None,
+) -> dict[Path, Path]:
     """Move the staged export into ``folder`` (see the module doc); returns staged
     path → final path for every file and folder moved."""
     staged = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
@@ -121,7 +134,9 @@ def commit(stage: Path, folder: Path, fmt: str, overwrite: bool) -> dict[Path, P
     new = {rel: Entry.of(stage / rel, fmt) for rel in staged}  # os.replace keeps size, mtime
     moved: dict[Path, Path] = {}
     try:
-        write_manifest(folder, kept | new)  # first: whatever happens next, Jazba's files are listed
+        write_manifest(
+            folder, kept | new, last_export
+        )  # first: whatever happens next, Jazba's files are listed
         for rel in remove:
             (folder / rel).unlink(missing_ok=True)
         _prune(folder, remove)

@@ -21,22 +21,15 @@ from pathlib import Path
 
 from desktop_app.core.audio._storage import storage_errors
 from desktop_app.core.errors import InteropError
-from desktop_app.core.interop import (
-    dataset,
-    eaf,
-    export_manifest,
-    hf,
-    kaldi,
-    rttm,
-    subtitles,
-    tables,
-    textgrid,
-)
+from desktop_app.core.interop import eaf, export_manifest, rttm, subtitles, textgrid
+from desktop_app.core.interop.dataset import AUDIO_MODES
+from desktop_app.core.interop.dataset_export import write_dataset
 from desktop_app.core.interop.formats import EXPORT_FORMATS, ExportFormat
 from desktop_app.core.interop.model import ExportRecording
 from desktop_app.core.interop.naming import SafeNames, inside
 from desktop_app.core.interop.select import ExportFilter, UnitProvider, gather
-from desktop_app.core.interop.splits import SPLITS, SplitSpec
+from desktop_app.core.interop.selection import Selection, describe
+from desktop_app.core.interop.splits import SplitSpec
 from desktop_app.core.jobs import JobState, Progress
 from desktop_app.core.project import Project
 
@@ -56,6 +49,23 @@ class ExportOptions:
     splits: SplitSpec | None = None
     normalize: bool = False
     overwrite: bool = False
+    shard_bytes: int | None = None  # WebDataset: close a shard past this size
+
+    def is_dataset(self) -> bool:
+        """A training set (checked transcriptions by default): the dataset formats,
+        and CSV/TSV tables when they carry audio or splits."""
+        fmt = EXPORT_FORMATS.get(self.format)
+        if fmt is None or fmt.per_recording:
+            return False
+        return fmt.dataset or self.audio != "none" or self.splits is not None
+
+    def effective_filter(self) -> ExportFilter:
+        """The filter the export applies: the user's, plus the dataset defaults."""
+        return self.filter.for_dataset() if self.is_dataset() else self.filter
+
+    def selection(self, project: Project) -> Selection:
+        """What this export would include and leave out (cheap: one grouped query)."""
+        return describe(project, self.filter, self.effective_filter())
 
     def check(self) -> ExportFormat:
         fmt = EXPORT_FORMATS.get(self.format)
@@ -63,10 +73,14 @@ class ExportOptions:
             raise InteropError(
                 f"Unknown export format '{self.format}' (use one of {', '.join(EXPORT_FORMATS)})."
             )
-        if self.audio not in dataset.AUDIO_MODES:
+        if self.audio not in AUDIO_MODES:
             raise InteropError(
-                f"Unknown audio choice '{self.audio}' "
-                f"(use one of {', '.join(dataset.AUDIO_MODES)})."
+                f"Unknown audio choice '{self.audio}' (use one of {', '.join(AUDIO_MODES)})."
+            )
+        if fmt.embeds_audio and self.audio == "recordings":
+            raise InteropError(
+                f"{fmt.label} hold one clip per segment inside the shards: "
+                "choose audio 'clips' (or leave it out), not 'recordings'."
             )
         if fmt.per_recording and self.audio == "clips":
             raise InteropError(
@@ -75,7 +89,8 @@ class ExportOptions:
             )
         if fmt.per_recording and self.splits is not None:
             raise InteropError(
-                "Train/dev/test splits apply to dataset formats (CSV, JSONL, Kaldi, Hugging Face)."
+                "Train/dev/test splits apply to dataset formats "
+                "(CSV, JSONL, Kaldi, Hugging Face, Lhotse, WebDataset)."
             )
         if self.splits is not None:
             self.splits.ratios()
@@ -92,6 +107,7 @@ class ExportResult:
     segments: int
     warnings: tuple[str, ...] = ()
     split_counts: dict[str, int] = field(default_factory=dict)
+    selection: Selection | None = None
 
     def summary(self) -> str:
         text = (
@@ -100,6 +116,8 @@ class ExportResult:
         )
         if self.split_counts:
             text += " (" + ", ".join(f"{k} {v}" for k, v in self.split_counts.items()) + ")"
+        if self.selection is not None and self.selection.left_out:
+            text += "\n" + self.selection.summary()
         return text
 
 
@@ -122,10 +140,12 @@ def export_project(
     ):
         raise InteropError("Choose a destination outside the project folder.")
     state.set_progress(0.0, "Reading segments")
-    flt = options.filter.for_training() if fmt.transcripts_only else options.filter
-    recordings = [r for r in gather(project, flt, units) if r.items]
+    selection = options.selection(project)
+    recordings = [r for r in gather(project, options.effective_filter(), units) if r.items]
     if not recordings:
-        raise InteropError("Nothing to export: no segment matches the filters.")
+        raise InteropError(
+            f"Nothing to export: no segment matches the filters ({selection.summary()})"
+        )
     created = not folder.exists()
     with storage_errors(folder, "the export"):
         folder.mkdir(parents=True, exist_ok=True)
@@ -138,9 +158,12 @@ def export_project(
         if fmt.per_recording:
             files = _annotations(recordings, fmt, options, stage, folder, state)
         else:
-            files, warnings, splits = _dataset(recordings, fmt, options, stage, folder, state)
+            files, warnings, splits = write_dataset(
+                project, recordings, options, selection, stage, folder, state
+            )
         state.check()
-        final = export_manifest.commit(stage, folder, fmt.id, options.overwrite)
+        about = {"format": fmt.id, "selection": selection.to_json()}
+        final = export_manifest.commit(stage, folder, fmt.id, options.overwrite, about)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         if created:
@@ -156,6 +179,7 @@ def export_project(
         segments=sum(len(r.items) for r in recordings),
         warnings=tuple(warnings),
         split_counts=splits,
+        selection=selection,
     )
 
 
@@ -193,49 +217,3 @@ def _annotations(
                 subtitles.write_vtt(rec, path)
         files.append(path)
     return files
-
-
-def _dataset(
-    recordings: list[ExportRecording],
-    fmt: ExportFormat,
-    options: ExportOptions,
-    stage: Path,
-    final_root: Path,
-    state: Progress,
-) -> tuple[list[Path], list[str], dict[str, int]]:
-    rows, warnings = dataset.build_rows(recordings, options.splits)
-    names = SafeNames(stage)
-    audio_share = 0.8 if options.audio != "none" else 0.0
-    dataset.write_audio(rows, options.audio, stage, names, state.sub(0.05, 0.05 + audio_share))
-    state.set_progress(0.05 + audio_share, f"Writing the {fmt.label}")
-    groups: dict[str, list[dataset.Row]] = {}
-    for row in rows:
-        groups.setdefault(row.split, []).append(row)
-    order = [s for s in (*SPLITS, "all") if s in groups]
-    counts = {s: len(groups[s]) for s in order} if options.splits else {}
-    files: list[Path] = []
-    with storage_errors(stage, f"the {fmt.label}"):
-        if fmt.id == "hf":
-            title = f"Jazba export ({len(rows)} segments)"
-            sub = state.sub(0.05 + audio_share, 1.0)
-            files += hf.write_hf(
-                rows, stage, options.normalize, options.audio == "clips", title, sub
-            )
-            return files, warnings, counts
-        for split in order:
-            base = "segments" if split == "all" else split
-            group = groups[split]
-            if fmt.id in ("csv", "tsv"):
-                path = stage / f"{base}.{fmt.id}"
-                tables.write_table(group, path, "," if fmt.id == "csv" else "\t", options.normalize)
-                files.append(path)
-            elif fmt.id == "jsonl":
-                path = stage / f"{'manifest' if split == 'all' else split}.jsonl"
-                tables.write_jsonl(group, path, options.normalize)
-                files.append(path)
-            else:
-                sub = stage if split == "all" else stage / split
-                files += kaldi.write_kaldi(
-                    group, sub, final_root, options.normalize, options.audio == "clips"
-                )
-    return files, warnings, counts

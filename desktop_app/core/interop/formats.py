@@ -12,9 +12,10 @@ class ExportFormat:
     suffix: str  # of the main file(s)
     per_recording: bool  # one annotation file per recording (else a dataset)
     help: str
-    transcripts_only: bool = (
-        False  # a training set: only transcription tiers unless tiers are named
-    )
+    dataset: bool = False
+    """A training set: by default only checked segments of transcription tiers
+    (CSV/TSV tables are one when they carry audio or splits)."""
+    embeds_audio: bool = False  # the audio goes inside the dataset's own files
 
 
 EXPORT_FORMATS: dict[str, ExportFormat] = {
@@ -65,6 +66,7 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
             ".jsonl",
             False,
             "audio_filepath, duration, offset, text, speaker, language…",
+            dataset=True,
         ),
         ExportFormat(
             "hf",
@@ -72,15 +74,32 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
             ".parquet",
             False,
             "Loads with datasets.load_dataset(folder); needs the 'hf' extra.",
-            transcripts_only=True,
+            dataset=True,
         ),
         ExportFormat(
             "kaldi",
             "Kaldi data directory",
             "",
             False,
-            "wav.scp, segments, text, utt2spk, spk2utt (sorted).",
-            transcripts_only=True,
+            "wav.scp, segments, reco2dur, text, utt2spk, spk2utt (sorted).",
+            dataset=True,
+        ),
+        ExportFormat(
+            "lhotse",
+            "Lhotse manifests",
+            ".jsonl.gz",
+            False,
+            "Recordings, supervisions and cuts (.jsonl.gz) for Lhotse, icefall and NeMo.",
+            dataset=True,
+        ),
+        ExportFormat(
+            "webdataset",
+            "WebDataset shards",
+            ".tar",
+            False,
+            "Tar shards of {key}.flac + {key}.json with a shard index, for streaming.",
+            dataset=True,
+            embeds_audio=True,
         ),
     )
 }

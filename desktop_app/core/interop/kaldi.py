@@ -5,13 +5,16 @@ Every file is sorted in C-locale (byte) order as Kaldi's
 speaker id so that sorting by utterance also sorts by speaker. Speaker ids are
 ASCII (``s0001``…; ``u0007`` is the unknown voice of recording 7); their
 names are listed in the non-standard ``spk2name``. With clips, each utterance
-is its own recording and there is no ``segments`` file.
+is its own recording and there is no ``segments`` file; otherwise ``segments``
+cuts the recordings and ``reco2dur`` gives each recording's length.
 """
 
 from __future__ import annotations
 
 import shlex
 from pathlib import Path
+
+import soundfile as sf
 
 from desktop_app.core.interop.dataset import Row, speaker_names
 
@@ -31,6 +34,7 @@ def write_kaldi(
     spk2utt: dict[str, list[str]] = {}
     wavs: dict[str, str] = {}
     segments: list[str] = []
+    durations: dict[str, str] = {}
     for row in rows:
         text = row.text_normalized if normalize else row.text_raw
         files["text"].append(f"{row.utt_id} {text}".rstrip())
@@ -43,6 +47,9 @@ def write_kaldi(
             if row.audio_file is None:  # the project's FLAC: decode on the fly
                 location = f"sox {shlex.quote(location)} -t wav -r 16000 -b 16 -c 1 - |"
             wavs[row.recording_key] = location
+            if row.recording_key not in durations:
+                local = row.audio_file or Path(row.audio)
+                durations[row.recording_key] = f"{sf.info(str(local)).duration:.3f}"
             segments.append(
                 f"{row.utt_id} {row.recording_key} {row.item.start_ms / 1000:.3f} "
                 f"{row.item.end_ms / 1000:.3f}"
@@ -52,6 +59,7 @@ def write_kaldi(
     files["spk2name"] = [f"{spk} {name}" for spk, name in speaker_names(rows).items()]
     if segments:
         files["segments"] = segments
+        files["reco2dur"] = [f"{key} {dur}" for key, dur in durations.items()]
     out = []
     for name, lines in files.items():
         _write(folder / name, lines)

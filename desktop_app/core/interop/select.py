@@ -31,6 +31,8 @@ class ExportFilter:
     languages: frozenset[str] | None = None
     kinds: frozenset[str] | None = None  # tier kinds (training sets: only transcriptions)
     skip_empty: bool = True
+    include_edited: bool = False  # datasets: add edited (not yet approved) segments
+    include_drafts: bool = False  # datasets: add model drafts too (every status)
 
     @classmethod
     def approved_only(cls) -> ExportFilter:
@@ -42,6 +44,20 @@ class ExportFilter:
         if self.tiers or self.kinds:
             return self
         return replace(self, kinds=frozenset({"transcription"}))
+
+    def reviewed_statuses(self) -> frozenset[str]:
+        """The statuses a dataset holds when none are named: what a person checked."""
+        if self.include_drafts:
+            return frozenset(SEGMENT_STATUSES)
+        return frozenset({"approved", *(("edited",) if self.include_edited else ())})
+
+    def for_dataset(self) -> ExportFilter:
+        """The safe default of a dataset: transcription tiers (unless tiers are named)
+        and segments a person has checked (unless statuses are named or drafts asked)."""
+        flt = self.for_training()
+        if flt.statuses:
+            return flt
+        return replace(flt, statuses=self.reviewed_statuses())
 
     def check(self) -> None:
         unknown = set(self.statuses or ()) - set(SEGMENT_STATUSES)

@@ -1,5 +1,5 @@
 """The settings dialog: appearance, review, transcription (with the installed
-model versions and their upgrade) and shortcuts."""
+model versions and their upgrade), getting models from the catalog, and shortcuts."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
 from desktop_app.core.services.confidence import WORD_PERCENTILE
 from desktop_app.core.settings import DEVICES, PRECISIONS, Settings
 from desktop_app.gui import shortcuts, theme
+from desktop_app.gui.training.catalog_page import TITLE as GET_MODELS
+from desktop_app.gui.training.catalog_page import CatalogPage
 from desktop_app.gui.training.model_versions import ModelVersionsWidget, VersionInfo, list_versions
 from desktop_app.gui.workers import JobRunner
 
@@ -45,6 +47,9 @@ PRECISION_LABELS = {
     "fp32": "Full precision (fp32)",
     "int8": "Fast (int8)",
 }
+
+#: The Get models tab's table needs this width to show its columns unclipped.
+GET_MODELS_WIDTH = 1060
 
 PRESET_HELP = {
     "fast": "greedy search — quickest",
@@ -143,9 +148,10 @@ class SettingsDialog(QDialog):
         self._registry = registry
         runner = runner or getattr(parent, "runner", None)
         self.runner = runner if isinstance(runner, JobRunner) else JobRunner(parent=self)
-        tabs = QTabWidget()
+        self.tabs = tabs = QTabWidget()
         tabs.addTab(self._general_tab(settings), "General")
         tabs.addTab(self._model_tab(settings), "Transcription")
+        tabs.addTab(self._catalog_tab(), GET_MODELS)
         tabs.addTab(self._shortcuts_tab(settings), "Shortcuts")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -248,6 +254,10 @@ class SettingsDialog(QDialog):
         box_layout = QVBoxLayout(box)
         self.versions = ModelVersionsWidget(self.runner, self._registry, box)
         box_layout.addWidget(self.versions)
+        more = QPushButton(f"{GET_MODELS}…")
+        more.setToolTip("Kazakh and other speech models from the catalog, or from a bundle file")
+        more.clicked.connect(lambda: self.show_get_models())
+        self.versions.add_button(more)
         outer.addWidget(box, 1)
         self.versions.job_started.connect(self._show_jobs)
         self.versions.versions_changed.connect(lambda _id: self._fill_models())
@@ -255,6 +265,26 @@ class SettingsDialog(QDialog):
         self.precision.currentIndexChanged.connect(self._update_precision_hint)
         self._update_precision_hint()
         return w
+
+    def _catalog_tab(self) -> QWidget:
+        registry = self.versions.registry  # the same one (the default, or the test's)
+        self.catalog = CatalogPage(self.runner, registry, parent=self)
+        self.catalog.job_started.connect(self._show_jobs)
+        self.catalog.installed.connect(self._model_installed)
+        return self.catalog
+
+    def show_get_models(self, entry_id: str | None = None) -> None:
+        """Open the Get models tab, with ``entry_id`` selected when given."""
+        self.tabs.setCurrentWidget(self.catalog)
+        self.resize(max(self.width(), GET_MODELS_WIDTH), self.height())
+        if entry_id:
+            self.catalog.select(entry_id)
+        self.catalog.view.setFocus()
+
+    def _model_installed(self, model_id: str) -> None:
+        """A version came from the catalog or a bundle: list it and choose it."""
+        self.versions.refresh()
+        self._fill_models(model_id)
 
     def _fill_models(self, want: str | None = None) -> None:
         """(Re)fill the model choice, keeping ``want`` (default: the current choice)."""

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core.errors import JazbaError
 from desktop_app.core.interop.exporter import ExportOptions, ExportResult, export_project
 from desktop_app.core.interop.formats import EXPORT_FORMATS
 from desktop_app.core.interop.select import ExportFilter
@@ -112,7 +113,7 @@ class ExportDialog(JobDialog):
         self.tiers = _checklist([t.name for t in session.tier_list()])
         self.languages = QLineEdit()
         self.languages.setPlaceholderText("all (or e.g. kk, ru)")
-        filters = QGroupBox("Which segments (nothing ticked = all)")
+        filters = QGroupBox("Which segments (nothing ticked = all, or for datasets the default)")
         ff = QFormLayout(filters)
         ff.addRow("Status", status_row)
         ff.addRow("Speakers", self.speakers)
@@ -143,6 +144,10 @@ class ExportDialog(JobDialog):
         of.addRow("", self.units)
         of.addRow("", self.overwrite)
 
+        self.counts = QLabel("")
+        self.counts.setWordWrap(True)
+        self.counts.setObjectName("exportCounts")
+
         form = QFormLayout()
         form.addRow("Format", self.format_box)
         form.addRow("", self.format_help)
@@ -151,22 +156,57 @@ class ExportDialog(JobDialog):
         layout.addLayout(form)
         layout.addWidget(filters)
         layout.addWidget(options)
+        layout.addWidget(self.counts)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self.format_box.currentIndexChanged.connect(self._format_changed)
+        for box in self.statuses.values():
+            box.toggled.connect(self._update_counts)
+        for lst in (self.speakers, self.tiers):
+            lst.itemChanged.connect(self._update_counts)
+        self.languages.textChanged.connect(self._update_counts)
+        self.audio.currentIndexChanged.connect(self._update_counts)
+        self.split.toggled.connect(self._update_counts)
         self._format_changed()
         self.resize(560, 0)
 
     def _format_changed(self) -> None:
         fmt = EXPORT_FORMATS[self.format_box.currentData()]
         self.format_help.setText(fmt.help)
+        for status, box in self.statuses.items():  # datasets: what a person checked
+            box.blockSignals(True)
+            box.setChecked(not fmt.dataset or status == "approved")
+            box.blockSignals(False)
         for w in (self.split, *self.shares, self.normalize, self.units):
             w.setEnabled(not fmt.per_recording)
         clips = self.audio.findData("clips")
         self.audio.model().item(clips).setEnabled(not fmt.per_recording)
         if fmt.per_recording and self.audio.currentData() == "clips":
             self.audio.setCurrentIndex(0)
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        """What the export would include and leave out, before anything is written."""
+        options = self.options()
+        try:
+            selection = options.selection(self.session.project)
+        except JazbaError as exc:
+            self.counts.setText(f"⚠ {exc}")
+            return
+        text = selection.summary(hints=False)
+        hints = []
+        if "drafts" in selection.left_out:
+            hints.append("tick 'auto' to add model drafts")
+        if "edited" in selection.left_out:
+            hints.append("tick 'edited' to add corrected but unapproved segments")
+        if any(k.endswith("-tier") for k in selection.left_out):
+            hints.append("tick a tier to add it")
+        if hints:
+            text += " (" + "; ".join(hints) + ")"
+        if options.is_dataset():
+            text = "Dataset: only checked transcriptions unless you widen it. " + text
+        self.counts.setText(text)
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export into folder", self.dest.text())
@@ -180,15 +220,21 @@ class ExportDialog(JobDialog):
         split = None
         if self.split.isChecked() and not fmt.per_recording:
             split = SplitSpec(*(s.value() for s in self.shares))
+        audio = self.audio.currentData()
+        dataset = fmt.dataset or (not fmt.per_recording and (audio != "none" or split is not None))
+        if not dataset and statuses == set(SEGMENT_STATUSES):
+            statuses = (
+                frozenset()
+            )  # all: no restriction (a dataset names them: its default differs)
         return ExportOptions(
             format=fmt.id,
             filter=ExportFilter(
-                statuses=statuses if statuses != set(SEGMENT_STATUSES) else None,
+                statuses=statuses or None,
                 speakers=_checked(self.speakers),
                 tiers=_checked(self.tiers),
                 languages=langs or None,
             ),
-            audio=self.audio.currentData(),
+            audio=audio,
             splits=split,
             normalize=self.normalize.isChecked() and not fmt.per_recording,
             overwrite=self.overwrite.isChecked(),

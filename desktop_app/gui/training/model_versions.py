@@ -6,6 +6,8 @@ graphs (no fast CPU transcription). :class:`ModelVersionsWidget` lists every
 version with what it is missing and runs :meth:`ModelRegistry.upgrade` as a
 job (progress and cancel in the Jobs panel and here); the notes the upgrade
 returns (e.g. why the word aligner could not be added) are shown afterwards.
+*Save as bundle…* writes the selected version to one ``.jazba-model`` file
+(:mod:`~desktop_app.gui.training.bundle_ops`), for a computer with no network.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from desktop_app.asr.manifest import ALIGN_FILE, DECODER_INT8_FILE, ENCODER_INT8
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.jobs import JobState
 from desktop_app.gui.dialogs import common as dialogs
+from desktop_app.gui.training import bundle_ops
 from desktop_app.gui.workers import Job, JobRunner
 
 if TYPE_CHECKING:
@@ -251,9 +254,17 @@ class ModelVersionsWidget(QWidget):
         )
         self.install_button.clicked.connect(self.install_default)
         self.install_job: Job | None = None
-        buttons = QHBoxLayout()
+        self.bundle_button = QPushButton("Save as &bundle…")
+        self.bundle_button.setToolTip(
+            "Write the selected version to one .jazba-model file, to install it on a computer "
+            "with no network (there: Install from file… under Project ▸ Settings… ▸ Get models)"
+        )
+        self.bundle_button.clicked.connect(self.save_bundle)
+        self.bundle_job: Job | None = None
+        self.buttons = buttons = QHBoxLayout()
         buttons.addWidget(self.hint, 1)
         buttons.addWidget(self.install_button)
+        buttons.addWidget(self.bundle_button)
         buttons.addWidget(self.upgrade_button)
         buttons.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
@@ -262,6 +273,10 @@ class ModelVersionsWidget(QWidget):
         layout.addLayout(buttons)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._sync_buttons())
         self.refresh()
+
+    def add_button(self, button: QPushButton) -> None:
+        """Another action beside Upgrade (e.g. the dialog's "Get models…")."""
+        self.buttons.addWidget(button)
 
     # -- state -------------------------------------------------------------------
     def refresh(self) -> None:
@@ -303,6 +318,8 @@ class ModelVersionsWidget(QWidget):
         installing = self.install_job is not None and not self.install_job.status.finished
         self.install_button.setVisible(not self.model.versions)
         self.install_button.setEnabled(not installing)
+        packing = self.bundle_job is not None and not self.bundle_job.status.finished
+        self.bundle_button.setEnabled(v is not None and not packing)
         if v is None:
             self.hint.setText(
                 "Installing the default model…"
@@ -345,6 +362,37 @@ class ModelVersionsWidget(QWidget):
         self._sync_buttons()
         self.job_started.emit(job)
         return job
+
+    def save_bundle(self) -> Job | None:
+        """Write the selected version to a bundle file the person chooses, as a job."""
+        v = self.selected()
+        if v is None or (self.bundle_job is not None and not self.bundle_job.status.finished):
+            return None
+        job = bundle_ops.save_as_bundle(self, self.runner, self.registry, v.id, v.name)
+        if job is None:
+            return None
+        self.bundle_job = job
+        job.finished.connect(lambda path: self._bundle_saved(v, path))
+        job.failed.connect(
+            lambda message: self._report_error(f"Saving '{v.name}' as a bundle failed: {message}")
+        )
+        job.ended.connect(self._sync_buttons)
+        self._sync_buttons()
+        self.job_started.emit(job)
+        return job
+
+    def _bundle_saved(self, v: VersionInfo, path: object) -> None:
+        if self.window().isVisible():
+            dialogs.show_info(
+                self,
+                f"'{v.name}' is saved as {path}. On the other computer, install it with "
+                "Install from file… under Project ▸ Settings… ▸ Get models.",
+                "Model bundle",
+            )
+
+    def _report_error(self, message: str) -> None:
+        if self.window().isVisible():
+            dialogs.show_error(self, message, "Model bundle")
 
     def _installed(self, model_id: str) -> None:
         self.refresh()
