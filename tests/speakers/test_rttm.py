@@ -91,3 +91,13 @@ def test_rttm_labels_existing_segments(project: Project, tmp_path: Path) -> None
     with Project.open(path) as p:
         assert _turns(p, rec) == [(0, 2000, "Айгүл"), (2000, 4000, "Болат")]
         assert SegmentService(p).last_undoable() != ops
+
+
+def test_turns_without_text_are_exported(project: Project, tmp_path: Path) -> None:
+    """Diarization on a recording without transcripts makes empty segments: RTTM keeps them."""
+    rec = add_fake_recording(project, "bare")
+    spk = SpeakerService(project).create("Speaker 1").id
+    SegmentService(project).add_many(rec, [NewSegment(0, 1000, "", spk)])
+    export_project(project, tmp_path / "out", ExportOptions("rttm"))
+    [file] = list((tmp_path / "out").glob("*.rttm"))
+    assert file.read_text("utf-8").split()[7] == "Speaker_1"

@@ -16,7 +16,7 @@ import logging
 import os
 import shutil
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from desktop_app.core.audio._storage import storage_errors
@@ -61,6 +61,8 @@ class ExportOptions:
 
     def effective_filter(self) -> ExportFilter:
         """The filter the export applies: the user's, plus the dataset defaults."""
+        if self.format == "rttm":  # speaker turns, with or without text (diarization's)
+            return replace(self.filter, skip_empty=False)
         return self.filter.for_dataset() if self.is_dataset() else self.filter
 
     def selection(self, project: Project) -> Selection:
