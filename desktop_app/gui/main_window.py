@@ -49,6 +49,7 @@ from desktop_app.gui.review.segment_table_model import SegmentTableModel, fmt_ms
 from desktop_app.gui.review.transcript_pane import TranscriptPane
 from desktop_app.gui.review.waveform_view import WaveformView
 from desktop_app.gui.session import ProjectSession
+from desktop_app.gui.speakers.diarize_hook import install as install_diarization
 from desktop_app.gui.tier_ops import TierOps
 from desktop_app.gui.training.training_view import install as install_training
 from desktop_app.gui.undo import EditController
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         install_interop(self)  # Project menu: Import annotations…, Export…
         install_unit_lm(self)  # quality strip, unit-LM scoring, review queue
+        install_diarization(self)  # Identify speakers…, speaker suggestions
         install_training(self)  # Project menu: Train a better model…
         save_copy_dialog.install(self)  # Project menu: Save a copy…
         self._build_toolbar()

@@ -9,6 +9,7 @@
     python -m desktop_app.modelbuild add-variants ONNX_DIR OUT [--int8] [--align HF|--align-default]
     python -m desktop_app.modelbuild download-hub REPO_ID OUT_DIR [--revision REV] [--pattern P]...
     python -m desktop_app.modelbuild check-parity CT2_DIR HF_DIR AUDIO [--language en]
+    python -m desktop_app.modelbuild install-speaker-model OUT_DIR
 
 stdout carries only JSON lines (see :mod:`desktop_app.modelbuild.protocol`);
 library output and tracebacks go to stderr. Exit status 0 on success, 1 on
@@ -180,6 +181,13 @@ def _check_parity(args: argparse.Namespace, progress: ProgressFn) -> dict[str, A
     return {**asdict(result), "equal": result.equal}
 
 
+def _install_speaker_model(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
+    """The GE2E speaker encoder from the resemblyzer wheel, as ONNX, checked for parity."""
+    from desktop_app.modelbuild.ge2e_export import build_ge2e
+
+    return build_ge2e(args.out, progress)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m desktop_app.modelbuild", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -252,6 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", default="en")
     p.add_argument("--max-new-tokens", type=int, default=200)
     p.set_defaults(func=_check_parity)
+
+    p = sub.add_parser("install-speaker-model", help="GE2E speaker encoder (resemblyzer) -> ONNX")
+    p.add_argument("out", type=Path)
+    p.set_defaults(func=_install_speaker_model)
     return parser
 
 

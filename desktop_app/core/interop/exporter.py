@@ -16,12 +16,12 @@ import logging
 import os
 import shutil
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from desktop_app.core.audio._storage import storage_errors
 from desktop_app.core.errors import InteropError
-from desktop_app.core.interop import eaf, export_manifest, subtitles, textgrid
+from desktop_app.core.interop import eaf, export_manifest, rttm, subtitles, textgrid
 from desktop_app.core.interop.dataset import AUDIO_MODES
 from desktop_app.core.interop.dataset_export import write_dataset
 from desktop_app.core.interop.formats import EXPORT_FORMATS, ExportFormat
@@ -61,6 +61,8 @@ class ExportOptions:
 
     def effective_filter(self) -> ExportFilter:
         """The filter the export applies: the user's, plus the dataset defaults."""
+        if self.format == "rttm":  # speaker turns, with or without text (diarization's)
+            return replace(self.filter, skip_empty=False)
         return self.filter.for_dataset() if self.is_dataset() else self.filter
 
     def selection(self, project: Project) -> Selection:
@@ -211,6 +213,8 @@ def _annotations(
                 textgrid.write_textgrid(rec, path)
             elif fmt.id == "srt":
                 subtitles.write_srt(rec, path)
+            elif fmt.id == "rttm":
+                rttm.write_rttm(rec, path)
             else:
                 subtitles.write_vtt(rec, path)
         files.append(path)

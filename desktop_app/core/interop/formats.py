@@ -49,6 +49,13 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
             True,
             "One cue per segment with <v speaker> and <lang> spans.",
         ),
+        ExportFormat(
+            "rttm",
+            "RTTM speaker turns (.rttm)",
+            ".rttm",
+            True,
+            "Who spoke when (diarization scoring tools); segments without a speaker are left out.",
+        ),
         ExportFormat("csv", "CSV table", ".csv", False, "One row per segment, every field."),
         ExportFormat(
             "tsv", "TSV table", ".tsv", False, "One row per segment, every field, tab-separated."
@@ -106,10 +113,13 @@ IMPORT_SUFFIXES: dict[str, str] = {
     ".csv": "csv",
     ".tsv": "tsv",
     ".jsonl": "jsonl",
+    ".rttm": "rttm",
 }
 """Annotation files by lower-case suffix (``.TextGrid`` is ``.textgrid``)."""
 
-IMPORT_FILTER = "Annotations (*.eaf *.TextGrid *.textgrid *.srt *.vtt *.txt *.csv *.tsv *.jsonl)"
+IMPORT_FILTER = (
+    "Annotations (*.eaf *.TextGrid *.textgrid *.srt *.vtt *.txt *.csv *.tsv *.jsonl *.rttm)"
+)
 
 
 def is_annotation_file(name: str) -> bool:

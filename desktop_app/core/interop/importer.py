@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from desktop_app.core.errors import Fix, InteropError
-from desktop_app.core.interop import eaf_read, plaintext, subtitles, tables, textgrid
+from desktop_app.core.interop import eaf_read, plaintext, rttm, subtitles, tables, textgrid
 from desktop_app.core.interop.checks import ImportOptions, Planned, plan
 from desktop_app.core.interop.formats import IMPORT_SUFFIXES
 from desktop_app.core.interop.kinds import guess_kind
@@ -97,6 +97,8 @@ def read_annotations(
         return textgrid.read_textgrid(p)
     if fmt in ("srt", "vtt"):
         return subtitles.read_subtitles(p, speaker_prefixes=options.speaker_prefixes)
+    if fmt == "rttm":
+        return rttm.read_rttm(p)
     if fmt == "txt":
         if duration_ms is None:
             raise InteropError(f"'{p.name}' has no times: choose the recording it transcribes.")
@@ -295,7 +297,7 @@ def import_file(
         doc = read_annotations(p, options=options)
         if recording_id is not None:
             rids = [recording_id]
-        elif fmt in ("csv", "tsv", "jsonl") and len(doc.media) > 1:
+        elif fmt in ("csv", "tsv", "jsonl", "rttm") and len(doc.media) > 1:
             rids = [find_recording(project, p, [m]) for m in doc.media]
         else:
             rids = [find_recording(project, p, doc.media)]

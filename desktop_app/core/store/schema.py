@@ -91,6 +91,42 @@ class Speaker(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class SpeakerProfile(Base):
+    """A speaker's voice: the mean of its speech embeddings under one embedding model."""
+
+    __tablename__ = "speaker_profiles"
+
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("speakers.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[str] = mapped_column(String(100))  # the embedder, e.g. "ge2e"
+    centroid: Mapped[list[Any]] = mapped_column(JSON)  # unit vector (list of floats)
+    count: Mapped[int] = mapped_column(Integer, default=0)  # embeddings folded in
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+SUGGESTION_STATUSES = ("open", "accepted", "rejected")
+
+
+class SpeakerSuggestion(Base):
+    """ "This speaker found in a recording sounds like that known speaker" (to accept/reject)."""
+
+    __tablename__ = "speaker_suggestions"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('open', 'accepted', 'rejected')", name="ck_speaker_suggestion_status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"))
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"))
+    suggested_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class RecordingSpeaker(Base):
     """Who speaks in a recording (the session's speakers, chosen when recording)."""
 

@@ -1,0 +1,209 @@
+"""``jazba diarize`` and ``jazba speakers ...``: who spoke when, and known voices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_errors
+from desktop_app.core.services.recordings import RecordingService
+from desktop_app.core.services.speaker_profiles import MATCH_THRESHOLD, ProfileService
+from desktop_app.services.diarization import DiarizeRequest, DiarizeResult, diarize_recording
+from desktop_app.speakers.embedder import SpeakerEmbedder
+from desktop_app.speakers.models import (
+    GE2E_ID,
+    ensure_speaker_model,
+    find_speaker_model,
+    install_speaker_model,
+    verify_speaker_model,
+)
+
+speakers_app = typer.Typer(help="Speaker models, voice profiles and suggestions.")
+speakers_app.info.no_args_is_help = True
+
+ProjectArg = Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
+
+
+def _summary(title: str, result: DiarizeResult) -> None:
+    typer.echo(f"#{result.recording_id} {title}: {len(result.speakers)} speaker(s)")
+    for sp in result.speakers:
+        line = f"  {sp.name}: {fmt_time(round(sp.seconds * 1000))} of speech"
+        if sp.match is not None and sp.suggestion_id is not None:
+            line += (
+                f"; sounds like {sp.match.name} ({sp.match.score:.2f}) — "
+                f"suggestion #{sp.suggestion_id}"
+            )
+        elif sp.match is not None:
+            line += f" (recognised, {sp.match.score:.2f})"
+        typer.echo(line)
+    a = result.applied
+    typer.echo(
+        f"  {len(result.turns)} turn(s); {a.created} segment(s) created, {a.labelled} labelled, "
+        f"{a.split} split, {a.kept} kept as a person set them; "
+        f"{result.wall_seconds:.1f} s (RTF {result.rtf:.3f})"
+    )
+
+
+@user_errors
+def diarize(
+    project_path: ProjectArg,
+    recording: Annotated[
+        list[int] | None, typer.Option("--recording", "-r", help="Recording id (repeatable).")
+    ] = None,
+    speakers: Annotated[
+        int | None, typer.Option("--speakers", "-n", help="The number of speakers, if known.")
+    ] = None,
+    min_speakers: Annotated[int, typer.Option(help="At least this many speakers.")] = 1,
+    max_speakers: Annotated[int, typer.Option(help="At most this many speakers.")] = 8,
+    use_matches: Annotated[
+        bool,
+        typer.Option(
+            "--use-matches", help="Label voices that match a known speaker with that speaker."
+        ),
+    ] = False,
+    match_threshold: Annotated[
+        float, typer.Option(help="Similarity above which a voice is suggested as a known one.")
+    ] = MATCH_THRESHOLD,
+    threads: Annotated[int | None, typer.Option(help="CPU threads (default: all cores).")] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Find who spoke when and label the segments (one undo step per recording).
+
+    Segments whose speaker a person set are never changed. Without segments, a
+    recording gets one segment per speaker turn.
+    """
+    if speakers is not None and (min_speakers != 1 or max_speakers != 8):
+        raise typer.BadParameter("Give --speakers, or --min-speakers/--max-speakers, not both.")
+    with open_project(project_path) as project:
+        recs = RecordingService(project).list()
+        chosen = [r for r in recs if not recording or r.id in recording]
+        missing = set(recording or ()) - {r.id for r in chosen}
+        if missing:
+            raise typer.BadParameter(
+                f"No recording with id {', '.join(map(str, sorted(missing)))}."
+            )
+        model = ensure_speaker_model(CliProgress("Speaker model", quiet).state())
+        embedder = SpeakerEmbedder(model, threads=threads)
+        for r in chosen:
+            request = DiarizeRequest(
+                r.id,
+                n_speakers=speakers,
+                min_speakers=min_speakers,
+                max_speakers=max_speakers,
+                use_matches=use_matches,
+                match_threshold=match_threshold,
+                threads=threads,
+            )
+            state = CliProgress(f"#{r.id}", quiet).state()
+            result = diarize_recording(project, request, state, embedder=embedder)
+            _summary(r.title, result)
+        sugs = ProfileService(project).suggestions()
+        if sugs:
+            typer.echo(
+                f"{len(sugs)} open suggestion(s): 'jazba speakers suggestions PROJECT', then "
+                "'jazba speakers accept PROJECT ID' or 'reject'."
+            )
+
+
+@speakers_app.command("install-model")
+@user_errors
+def install_model(
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if installed.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Build the offline speaker encoder (GE2E, from the resemblyzer package)."""
+    found = find_speaker_model(GE2E_ID)
+    if found is not None and not force:
+        verify_speaker_model(found)
+        typer.echo(f"Already installed: {found.name} in {found.folder}")
+        return
+    model = install_speaker_model(CliProgress("Speaker model", quiet).state())
+    cos = model.parity.get("min_cosine")
+    typer.echo(f"Installed {model.name} in {model.folder} (parity cosine {cos})")
+
+
+@speakers_app.command("suggestions")
+@user_errors
+def suggestions(
+    project_path: ProjectArg,
+    recording: Annotated[int | None, typer.Option("--recording", "-r")] = None,
+) -> None:
+    """List open "sounds like" suggestions."""
+    with open_project(project_path, read_only=True) as project:
+        for s in ProfileService(project).suggestions(recording):
+            typer.echo(f"#{s.id} recording {s.recording_id}: {s.text()}")
+
+
+@speakers_app.command("accept")
+@user_errors
+def accept(project_path: ProjectArg, suggestion: int) -> None:
+    """Accept a suggestion: the found speaker is merged into the known one (undoable)."""
+    with open_project(project_path) as project:
+        result = ProfileService(project).accept(suggestion)
+        typer.echo(f"Merged: {len(result.segment_ids)} segment(s) relabelled.")
+
+
+@speakers_app.command("reject")
+@user_errors
+def reject(project_path: ProjectArg, suggestion: int) -> None:
+    """Reject a suggestion: the found speaker stays a speaker of its own."""
+    with open_project(project_path) as project:
+        ProfileService(project).reject(suggestion)
+        typer.echo("Rejected.")
+
+
+@speakers_app.command("export-profiles")
+@user_errors
+def export_profiles(project_path: ProjectArg, out: Path) -> None:
+    """Write the project's voice profiles to a JSON file (for another project)."""
+    with open_project(project_path, read_only=True) as project:
+        n = ProfileService(project).export_json(out)
+        typer.echo(f"{n} profile(s) written to {out}")
+
+
+@speakers_app.command("import-profiles")
+@user_errors
+def import_profiles(project_path: ProjectArg, file: Path) -> None:
+    """Add voice profiles from a JSON file to the speakers of the same name."""
+    with open_project(project_path) as project:
+        n = ProfileService(project).import_json(file)
+        typer.echo(f"{n} profile(s) imported")
+
+
+@speakers_app.command("apply-rttm")
+@user_errors
+def apply_rttm(
+    project_path: ProjectArg,
+    file: Path,
+    recording: Annotated[int, typer.Option("--recording", "-r", help="The recording it labels.")],
+) -> None:
+    """Label a recording's segments with the speaker turns of an RTTM file (one undo step).
+
+    Unlike 'jazba import FILE.rttm' (new empty segments per turn), this labels
+    the segments already there, like 'jazba diarize', and keeps speakers a
+    person set.
+    """
+    from desktop_app.core.interop.rttm import read_rttm
+    from desktop_app.core.services.diarize_apply import SpeakerTurn, apply_turns
+    from desktop_app.core.services.speakers import SpeakerService
+
+    doc = read_rttm(file)
+    with open_project(project_path) as project:
+        RecordingService(project).get(recording)
+        speakers = SpeakerService(project)
+        ids: dict[str, int] = {}
+        turns = []
+        for item in doc.tiers[0].items:
+            if item.speaker is None:
+                continue
+            if item.speaker not in ids:
+                ids[item.speaker] = speakers.get_or_create(item.speaker).id
+            turns.append(SpeakerTurn(item.start_ms, item.end_ms, ids[item.speaker]))
+        a = apply_turns(project, recording, turns, model_id=f"rttm:{file.name}")
+        typer.echo(
+            f"{len(ids)} speaker(s), {len(turns)} turn(s): {a.created} segment(s) created, "
+            f"{a.labelled} labelled, {a.split} split, {a.kept} kept as a person set them"
+        )

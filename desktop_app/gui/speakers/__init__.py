@@ -1,0 +1,1 @@
+"""Who spoke when, in the window: the diarization action and speaker suggestions."""

@@ -1,0 +1,1 @@
+"""Speaker embedders and clustering: who speaks when (runtime; numpy and ONNX Runtime only)."""
