@@ -79,6 +79,7 @@ class SpeakersPanel(QWidget):
         self.view = QListView()
         self.view.setModel(self.model)
         self.view.doubleClicked.connect(lambda _i: self.assign_current())
+        self.view.setMinimumHeight(4 * self.view.fontMetrics().height() + 16)  # about 3 rows
         buttons = QHBoxLayout()
         buttons.setSpacing(2)
         self.buttons: dict[str, QToolButton] = {}

@@ -53,6 +53,8 @@ class SuggestionsBox(QWidget):
         self.model = SuggestionModel(self)
         self.view = QListView()
         self.view.setModel(self.model)
+        self.view.setWordWrap(True)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setMaximumHeight(90)
         self.accept_button = QPushButton("Accept")
         self.accept_button.setToolTip("Label this voice as the known speaker (undoable)")
