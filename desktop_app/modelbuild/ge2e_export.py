@@ -38,12 +38,16 @@ ProgressFn = Callable[[float, str], None]
 PARITY_MIN_COSINE = 0.999
 
 
+#: The same for both front ends (a package-manager command, not a Jazba one).
+RESEMBLYZER_INSTALL = "pip install --no-deps resemblyzer==0.1.4"
+
+
 def resemblyzer_weights() -> Path:
     spec = importlib.util.find_spec("resemblyzer")
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(
             "The 'resemblyzer' package (the GE2E speaker encoder's weights) is not installed: "
-            "pip install --no-deps resemblyzer==0.1.4"
+            f"{RESEMBLYZER_INSTALL}"
         )
     path = Path(next(iter(spec.submodule_search_locations))) / "pretrained.pt"
     if not path.is_file():

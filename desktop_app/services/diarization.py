@@ -67,7 +67,7 @@ class DiarizeRequest:
         if self.n_speakers is not None and self.n_speakers < 1:
             raise EditError("The number of speakers must be at least 1.")
         if self.min_speakers > self.max_speakers:
-            raise EditError("--min-speakers is larger than --max-speakers.")
+            raise EditError("The smallest number of speakers is larger than the largest.")
         return ClusterOptions(
             n_speakers=self.n_speakers,
             min_speakers=self.min_speakers,

@@ -115,8 +115,8 @@ def verify_speaker_model(model: SpeakerModel) -> None:
             raise ModelError(f"The speaker model file {name} is missing in {model.folder}.")
         if sha256_file(path) != digest:
             raise ModelError(
-                f"The speaker model file {name} is damaged; reinstall it with "
-                "'jazba speakers install-model --force'."
+                f"The speaker model file {name} is damaged; install the speaker model again.",
+                cli="Run 'jazba speakers install-model --force'.",
             )
 
 
