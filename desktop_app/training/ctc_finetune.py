@@ -28,7 +28,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from desktop_app.asr.ctc.vocab import ISO3_TO_ISO1
@@ -203,33 +202,13 @@ class CtcFinetuner(Finetuner):
         )
         # The next round, started from these weights, finds the language there.
         shutil.copyfile(out_onnx / CTC_CONFIG_FILE, out_hf / CTC_CONFIG_FILE)
-        st = self.state
-        skipped = dict(self.labels.skipped.most_common())
         return {
+            **self.summary(out_hf, out_onnx),
             "architecture": "ctc",
             "model_type": model.config.model_type,
             "language": self.language,
-            "hf_dir": str(out_hf),
-            "onnx_dir": str(out_onnx),
-            "steps": st.step,
-            "epochs": round(st.step / self.updates_per_epoch, 2),
-            "best_dev_wer": st.best_dev_wer,
-            "best_dev_cer": st.best_dev_cer,
-            "select_by": self.config.select_by,
             "learning_rate": self.config.lr,
-            "best_step": st.best_step,
-            "stopped_early": self.stopped_early,
-            "final_loss": round(float(np.mean(self.recent_losses)), 4)
-            if self.recent_losses
-            else None,
-            "history": st.history,
-            "losses": st.losses,
-            "device": str(self.acc.device),
-            "precision": self.acc.mixed_precision,
-            "processes": self.acc.num_processes,
-            "train_examples": len(self.train),
-            "dev_examples": len(self.dev),
-            "skipped_characters": skipped,
+            "skipped_characters": dict(self.labels.skipped.most_common()),
             "skipped_summary": self.labels.skipped_summary(),
         }
 

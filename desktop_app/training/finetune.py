@@ -440,6 +440,10 @@ class Finetuner:
             progress=lambda f, t: self.emit(TRAIN_SHARE + (1 - TRAIN_SHARE) * f, t),
             validate=self.validate,
         )
+        return self.summary(out_hf, out_onnx)
+
+    def summary(self, out_hf: Path, out_onnx: Path) -> dict[str, Any]:
+        """What the run reports at the end (the learning loop reads it)."""
         st = self.state
         return {
             "hf_dir": str(out_hf),
