@@ -348,45 +348,27 @@ class ModelRegistry:
         lora_base: Path | None = None,
         language: str | None = None,
     ) -> Manifest:
-        """Install a downloaded Hub snapshot, whichever format it is in (``folder`` is
-        only read). ``fields`` go into the manifest, ``card`` beside it. With
+        """Install a downloaded Hub snapshot, whichever format it is in (ONNX graphs
+        kept in ``onnx/`` are moved up first). ``fields`` go into the manifest,
+        ``card`` beside it. With
         ``lora_base``, ``folder`` is a LoRA adapter merged into that checkpoint.
         ``adapter`` (an MMS language adapter) and ``language`` apply to CTC models."""
         extra = {"model_card.md": card} if card is not None else None
-        if lora_base is not None:
-            return self._build(
-                ["lora-to-onnx", str(lora_base), str(folder), "--int8", "--keep-hf"],
-                state,
-                name=name,
-                source=ModelSource.HF_HUB,
-                source_ref=ref,
-                fields=fields,
-                extra_text=extra,
-            )
-        if any((folder / "onnx" / g).is_file() for g in ("encoder_model.onnx", "model.onnx")):
-            folder = self._flatten_onnx_layout(folder)
-        kind = detect_kind(folder)
-        if kind == ModelSource.ONNX_DIR:
-            manifest = self.import_onnx_dir(
-                folder,
-                name=name,
-                source=ModelSource.HF_HUB,
-                source_ref=ref,
-                fields=fields,
-                extra_text=extra,
-            )
-            state.set_progress(1.0, f"Installed {name}")
-            return manifest
-        command = ["ct2-to-onnx", str(folder)]
-        keep_hf = folder if kind == ModelSource.HF_DIR else None
-        if kind == ModelSource.HF_DIR:
-            arch = check_hf_config(folder, f"'{name}'")[0]
-            command = [_EXPORT_COMMAND[arch], str(folder)]
-            if arch == "whisper":
-                command.append("--int8")
-            else:
-                command += ["--target-lang", adapter] if adapter else []
-                command += ["--language", language] if language else []
+        if lora_base is None:
+            if any((folder / "onnx" / g).is_file() for g in ("encoder_model.onnx", "model.onnx")):
+                folder = self._flatten_onnx_layout(folder)
+            if detect_kind(folder) == ModelSource.ONNX_DIR:
+                manifest = self.import_onnx_dir(
+                    folder,
+                    name=name,
+                    source=ModelSource.HF_HUB,
+                    source_ref=ref,
+                    fields=fields,
+                    extra_text=extra,
+                )
+                state.set_progress(1.0, f"Installed {name}")
+                return manifest
+        command, keep_hf = self._snapshot_command(folder, name, adapter, language, lora_base)
         return self._build(
             command,
             state,
@@ -397,6 +379,29 @@ class ModelRegistry:
             extra_text=extra,
             keep_hf=keep_hf,
         )
+
+    @staticmethod
+    def _snapshot_command(
+        folder: Path,
+        name: str,
+        adapter: str | None,
+        language: str | None,
+        lora_base: Path | None,
+    ) -> tuple[list[str], Path | None]:
+        """The build subcommand for a downloaded checkpoint, and the Hugging Face
+        checkpoint to keep beside the version (none when the build keeps its own)."""
+        if lora_base is not None:  # the merged checkpoint is kept by the build itself
+            return ["lora-to-onnx", str(lora_base), str(folder), "--int8", "--keep-hf"], None
+        if detect_kind(folder) != ModelSource.HF_DIR:
+            return ["ct2-to-onnx", str(folder)], None
+        arch = check_hf_config(folder, f"'{name}'")[0]
+        command = [_EXPORT_COMMAND[arch], str(folder)]
+        if arch == "whisper":
+            command.append("--int8")
+        else:
+            command += ["--target-lang", adapter] if adapter else []
+            command += ["--language", language] if language else []
+        return command, folder
 
     @staticmethod
     def _flatten_onnx_layout(folder: Path) -> Path:
