@@ -12,6 +12,7 @@ goes beside it.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.asr.catalog import CatalogEntry, get_entry
+from desktop_app.asr.manifest import ModelSource, check_hf_config, detect_kind
 from desktop_app.core.jobs import Progress, SubState
 from desktop_app.modelbuild.launcher import run_modelbuild
 
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from desktop_app.asr.registry import ModelRegistry
 
 DOWNLOADS = ".downloads"
+#: The build subcommand for a Hugging Face checkpoint of each architecture.
+EXPORT_COMMAND = {"whisper": "export-onnx", "ctc": "export-ctc"}
 CARD_NAME = "model_card.md"
 CTC_PATTERNS = ("*.json", "*.txt", "*.safetensors", "pytorch_model*.bin")
 ADAPTER_PATTERNS = ("*.json", "*.txt", "adapter_model.safetensors", "adapter_model.bin")
@@ -132,7 +136,8 @@ def install_from_hub(
     commit = str(result.get("commit") or "")
     ref = f"{request.repo_id}@{commit}" if commit else request.ref
     card = render_card(request, commit, fields["source_files"])
-    manifest = registry.install_snapshot(
+    manifest = install_snapshot(
+        registry,
         folder,
         SubState(state, DOWNLOAD_SHARE, 1.0),
         name=request.name,
@@ -189,3 +194,90 @@ def render_card(request: HubRequest, commit: str, files: list[dict[str, Any]]) -
         for f in files
     ]
     return "\n".join(lines) + "\n"
+
+
+#: What a Hugging Face checkpoint folder needs to be loaded again (weights, configs, vocabulary).
+CHECKPOINT_SUFFIXES = (".json", ".txt", ".safetensors", ".bin", ".model")
+
+
+def copy_checkpoint(src: Path, dst: Path) -> None:
+    """Copy the checkpoint files of ``src`` (top level) to ``dst``: hard links when the
+    disk allows (a download folder is deleted afterwards), copies otherwise."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for path in sorted(src.iterdir()):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        if path.suffix not in CHECKPOINT_SUFFIXES or path.name == "model.bin":
+            continue  # model.bin is a CTranslate2 file, not part of an HF checkpoint
+        try:
+            os.link(path, dst / path.name)
+        except OSError:
+            shutil.copyfile(path, dst / path.name)
+
+
+def install_snapshot(
+    registry: ModelRegistry,
+    folder: Path,
+    state: Progress,
+    name: str,
+    ref: str,
+    fields: dict[str, Any] | None = None,
+    card: str | None = None,
+    adapter: str | None = None,
+    lora_base: Path | None = None,
+    language: str | None = None,
+) -> Manifest:
+    """Install a downloaded Hub snapshot, whichever format it is in (ONNX graphs
+    kept in ``onnx/`` are moved up first). ``fields`` go into the manifest,
+    ``card`` beside it. With
+    ``lora_base``, ``folder`` is a LoRA adapter merged into that checkpoint.
+    ``adapter`` (an MMS language adapter) and ``language`` apply to CTC models."""
+    extra = {"model_card.md": card} if card is not None else None
+    if lora_base is None:
+        if any((folder / "onnx" / g).is_file() for g in ("encoder_model.onnx", "model.onnx")):
+            folder = registry._flatten_onnx_layout(folder)
+        if detect_kind(folder) == ModelSource.ONNX_DIR:
+            manifest = registry.import_onnx_dir(
+                folder,
+                name=name,
+                source=ModelSource.HF_HUB,
+                source_ref=ref,
+                fields=fields,
+                extra_text=extra,
+            )
+            state.set_progress(1.0, f"Installed {name}")
+            return manifest
+    command, keep_hf = snapshot_command(folder, name, adapter, language, lora_base)
+    return registry._build(
+        command,
+        state,
+        name=name,
+        source=ModelSource.HF_HUB,
+        source_ref=ref,
+        fields=fields,
+        extra_text=extra,
+        keep_hf=keep_hf,
+    )
+
+
+def snapshot_command(
+    folder: Path,
+    name: str,
+    adapter: str | None,
+    language: str | None,
+    lora_base: Path | None,
+) -> tuple[list[str], Path | None]:
+    """The build subcommand for a downloaded checkpoint, and the Hugging Face
+    checkpoint to keep beside the version (none when the build keeps its own)."""
+    if lora_base is not None:  # the merged checkpoint is kept by the build itself
+        return ["lora-to-onnx", str(lora_base), str(folder), "--int8", "--keep-hf"], None
+    if detect_kind(folder) != ModelSource.HF_DIR:
+        return ["ct2-to-onnx", str(folder)], None
+    arch = check_hf_config(folder, f"'{name}'")[0]
+    command = [EXPORT_COMMAND[arch], str(folder)]
+    if arch == "whisper":
+        command.append("--int8")
+    else:
+        command += ["--target-lang", adapter] if adapter else []
+        command += ["--language", language] if language else []
+    return command, folder

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import shutil
 import tempfile
@@ -32,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from desktop_app.asr.hub_install import EXPORT_COMMAND, copy_checkpoint
 from desktop_app.asr.manifest import (
     HF_WEIGHTS,
     MANIFEST_NAME,
@@ -39,7 +39,6 @@ from desktop_app.asr.manifest import (
     Manifest,
     ModelSource,
     check_hf_config,
-    detect_kind,
     format_of,
     hash_files,
     languages_of,
@@ -63,26 +62,6 @@ STAGING = ".staging"
 STALE_STAGING_S = 24 * 3600
 DEFAULT_NAME = "Whisper base"
 #: The model-build subcommand that exports each kind of HF checkpoint.
-_EXPORT_COMMAND = {"whisper": "export-onnx", "ctc": "export-ctc"}
-
-
-#: What a Hugging Face checkpoint folder needs to be loaded again (weights, configs, vocabulary).
-CHECKPOINT_SUFFIXES = (".json", ".txt", ".safetensors", ".bin", ".model")
-
-
-def copy_checkpoint(src: Path, dst: Path) -> None:
-    """Copy the checkpoint files of ``src`` (top level) to ``dst``: hard links when the
-    disk allows (a download folder is deleted afterwards), copies otherwise."""
-    dst.mkdir(parents=True, exist_ok=True)
-    for path in sorted(src.iterdir()):
-        if not path.is_file() or path.name.startswith("."):
-            continue
-        if path.suffix not in CHECKPOINT_SUFFIXES or path.name == "model.bin":
-            continue  # model.bin is a CTranslate2 file, not part of an HF checkpoint
-        try:
-            os.link(path, dst / path.name)
-        except OSError:
-            shutil.copyfile(path, dst / path.name)
 
 
 def _slug(text: str) -> str:
@@ -250,7 +229,7 @@ class ModelRegistry:
                 f"{what} has no model weights (model.safetensors or pytorch_model.bin)."
             )
         return self._build(
-            [_EXPORT_COMMAND[kind], str(src)],
+            [EXPORT_COMMAND[kind], str(src)],
             state,
             name=name or src.name,
             source=ModelSource.HF_DIR,
@@ -348,60 +327,13 @@ class ModelRegistry:
         lora_base: Path | None = None,
         language: str | None = None,
     ) -> Manifest:
-        """Install a downloaded Hub snapshot, whichever format it is in (ONNX graphs
-        kept in ``onnx/`` are moved up first). ``fields`` go into the manifest,
-        ``card`` beside it. With
-        ``lora_base``, ``folder`` is a LoRA adapter merged into that checkpoint.
-        ``adapter`` (an MMS language adapter) and ``language`` apply to CTC models."""
-        extra = {"model_card.md": card} if card is not None else None
-        if lora_base is None:
-            if any((folder / "onnx" / g).is_file() for g in ("encoder_model.onnx", "model.onnx")):
-                folder = self._flatten_onnx_layout(folder)
-            if detect_kind(folder) == ModelSource.ONNX_DIR:
-                manifest = self.import_onnx_dir(
-                    folder,
-                    name=name,
-                    source=ModelSource.HF_HUB,
-                    source_ref=ref,
-                    fields=fields,
-                    extra_text=extra,
-                )
-                state.set_progress(1.0, f"Installed {name}")
-                return manifest
-        command, keep_hf = self._snapshot_command(folder, name, adapter, language, lora_base)
-        return self._build(
-            command,
-            state,
-            name=name,
-            source=ModelSource.HF_HUB,
-            source_ref=ref,
-            fields=fields,
-            extra_text=extra,
-            keep_hf=keep_hf,
-        )
+        """Install a downloaded Hub snapshot, whichever format it is in (see
+        :func:`desktop_app.asr.hub_install.install_snapshot`)."""
+        from desktop_app.asr.hub_install import install_snapshot
 
-    @staticmethod
-    def _snapshot_command(
-        folder: Path,
-        name: str,
-        adapter: str | None,
-        language: str | None,
-        lora_base: Path | None,
-    ) -> tuple[list[str], Path | None]:
-        """The build subcommand for a downloaded checkpoint, and the Hugging Face
-        checkpoint to keep beside the version (none when the build keeps its own)."""
-        if lora_base is not None:  # the merged checkpoint is kept by the build itself
-            return ["lora-to-onnx", str(lora_base), str(folder), "--int8", "--keep-hf"], None
-        if detect_kind(folder) != ModelSource.HF_DIR:
-            return ["ct2-to-onnx", str(folder)], None
-        arch = check_hf_config(folder, f"'{name}'")[0]
-        command = [_EXPORT_COMMAND[arch], str(folder)]
-        if arch == "whisper":
-            command.append("--int8")
-        else:
-            command += ["--target-lang", adapter] if adapter else []
-            command += ["--language", language] if language else []
-        return command, folder
+        return install_snapshot(
+            self, folder, state, name, ref, fields, card, adapter, lora_base, language
+        )
 
     @staticmethod
     def _flatten_onnx_layout(folder: Path) -> Path:
