@@ -164,10 +164,17 @@ def check_common(project: Path, template: Path, before: dict, outcome: Outcome) 
             outcome.problems.append(f"human segment #{sid} changed: {row} -> {after.get(sid)}")
 
 
+def read_template(template: Path) -> sqlite3.Connection:
+    """Open the shared template read-only and immutable: a plain connection would
+    create ``-wal``/``-shm`` files that vanish on close, under another thread's
+    ``copytree`` of the same folder."""
+    return sqlite3.connect(f"file:{template / 'project.sqlite'}?immutable=1", uri=True)
+
+
 def changed_by_people(project: Path, template: Path) -> set[int]:
     """Segments whose changes since the template were all made by a person (the
     app's driver): they may differ; anything else touching human work may not."""
-    con = sqlite3.connect(template / "project.sqlite")
+    con = read_template(template)
     try:
         known = con.execute("SELECT COALESCE(MAX(id), 0) FROM operations").fetchone()[0]
     finally:
@@ -193,7 +200,8 @@ def run_job(project: Path, template: Path, kind: str) -> tuple[str, dict]:
     import json
 
     def newest(folder: Path, where: str = "") -> tuple | None:
-        con = sqlite3.connect(folder / "project.sqlite")
+        db = folder / "project.sqlite"
+        con = read_template(folder) if folder == template else sqlite3.connect(db)
         try:
             return con.execute(
                 f"SELECT id, status, params FROM jobs WHERE kind = ? {where} "
