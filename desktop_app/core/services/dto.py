@@ -82,6 +82,10 @@ class TierInfo:
     name: str
     kind: str
     language: str | None
+    parent_id: int | None = None  # a child tier's parent tier
+    constraint: str | None = None  # ELAN stereotype of a child tier (schema.TIER_CONSTRAINTS)
+    cv_id: int | None = None  # the controlled vocabulary its values come from
+    position: int = 0
 
 
 @dataclass(frozen=True)

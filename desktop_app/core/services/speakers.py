@@ -120,6 +120,12 @@ class SpeakerService:
             raise EditError(f"Unknown speaker field(s): {', '.join(sorted(unknown))}.")
 
 
+def tier_info(t: Tier) -> TierInfo:
+    return TierInfo(
+        t.id, t.name, t.kind, t.language, t.parent_id, t.constraint, t.cv_id, t.position
+    )
+
+
 class TierService:
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -127,7 +133,7 @@ class TierService:
     def list(self) -> list[TierInfo]:
         with self.project.unit() as s:
             rows = s.scalars(select(Tier).order_by(Tier.position, Tier.id))
-            return [TierInfo(t.id, t.name, t.kind, t.language) for t in rows]
+            return [tier_info(t) for t in rows]
 
     def create(
         self, name: str, kind: str = "transcription", language: str | None = None
@@ -141,7 +147,7 @@ class TierService:
                 tier = Tier(name=name, kind=kind, language=language, position=pos)
                 s.add(tier)
                 s.flush()
-                return TierInfo(tier.id, tier.name, tier.kind, tier.language)
+                return tier_info(tier)
         except IntegrityError as exc:
             raise EditError(f"A tier named '{name}' already exists.") from exc
 
@@ -169,6 +175,6 @@ class TierService:
                     )
                 tier.name = name
                 s.flush()
-                return TierInfo(tier.id, tier.name, tier.kind, tier.language)
+                return tier_info(tier)
         except IntegrityError as exc:
             raise EditError(f"A tier named '{name}' already exists.") from exc

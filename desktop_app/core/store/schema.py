@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -85,7 +86,9 @@ class Speaker(Base):
     gender: Mapped[str | None] = mapped_column(String(32))
     age_band: Mapped[str | None] = mapped_column(String(32))
     dialect: Mapped[str | None] = mapped_column(String(100))
-    l1: Mapped[str | None] = mapped_column(String(100))
+    l1: Mapped[str | None] = mapped_column(String(100))  # first language(s), comma separated
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    region: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -141,8 +144,47 @@ class RecordingSpeaker(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
+TIER_CONSTRAINTS = (
+    "symbolic_association",
+    "symbolic_subdivision",
+    "included_in",
+    "time_subdivision",
+)
+"""ELAN's stereotypes for a child tier; a tier with no parent (constraint None)
+is independent and time-aligned."""
+
+
+class ControlledVocabulary(Base):
+    """A closed list of values a tier's annotations take (ELAN's CV)."""
+
+    __tablename__ = "controlled_vocabularies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    entries: Mapped[list[CvEntry]] = relationship(
+        order_by="CvEntry.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class CvEntry(Base):
+    __tablename__ = "cv_entries"
+    __table_args__ = (UniqueConstraint("cv_id", "value", name="uq_cv_entry_value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cv_id: Mapped[int] = mapped_column(ForeignKey("controlled_vocabularies.id", ondelete="CASCADE"))
+    value: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class Tier(Base):
-    """An annotation layer (transcription, translation, comment…), project-wide."""
+    """An annotation layer (transcription, translation, comment…), project-wide.
+
+    A child tier names its ``parent_id`` and ELAN ``constraint`` (one of
+    :data:`TIER_CONSTRAINTS`); its annotations name their parent annotation.
+    """
 
     __tablename__ = "tiers"
 
@@ -151,6 +193,11 @@ class Tier(Base):
     kind: Mapped[str] = mapped_column(String(32), default="transcription")
     language: Mapped[str | None] = mapped_column(String(32))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id", name="fk_tiers_parent"))
+    constraint: Mapped[str | None] = mapped_column(String(32))
+    cv_id: Mapped[int | None] = mapped_column(
+        ForeignKey("controlled_vocabularies.id", name="fk_tiers_cv", ondelete="SET NULL")
+    )
 
 
 class ModelVersion(Base):
@@ -174,6 +221,8 @@ class Segment(Base):
         CheckConstraint("start_ms >= 0", name="ck_segment_start_nonnegative"),
         CheckConstraint("status IN ('auto', 'edited', 'approved')", name="ck_segment_status"),
         Index("ix_segments_recording_start", "recording_id", "start_ms"),
+        Index("ix_segments_parent", "parent_id"),
+        Index("ix_segments_tier_recording", "tier_id", "recording_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -189,6 +238,9 @@ class Segment(Base):
     model_version_id: Mapped[str | None] = mapped_column(ForeignKey("model_versions.id"))
     words: Mapped[list[Any] | None] = mapped_column(JSON)  # [{w, s, e, p}] when known
     unit_perplexity: Mapped[float | None] = mapped_column(Float)
+    parent_id: Mapped[int | None] = mapped_column(Integer)  # the parent annotation (child tiers)
+    ordinal: Mapped[int | None] = mapped_column(Integer)  # order under a subdivision parent
+    word_langs: Mapped[list[Any] | None] = mapped_column(JSON)  # [{w, l, by}] per word
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
