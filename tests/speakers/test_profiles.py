@@ -9,6 +9,7 @@ import pytest
 
 from desktop_app.core.errors import EditError
 from desktop_app.core.project import Project
+from desktop_app.core.services import revisions
 from desktop_app.core.services.diarize_apply import SpeakerTurn, apply_turns, speaker_runs
 from desktop_app.core.services.segments import NewSegment, SegmentService
 from desktop_app.core.services.speaker_profiles import ProfileService, fold
@@ -110,3 +111,32 @@ def test_old_project_upgrades_with_speakers_intact(project: Project, tmp_path: P
         )
         assert [s.name for s in SpeakerService(p).list()] == ["Айгүл"]
         ProfileService(p).add(sp.id, "ge2e", _vec(1, 0), 1)
+
+
+def test_undo_of_an_accept_restores_profile_and_suggestion(project: Project) -> None:
+    rec = add_fake_recording(project)
+    sp = SpeakerService(project)
+    a, found = sp.create("Айгүл"), sp.create("Speaker 1")
+    prof = ProfileService(project)
+    prof.add(a.id, "m", _vec(1, 0), 5)
+    prof.add(found.id, "m", _vec(0.8, 0.6), 5)
+    match = prof.match(np.array([[1.0, 0.1]]), "m")[0]
+    sid = prof.suggest(rec, found.id, match)
+    other = prof.suggest(rec, found.id, match)  # a second open one, made moot by the accept
+    op = prof.accept(sid).operation_id
+    [folded] = prof.profiles("m")
+    assert folded.count == 10 and folded.centroid[1] > 0.2  # the found voice folded in
+    assert {s.status for s in prof.suggestions(rec, status="rejected")} == {"rejected"}
+
+    with project.unit() as s:
+        revisions.undo(s, op)
+    got = {p.name: p for p in prof.profiles("m")}
+    assert got["Айгүл"].count == 5 and np.allclose(got["Айгүл"].centroid, [1, 0])
+    assert got["Speaker 1"].count == 5  # the found speaker is back, with its own voice
+    assert sorted(s.id for s in prof.suggestions(rec)) == sorted([sid, other])
+
+    with project.unit() as s:
+        revisions.redo(s, op)
+    [again] = prof.profiles("m")
+    assert again.count == 10 and np.allclose(again.centroid, folded.centroid)
+    assert prof.suggestions(rec) == []

@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import EditError, NotFoundError
+from desktop_app.core.services import profile_fold
 from desktop_app.core.services.dto import OpResult, RevisionInfo
 from desktop_app.core.store.schema import Operation, Revision, Segment, Speaker
 
@@ -247,9 +248,14 @@ def redo(session: Session, operation_id: int) -> OpResult:
     return rec.result()
 
 
-def speaker_merge_detail(source: Speaker, target: Speaker) -> str:
-    """What a speaker merge must remember so that undo can bring the speaker back."""
-    return json.dumps({"merged": source.id, "into": target.id, "name": source.name})
+def speaker_merge_detail(
+    source: Speaker, target: Speaker, extra: dict[str, Any] | None = None
+) -> str:
+    """What a speaker merge must remember so that undo can bring the speaker back
+    (``extra``: an accepted suggestion's profile fold, see ``profile_fold``)."""
+    return json.dumps(
+        {"merged": source.id, "into": target.id, "name": source.name, **(extra or {})}
+    )
 
 
 def merged_name(name: str, target: Speaker, source_id: int) -> str:
@@ -267,6 +273,8 @@ def _apply_side_effects(session: Session, op: Operation, *, undo: bool) -> None:
         return
     source.merged_into_id = None if undo else target.id
     source.name = detail["name"] if undo else merged_name(detail["name"], target, source.id)
+    if "suggestion" in detail:
+        profile_fold.apply_accept(session, detail, undo=undo)
 
 
 def last_undoable(session: Session) -> int | None:

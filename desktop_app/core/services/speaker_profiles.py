@@ -21,6 +21,7 @@ from sqlalchemy import select
 from desktop_app.core.errors import EditError, NotFoundError
 from desktop_app.core.project import Project
 from desktop_app.core.services.dto import OpResult
+from desktop_app.core.services.profile_fold import fold, unit
 from desktop_app.core.services.speakers import SpeakerService
 from desktop_app.core.store.schema import Speaker, SpeakerProfile, SpeakerSuggestion
 
@@ -57,16 +58,6 @@ class SuggestionInfo:
 
     def text(self) -> str:
         return f"{self.speaker_name} sounds like {self.suggested_name}, {self.score:.2f}"
-
-
-def unit(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v, dtype=np.float64)
-    return v / max(float(np.linalg.norm(v)), 1e-12)
-
-
-def fold(a: np.ndarray, n_a: int, b: np.ndarray, n_b: int) -> np.ndarray:
-    """The profile of two profiles' embeddings together (count-weighted mean direction)."""
-    return unit(n_a * unit(a) + n_b * unit(b))
 
 
 class ProfileService:
@@ -178,30 +169,13 @@ class ProfileService:
             ]
 
     def accept(self, suggestion_id: int) -> OpResult:
-        """Merge the found speaker into the suggested one (one undo step); fold the profiles."""
+        """Merge the found speaker into the suggested one and fold the found voice
+        profile into the known one: one undo step (undo restores the profile and
+        reopens the suggestion)."""
         sug = self._open(suggestion_id)
-        result = SpeakerService(self.project).merge(sug.speaker_id, sug.suggested_id)
-        with self.project.unit() as s:
-            src = s.get(SpeakerProfile, sug.speaker_id)
-            if src is not None:
-                vec, count, model_id = np.asarray(src.centroid), src.count, src.model_id
-                s.delete(src)
-            else:
-                vec = None
-            row = s.get(SpeakerSuggestion, suggestion_id)
-            assert row is not None
-            row.status = "accepted"
-            # other open suggestions for the merged speaker are moot
-            for other in s.scalars(
-                select(SpeakerSuggestion).where(
-                    SpeakerSuggestion.speaker_id == sug.speaker_id,
-                    SpeakerSuggestion.status == "open",
-                )
-            ):
-                other.status = "rejected"
-        if vec is not None:
-            self.add(sug.suggested_id, model_id, vec, count)
-        return result
+        return SpeakerService(self.project).merge(
+            sug.speaker_id, sug.suggested_id, accept_suggestion=suggestion_id
+        )
 
     def reject(self, suggestion_id: int) -> None:
         self._open(suggestion_id)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import EditError, NotFoundError
 from desktop_app.core.project import DEFAULT_TIER, Project
-from desktop_app.core.services import revisions
+from desktop_app.core.services import profile_fold, revisions
 from desktop_app.core.services.dto import OpResult, SpeakerInfo, TierInfo
 from desktop_app.core.store.schema import Segment, Speaker, Tier
 
@@ -87,23 +87,32 @@ class SpeakerService:
     def rename(self, speaker_id: int, name: str) -> SpeakerInfo:
         return self.update(speaker_id, name=name)
 
-    def merge(self, source_id: int, target_id: int) -> OpResult:
+    def merge(
+        self, source_id: int, target_id: int, *, accept_suggestion: int | None = None
+    ) -> OpResult:
         """Move every segment of ``source`` to ``target`` (one undo step) and
-        retire ``source``. The source row is kept, marked as merged."""
+        retire ``source``. The source row is kept, marked as merged.
+
+        With ``accept_suggestion`` (a "sounds like" suggestion), the same step
+        folds the voice profiles and closes the suggestion
+        (:mod:`~desktop_app.core.services.profile_fold`)."""
         if source_id == target_id:
             raise EditError("Cannot merge a speaker into itself.")
         with self.project.unit() as s:
             src, dst = self._speaker(s, source_id), self._speaker(s, target_id)
+            extra = profile_fold.accept_detail(s, accept_suggestion) if accept_suggestion else {}
             rec = revisions.Recorder(
                 s,
                 "merge_speakers",
                 f"Merge {src.name} into {dst.name}",
-                source_detail=revisions.speaker_merge_detail(src, dst),
+                source_detail=revisions.speaker_merge_detail(src, dst, extra),
             )
             for seg in s.scalars(select(Segment).where(Segment.speaker_id == src.id)):
                 rec.change(seg, speaker_id=dst.id)
             src.merged_into_id = dst.id
             src.name = revisions.merged_name(src.name, dst, src.id)
+            if extra:
+                profile_fold.apply_accept(s, extra, undo=False)
             return rec.result()
 
     @staticmethod
