@@ -149,3 +149,22 @@ def test_undoing_a_pass_keeps_what_a_person_changed_in_it(
     seg.edit_text(mine, "адам түзеткен")  # a person corrects the new draft
     seg.undo(op)  # undo the pass: the model's part goes, the person's correction stays
     assert texts(project, recording_id) == ["old 0", "адам түзеткен"]
+
+
+def test_new_draft_keeps_the_speakers_a_diarization_set(
+    project: Project, recording_id: int
+) -> None:
+    from desktop_app.core.services.speakers import SpeakerService
+
+    sp = SpeakerService(project)
+    a, b = sp.create("Speaker 1").id, sp.create("Speaker 2").id
+    seg = SegmentService(project)
+    for start, end, who in ((0, 4000, a), (4000, 9000, b)):  # a diarization's empty turns
+        seg.add(recording_id, NewSegment(start, end, "", speaker_id=who), status="auto")
+    mp = ModelPass(project, recording_id, MODEL)
+    mp.begin()
+    for start, end in ((100, 1800), (2000, 4300), (4500, 8800)):
+        mp.add(NewSegment(start, end, f"text {start}"))
+    mp.finish()
+    got = [(s.text, s.speaker_id) for s in seg.list(recording_id)]
+    assert got == [("text 100", a), ("text 2000", a), ("text 4500", b)]

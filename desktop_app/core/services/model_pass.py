@@ -103,6 +103,7 @@ class ModelPass:
     duration_ms: int = 0
     done_ms: int = 0
     _old: dict[int, tuple[int, int]] = field(default_factory=dict, repr=False)
+    _turns: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
     _pending: list[NewSegment] = field(default_factory=list, repr=False)
 
     def begin(self) -> int:
@@ -128,14 +129,15 @@ class ModelPass:
                 s, "transcribe", f"Transcribe with {self.model.name}", "model", self.model.id
             )
             old = s.execute(
-                select(Segment.id, Segment.start_ms, Segment.end_ms).where(
+                select(Segment.id, Segment.start_ms, Segment.end_ms, Segment.speaker_id).where(
                     Segment.recording_id == self.recording_id,
                     Segment.tier_id == self.tier_id,
                     Segment.deleted.is_(False),
                     Segment.status == "auto",
                 )
-            )
-            self._old = {sid: (start, end) for sid, start, end in old}
+            ).all()
+            self._old = {sid: (start, end) for sid, start, end, _sp in old}
+            self._turns = [(start, end, sp) for _id, start, end, sp in old if sp is not None]
             self.operation_id = rec.result().operation_id
         return self.operation_id
 
@@ -244,7 +246,7 @@ class ModelPass:
                 start_ms=span[0],
                 end_ms=span[1],
                 text=new.text,
-                speaker_id=new.speaker_id,
+                speaker_id=new.speaker_id or speaker_at(self._turns, *span),
                 language=new.language,
                 status="auto",
                 confidence=new.confidence,
@@ -263,6 +265,17 @@ class ModelPass:
             job.params = params
             if self.duration_ms:
                 job.progress = self.done_ms / self.duration_ms
+
+
+def speaker_at(turns: list[tuple[int, int, int]], start: int, end: int) -> int | None:
+    """The speaker of the old draft that overlaps ``start``–``end`` most (a
+    diarization's labels carry over to the new draft that replaces it)."""
+    best, most = None, 0
+    for t_start, t_end, speaker in turns:
+        overlap = min(end, t_end) - max(start, t_start)
+        if overlap > most:
+            best, most = speaker, overlap
+    return best
 
 
 def fit_around(start: int, end: int, protected: list[tuple[int, int]]) -> tuple[int, int] | None:
