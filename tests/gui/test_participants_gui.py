@@ -133,3 +133,11 @@ def test_project_settings_edit_the_language_list(project: Project, qtbot) -> Non
     language = VocabularyService(project).find("language")
     assert language.values() == ["kk", "ru", "uzb", "en", "sah"]  # the vocabulary follows
     session.close()
+
+
+def test_session_offers_the_project_languages(project: Project, qtbot) -> None:
+    session = ProjectSession(project)
+    assert session.language_codes() == ["kk", "ru", "mixed", "en"]
+    LanguageService(project).set("kk,ru,tr")
+    assert session.language_codes() == ["kk", "ru", "tr"]
+    session.close()
