@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from desktop_app import __version__
-from desktop_app.cli import interop, project_care
+from desktop_app.cli import interop, participants, project_care, vocab
 from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_errors
 from desktop_app.cli.demo import demo_app
 from desktop_app.cli.diarize import diarize, speakers_app
@@ -43,6 +43,9 @@ app.add_typer(models_app, name="models")
 app.add_typer(units_app, name="units")
 app.add_typer(unitlm_app, name="unitlm")
 app.add_typer(speakers_app, name="speakers")
+speakers_app.command("list")(participants.speakers_list)
+speakers_app.command("edit")(participants.speakers_edit)
+app.add_typer(vocab.vocab_app, name="vocab")
 app.command("transcribe")(transcribe)
 app.command("diarize")(diarize)
 app.command("export")(interop.export)
@@ -119,6 +122,7 @@ project_app.command("check")(project_care.check)
 project_app.command("repair")(project_care.repair)
 project_app.command("backup")(project_care.backup)
 project_app.command("license")(interop.license_cmd)
+project_app.command("languages")(vocab.languages_cmd)
 
 
 @app.command("import")

@@ -16,6 +16,7 @@ from desktop_app.core.project import DEFAULT_TIER, Project
 from desktop_app.core.services.confidence import ConfidenceService
 from desktop_app.core.services.drafts import DraftService
 from desktop_app.core.services.dto import RecordingInfo, SpeakerInfo, TierInfo
+from desktop_app.core.services.languages import LanguageService
 from desktop_app.core.services.recordings import RecordingService, display_labels
 from desktop_app.core.services.search import SearchService
 from desktop_app.core.services.segments import SegmentService
@@ -99,6 +100,11 @@ class ProjectSession(QObject):
 
     def tier_list(self) -> list[TierInfo]:
         return self.tiers.list()
+
+    def language_codes(self) -> list[str]:
+        """The project's language list (Project settings): the choices every
+        language drop-down offers. Read fresh: the list changes rarely and is small."""
+        return LanguageService(self.project).codes()
 
     def default_tier_id(self) -> int | None:
         """The transcription tier (what the models write and reviewers correct)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from desktop_app.core.interop.clips import ClipReader, write_wav
 from desktop_app.core.interop.model import ExportRecording, Item
@@ -25,6 +26,8 @@ from desktop_app.core.interop.text import normalize_text
 from desktop_app.core.jobs import Progress
 
 AUDIO_MODES = ("none", "recordings", "clips")
+PARTICIPANT_FIELDS = ("gender", "age_band", "birth_year", "dialect", "region", "l1")
+"""The speaker's participant metadata every dataset row carries (None when unset)."""
 
 
 @dataclass
@@ -44,6 +47,13 @@ class Row:
     @property
     def duration_s(self) -> float:
         return self.item.duration_ms / 1000
+
+    @property
+    def participant(self) -> dict[str, Any]:
+        """The speaker's gender, age band, birth year, dialect, region and first
+        language(s) (``l1``, comma separated ISO 639 codes); None where unknown."""
+        info = self.rec.participants.get(self.item.speaker or "") or {}
+        return {key: info.get(key) for key in PARTICIPANT_FIELDS}
 
 
 def build_rows(

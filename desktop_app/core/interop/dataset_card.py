@@ -99,6 +99,34 @@ def size_category(n: int) -> str:
     return "100K<n<1M" if n < 1_000_000 else "1M<n<10M"
 
 
+PARTICIPANT_TITLES = {
+    "gender": "gender",
+    "age_band": "age band",
+    "dialect": "dialect",
+    "region": "region",
+    "l1": "first language(s)",
+}
+
+
+def _participant_lines(participants: dict[str, dict[str, dict[str, float]]]) -> list[str]:
+    """A "Speakers" section: hours and speakers by each participant field that
+    anyone filled in (a field unknown for everyone is left out)."""
+    known = {
+        key: by
+        for key, by in participants.items()
+        if set(by) - {"unknown"} and key in PARTICIPANT_TITLES
+    }
+    if not known:
+        return []
+    lines = ["## Speakers", "", "| field | value | hours | speakers |", "|---|---|---:|---:|"]
+    for key, by in known.items():
+        for value, s in by.items():
+            lines.append(
+                f"| {PARTICIPANT_TITLES[key]} | {value} | {s['hours']:.3f} | {s['speakers']} |"
+            )
+    return [*lines, ""]
+
+
 def _pct(share: float) -> str:
     return f"{100 * share:.1f} %"
 
@@ -149,6 +177,9 @@ def render(
         f"Share of the audio by segment language: {shares or 'none marked'}. "
         f"Code-switched segments (marked `mixed`): {_pct(total['code_switched_share'])}.",
         "",
+    ]
+    lines += _participant_lines(stats.get("participants") or {})
+    lines += [
         "## Review",
         "",
     ]

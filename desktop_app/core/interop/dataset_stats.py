@@ -1,6 +1,7 @@
 """The statistics of a dataset export: what ``stats.json`` and the dataset card say.
 
-Hours, segments and speakers per split; each language's share of the audio
+Hours, segments and speakers per split; hours and speakers by the speakers'
+gender, age band, dialect, region and first languages; each language's share of the audio
 and the code-switched share (segments marked ``mixed``); review statuses;
 how the text was normalised; how the splits were made; what was left out
 (see :mod:`~desktop_app.core.interop.selection`). Computed from the rows
@@ -49,6 +50,8 @@ class SplitStats:
     language_ms: dict[str, int] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
     code_switched: int = 0
+    participant_ms: dict[str, dict[str, int]] = field(default_factory=dict)
+    participant_speakers: dict[str, dict[str, set[str]]] = field(default_factory=dict)
 
     def add(self, row: Row) -> None:
         item = row.item
@@ -59,6 +62,28 @@ class SplitStats:
         self.language_ms[lang] = self.language_ms.get(lang, 0) + item.duration_ms
         self.statuses[item.status] = self.statuses.get(item.status, 0) + 1
         self.code_switched += item.language == MIXED
+        for key, value in row.participant.items():
+            if key == "birth_year":
+                continue
+            name = str(value) if value not in (None, "") else "unknown"
+            ms = self.participant_ms.setdefault(key, {})
+            ms[name] = ms.get(name, 0) + item.duration_ms
+            self.participant_speakers.setdefault(key, {}).setdefault(name, set()).add(
+                row.speaker_id
+            )
+
+    def participants_json(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Hours and speakers per gender, age band, dialect, region and first languages."""
+        return {
+            key: {
+                value: {
+                    "hours": round(ms / 3_600_000, 4),
+                    "speakers": len(self.participant_speakers[key][value]),
+                }
+                for value, ms in sorted(by.items(), key=lambda kv: (-kv[1], kv[0]))
+            }
+            for key, by in self.participant_ms.items()
+        }
 
     def to_json(self) -> dict[str, Any]:
         total = self.ms or 1
@@ -126,6 +151,7 @@ def compute(
         },
         "selection": selection.to_json(),
         "total": total.to_json(),
+        "participants": total.participants_json(),
         "per_split": {s: per[s].to_json() for s in sorted(per, key=order.index)},
         "files": {},
     }

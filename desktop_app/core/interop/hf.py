@@ -29,7 +29,7 @@ from typing import Any
 
 from desktop_app.core.errors import InteropError
 from desktop_app.core.interop.clips import ClipReader, wav_bytes
-from desktop_app.core.interop.dataset import Row
+from desktop_app.core.interop.dataset import PARTICIPANT_FIELDS, Row
 from desktop_app.core.jobs import Progress
 
 HF_SPLITS = {"train": "train", "dev": "validation", "test": "test", "all": "train"}
@@ -57,6 +57,7 @@ def _features(ds: ModuleType, clips: bool) -> Any:
         "end_ms": value("int32"),
         "duration": value("float32"),
         "speaker": value("string"),
+        **{k: value("int32" if k == "birth_year" else "string") for k in PARTICIPANT_FIELDS},
         "tier": value("string"),
         "language": value("string"),
         "status": value("string"),
@@ -83,6 +84,7 @@ def _record(row: Row, normalize: bool, audio: bytes | None) -> dict[str, Any]:
         "end_ms": item.end_ms,
         "duration": row.duration_s,
         "speaker": item.speaker,
+        **row.participant,
         "tier": item.tier,
         "language": item.language,
         "status": item.status,

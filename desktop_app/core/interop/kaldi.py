@@ -4,7 +4,9 @@ Every file is sorted in C-locale (byte) order as Kaldi's
 ``utils/validate_data_dir.sh`` requires, and utterance ids start with their
 speaker id so that sorting by utterance also sorts by speaker. Speaker ids are
 ASCII (``s0001``…; ``u0007`` is the unknown voice of recording 7); their
-names are listed in the non-standard ``spk2name``. With clips, each utterance
+names are listed in the non-standard ``spk2name``. ``spk2gender`` (``m``/``f``)
+is written when every speaker's gender is known to be female or male, as
+Kaldi wants it complete or absent. With clips, each utterance
 is its own recording and there is no ``segments`` file; otherwise ``segments``
 cuts the recordings and ``reco2dur`` gives each recording's length.
 """
@@ -18,10 +20,23 @@ import soundfile as sf
 
 from desktop_app.core.interop.dataset import Row, speaker_names
 
+KALDI_GENDER = {"female": "f", "f": "f", "male": "m", "m": "m"}
+
 
 def _write(path: Path, lines: list[str]) -> None:
     data = "".join(f"{line}\n" for line in sorted(lines, key=lambda s: s.encode("utf-8")))
     path.write_text(data, encoding="utf-8")
+
+
+def spk2gender(rows: list[Row]) -> dict[str, str]:
+    """Speaker id → ``m``/``f``, or nothing when any speaker's gender is not one of them."""
+    out: dict[str, str] = {}
+    for row in rows:
+        g = KALDI_GENDER.get((row.participant["gender"] or "").lower())
+        if g is None:
+            return {}
+        out[row.speaker_id] = g
+    return out
 
 
 def write_kaldi(
@@ -57,6 +72,9 @@ def write_kaldi(
     files["wav.scp"] = [f"{key} {loc}" for key, loc in wavs.items()]
     files["spk2utt"] = [f"{spk} {' '.join(sorted(utts))}" for spk, utts in spk2utt.items()]
     files["spk2name"] = [f"{spk} {name}" for spk, name in speaker_names(rows).items()]
+    genders = spk2gender(rows)
+    if genders:
+        files["spk2gender"] = [f"{spk} {g}" for spk, g in genders.items()]
     if segments:
         files["segments"] = segments
         files["reco2dur"] = [f"{key} {dur}" for key, dur in durations.items()]

@@ -13,8 +13,10 @@ Lhotse itself, validate them and load the audio. Layout::
 absolute, as Lhotse resolves them: the project's own 16 kHz FLAC with audio
 ``none``, the copied WAVs with ``recordings``, one WAV per segment with
 ``clips``. Supervisions carry the speaker (the ASCII id; ``custom.speaker_name``
-is the name), the language and, in ``custom``, the review status, tier,
-code-switch flag (language ``mixed``), raw and normalised text and units.
+is the name), the language, the speaker's gender and, in ``custom``, the
+speaker's age band, birth year, dialect, region and first languages (``l1``),
+the review status, tier, code-switch flag (language ``mixed``), raw and
+normalised text and units.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def _supervision(
     item = row.item
     custom: dict[str, Any] = {
         "speaker_name": item.speaker,
+        **{k: v for k, v in row.participant.items() if k != "gender" and v is not None},
         "status": item.status,
         "tier": item.tier,
         "code_switched": item.language == "mixed",
@@ -73,6 +76,8 @@ def _supervision(
     }
     if item.language:
         sup["language"] = item.language
+    if row.participant["gender"]:
+        sup["gender"] = row.participant["gender"]
     sup["custom"] = custom
     return sup
 

@@ -79,6 +79,9 @@ class ExportRecording:
     duration_ms: int
     languages: str | None
     items: list[Item]
+    participants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Speaker name → participant metadata of the speakers in ``items``
+    (gender, age_band, birth_year, dialect, region, l1, notes; None when unset)."""
 
 
 @dataclass(slots=True)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import InteropError
 from desktop_app.core.interop.model import ExportRecording, Item
 from desktop_app.core.project import Project
+from desktop_app.core.services.participants import METADATA_FIELDS
 from desktop_app.core.store.schema import SEGMENT_STATUSES, Recording, Segment, Speaker, Tier
 
 UnitProvider = Callable[[int], Sequence[int] | None]
@@ -124,6 +127,7 @@ def gather(
                     units=tuple(int(u) for u in seq) if seq is not None else None,
                 )
             )
+        people = _participants(s, {i.speaker for items in by_rec.values() for i in items})
         rq = select(Recording).order_by(Recording.id)
         if flt.recordings:
             missing_ids = set(flt.recordings) - set(
@@ -144,6 +148,19 @@ def gather(
                 duration_ms=r.duration_ms,
                 languages=r.languages,
                 items=by_rec.get(r.id, []),
+                participants={
+                    name: people[name]
+                    for name in sorted({i.speaker for i in by_rec.get(r.id, []) if i.speaker})
+                },
             )
             for r in s.scalars(rq)
         ]
+
+
+def _participants(s: Session, names: set[str | None]) -> dict[str, dict[str, Any]]:
+    """Participant metadata of the named speakers (name → fields)."""
+    wanted = {n for n in names if n}
+    if not wanted:
+        return {}
+    rows = s.scalars(select(Speaker).where(Speaker.name.in_(wanted)))
+    return {sp.name: {k: getattr(sp, k) for k in METADATA_FIELDS} for sp in rows}

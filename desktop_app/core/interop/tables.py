@@ -1,6 +1,7 @@
 """CSV/TSV tables and JSONL manifests (NeMo style), written and read back.
 
-Every row has the segment's recording, times (ms and seconds), speaker, tier,
+Every row has the segment's recording, times (ms and seconds), speaker (and
+the speaker's gender, age band, birth year, dialect, region, first languages), tier,
 language, status, raw and normalised text, and — when a unit provider gave
 them — its unit sequence. JSONL rows are NeMo manifest lines
 (``audio_filepath``, ``duration``, ``offset`` unless clips, ``text``) plus
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.core.errors import InteropError
-from desktop_app.core.interop.dataset import Row
+from desktop_app.core.interop.dataset import PARTICIPANT_FIELDS, Row
 from desktop_app.core.interop.model import (
     DEFAULT_TIER,
     MAX_ITEMS,
@@ -38,6 +39,7 @@ COLUMNS = (
     "start_ms",
     "end_ms",
     "speaker",
+    *PARTICIPANT_FIELDS,
     "tier",
     "tier_kind",
     "language",
@@ -61,6 +63,7 @@ def _record(row: Row, normalize: bool) -> dict[str, Any]:
         "start_ms": item.start_ms,
         "end_ms": item.end_ms,
         "speaker": item.speaker,
+        **row.participant,
         "tier": item.tier,
         "tier_kind": item.tier_kind,
         "language": item.language,

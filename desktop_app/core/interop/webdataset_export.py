@@ -59,6 +59,7 @@ def _record(row: Row, normalize: bool) -> dict[str, Any]:
         "text_normalized": row.text_normalized,
         "speaker": row.speaker_id,
         "speaker_name": item.speaker,
+        **row.participant,
         "language": item.language,
         "code_switched": item.language == "mixed",
         "status": item.status,

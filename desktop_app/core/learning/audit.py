@@ -26,6 +26,14 @@ from desktop_app.core.learning.normalize import normalize_kk
 MAX_CHARS_PER_S = 25.0  # fast speech is ~15-20 letters a second
 MIN_CHARS_PER_S = 1.0  # checked only for segments over 3 s
 MAX_CLIP_S = 30.0
+PARTICIPANT_BREAKDOWNS = {
+    "gender": "gender",
+    "age_band": "age band",
+    "dialect": "dialect",
+    "region": "region",
+    "l1": "first language",
+}
+"""Speaker fields the audit breaks the audio down by (Example attribute → label)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,8 @@ class DataAudit:
     age_bands: dict[str, int] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
     projects: dict[str, int] = field(default_factory=dict)
+    hours_by: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Hours of audio by speaker field (:data:`PARTICIPANT_BREAKDOWNS`) and value."""
     splits: dict[str, SplitSummary] = field(default_factory=dict)
     split_by: str = ""
     suspicious: list[Suspicious] = field(default_factory=list)
@@ -71,6 +81,11 @@ class DataAudit:
             )
         if self.split_by:
             lines.append(f"  train and dev are kept apart by {self.split_by}")
+        for key, label in PARTICIPANT_BREAKDOWNS.items():
+            by = self.hours_by.get(key) or {}
+            if set(by) - {"unknown"}:
+                parts = ", ".join(f"{k} {v * 60:.1f}" for k, v in by.items())
+                lines.append(f"Minutes by {label}: {parts}")
         if self.languages:
             tags = ", ".join(f"{k} {v}" for k, v in sorted(self.languages.items()))
             lines.append(f"Language tags: {tags}")
@@ -118,6 +133,20 @@ def find_suspicious(examples: Sequence[Example]) -> list[Suspicious]:
     return found
 
 
+def hours_by_participant(
+    examples: Sequence[Example], seconds: dict[str, float]
+) -> dict[str, dict[str, float]]:
+    """Hours by each of :data:`PARTICIPANT_BREAKDOWNS`, most first (``unknown``
+    when the speaker or the field is not known)."""
+    out: dict[str, dict[str, float]] = {}
+    for key in PARTICIPANT_BREAKDOWNS:
+        by: dict[str, float] = defaultdict(float)
+        for ex in examples:
+            by[getattr(ex, key) or "unknown"] += seconds[ex.key] / 3600
+        out[key] = dict(sorted(by.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out
+
+
 def audit(splits: Splits) -> DataAudit:
     """Counts, durations and suspicious texts of all three splits."""
     examples = splits.all()
@@ -132,6 +161,7 @@ def audit(splits: Splits) -> DataAudit:
         projects=_tally([ex.project for ex in examples]),
         split_by=splits.split_by,
     )
+    result.hours_by = hours_by_participant(examples, seconds)
     for ex in examples:
         name = ex.speaker or "unknown"
         result.speaker_seconds[name] = result.speaker_seconds.get(name, 0.0) + seconds[ex.key]

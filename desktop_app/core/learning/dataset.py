@@ -66,6 +66,10 @@ class Example:
     age_band: str | None = None
     language: str | None = None
     status: str = "approved"
+    dialect: str | None = None
+    region: str | None = None
+    l1: str | None = None  # the speaker's first language(s), comma separated
+    birth_year: int | None = None
     project: str = ""
     recording_id: int | None = None
     segment_id: int | None = None
@@ -131,6 +135,10 @@ def collect_examples(
                 age_band=sp.age_band if sp else None,
                 language=seg.language,
                 status=seg.status,
+                dialect=sp.dialect if sp else None,
+                region=sp.region if sp else None,
+                l1=sp.l1 if sp else None,
+                birth_year=sp.birth_year if sp else None,
                 project=name,
                 recording_id=seg.recording_id,
                 segment_id=seg.id,

@@ -71,9 +71,11 @@ class SpeakerInfo:
     gender: str | None
     age_band: str | None
     dialect: str | None
-    l1: str | None
+    l1: str | None  # first language(s): comma separated ISO 639 codes
     notes: str | None
     segment_count: int = 0
+    birth_year: int | None = None
+    region: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,13 @@ from desktop_app.core.errors import EditError, NotFoundError
 from desktop_app.core.project import DEFAULT_TIER, Project
 from desktop_app.core.services import profile_fold, revisions
 from desktop_app.core.services.dto import OpResult, SpeakerInfo, TierInfo
+from desktop_app.core.services.languages import read_languages
+from desktop_app.core.services.participants import METADATA_FIELDS, check_fields
 from desktop_app.core.store.schema import Segment, Speaker, Tier
 
-SPEAKER_FIELDS = ("name", "gender", "age_band", "dialect", "l1", "notes")
+SPEAKER_FIELDS = ("name", *METADATA_FIELDS)
+"""What :meth:`SpeakerService.update` changes: the name and the participant
+metadata (checked by :func:`participants.check_fields`)."""
 
 
 def _speaker_info(sp: Speaker, count: int = 0) -> SpeakerInfo:
@@ -27,6 +31,8 @@ def _speaker_info(sp: Speaker, count: int = 0) -> SpeakerInfo:
         l1=sp.l1,
         notes=sp.notes,
         segment_count=count,
+        birth_year=sp.birth_year,
+        region=sp.region,
     )
 
 
@@ -52,7 +58,7 @@ class SpeakerService:
         name = name.strip()
         if not name:
             raise EditError("A speaker needs a name.")
-        self._check_fields(fields)
+        fields = self.check(fields)[0]
         try:
             with self.project.unit() as s:
                 sp = Speaker(name=name, **fields)
@@ -70,8 +76,8 @@ class SpeakerService:
         return self.create(name)
 
     def update(self, speaker_id: int, **fields: Any) -> SpeakerInfo:
-        """Change a speaker's name or metadata."""
-        self._check_fields(fields)
+        """Change a speaker's name or metadata (see :data:`SPEAKER_FIELDS`)."""
+        fields = self.check(fields)[0]
         if "name" in fields and not str(fields["name"]).strip():
             raise EditError("A speaker needs a name.")
         try:
@@ -83,6 +89,36 @@ class SpeakerService:
                 return _speaker_info(sp)
         except IntegrityError as exc:
             raise EditError(f"A speaker named '{fields.get('name')}' already exists.") from exc
+
+    def get(self, speaker_id: int) -> SpeakerInfo:
+        with self.project.unit() as s:
+            return _speaker_info(self._speaker(s, speaker_id))
+
+    def find(self, name: str) -> SpeakerInfo:
+        """The speaker with this name."""
+        with self.project.unit() as s:
+            sp = s.scalar(
+                select(Speaker).where(
+                    Speaker.name == name.strip(), Speaker.merged_into_id.is_(None)
+                )
+            )
+            if sp is None:
+                raise NotFoundError(f"There is no speaker named '{name.strip()}'.")
+            return _speaker_info(sp)
+
+    def check(self, fields: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """``(normalised fields, warnings)``: raises :class:`EditError` for an
+        unknown field or a value that cannot be right (a birth year of 1066, a
+        language code of digits); warns of first languages that are not on the
+        project's language list."""
+        self._check_fields(fields)
+        if "l1" in fields:
+            with self.project.unit() as s:
+                known = {x.code for x in read_languages(s)}
+        else:
+            known = None
+        checked = check_fields(fields, known)
+        return checked.values, checked.warnings
 
     def rename(self, speaker_id: int, name: str) -> SpeakerInfo:
         return self.update(speaker_id, name=name)

@@ -1,4 +1,8 @@
-"""Speakers of the project: create, rename, merge (undoable), assign.
+"""Speakers of the project: create, rename, edit participant details
+(gender, age, dialect, region, first languages, notes), merge (undoable), assign.
+
+Renaming and participant details are saved at once and are not undo steps
+(a speaker's name and metadata are not segment edits); merging is.
 
 Each speaker's segment count follows the transcripts: the list reloads after
 any edit or job that touched segments (the session's ``segments_changed``),
@@ -19,12 +23,23 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtWidgets import QHBoxLayout, QListView, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QListView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.services.dto import SpeakerInfo
+from desktop_app.core.services.languages import LanguageService
+from desktop_app.core.services.participants import describe
 from desktop_app.gui import theme
 from desktop_app.gui.dialogs import common as dialogs
+from desktop_app.gui.dialogs.participant_dialog import ParticipantDialog
 from desktop_app.gui.session import ProjectSession
 from desktop_app.gui.undo import EditController
 
@@ -62,6 +77,8 @@ class SpeakerListModel(QAbstractListModel):
             return sp.name
         if role == SPEAKER_ROLE:
             return sp
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return describe(sp) or "No participant details yet (F2 to add them)"
         if role == Qt.ItemDataRole.DecorationRole:
             return theme.icon("speaker")
         return None
@@ -86,6 +103,12 @@ class SpeakersPanel(QWidget):
         for key, icon_name, tip, slot in (
             ("new", "speaker-add", "New speaker", self.create),
             ("rename", "rename", "Rename the speaker", self.rename),
+            (
+                "details",
+                "participant",
+                "Participant details: gender, age, dialect, region, first languages, notes (F2)",
+                self.edit_details,
+            ),
             ("merge", "speaker-merge", "Merge this speaker into another (undoable)", self.merge),
             (
                 "assign",
@@ -102,6 +125,11 @@ class SpeakersPanel(QWidget):
             buttons.addWidget(b)
             self.buttons[key] = b
         buttons.addStretch(1)
+        self.details_action = QAction("Participant details…", self.view)
+        self.details_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        self.details_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.details_action.triggered.connect(self.edit_details)
+        self.view.addAction(self.details_action)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(150)
@@ -161,6 +189,26 @@ class SpeakersPanel(QWidget):
             return
         self.session.speakers_changed.emit()
         self.session.notify_segments(None)  # names shown in the transcript
+
+    def edit_details(self) -> bool:
+        """Open the participant form of the selected speaker; True when saved."""
+        sp = self.current()
+        if self.session is None or sp is None:
+            return False
+        service = self.session.speakers
+        dialog = ParticipantDialog(
+            sp,
+            LanguageService(self.session.project).list(),
+            check=lambda fields: service.check(fields)[1],
+            save=lambda fields: service.update(sp.id, **fields),
+            parent=self,
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        self.session.speakers_changed.emit()
+        if dialog.values()["name"] != sp.name:
+            self.session.notify_segments(None)  # names shown in the transcript
+        return True
 
     def merge(self) -> None:
         sp = self.current()
