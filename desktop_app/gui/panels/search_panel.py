@@ -233,7 +233,7 @@ class SearchPanel(QWidget):
             row = -1
             if kept is not None:
                 row = self.model.row_of(kept.segment_id, kept.match_start)
-            self.view.setCurrentIndex(self.model.index(max(0, row), KwicCol.MATCH))
+            self.view.setCurrentIndex(self.model.index(max(0, row), KwicCol.LEFT))
 
     def _count_text(self, n: int, more: bool) -> str:
         if not self.query.text().strip() or self.message.isVisible():
