@@ -17,13 +17,13 @@ from desktop_app.cli.diarize import diarize, speakers_app
 from desktop_app.cli.finetune import evaluate_cmd, finetune_cmd, review_queue_cmd
 from desktop_app.cli.models import models_app
 from desktop_app.cli.record import record
+from desktop_app.cli.search import search
 from desktop_app.cli.transcribe import transcribe
 from desktop_app.cli.units import unitlm_app, units_app
 from desktop_app.core.logging_setup import setup_logging
 from desktop_app.core.project import Project
 from desktop_app.core.services.job_log import JobLog
 from desktop_app.core.services.recordings import RecordingMeta, RecordingService
-from desktop_app.core.services.search import SearchService
 from desktop_app.core.services.segments import SegmentService
 from desktop_app.core.services.speakers import SpeakerService
 
@@ -53,6 +53,7 @@ app.command("record")(record)
 app.command("finetune")(finetune_cmd)
 app.command("evaluate")(evaluate_cmd)
 app.command("review-queue")(review_queue_cmd)
+app.command("search")(search)
 
 ProjectArg = Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")]
 
@@ -172,28 +173,6 @@ def import_audio(
             per_line=per_line,
             quiet=quiet,
         )
-
-
-@app.command("search")
-@user_errors
-def search(
-    project_path: ProjectArg,
-    query: Annotated[str, typer.Argument(help="Words to find (the last one may be a prefix).")],
-    recording: Annotated[int | None, typer.Option(help="Only this recording id.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many hits.")] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-) -> None:
-    """Full-text search over all transcripts of a project."""
-    with open_project(project_path) as project:
-        hits = SearchService(project).search(query, recording_id=recording, limit=limit)
-    if as_json:
-        typer.echo(json.dumps([h.__dict__ for h in hits], ensure_ascii=False, indent=2))
-        return
-    if not hits:
-        typer.echo("No matches.")
-        raise typer.Exit(1)
-    for h in hits:
-        typer.echo(f"{h.recording_title} {fmt_time(h.start_ms)}  [{h.status}]  {h.snippet}")
 
 
 @app.command("segments")

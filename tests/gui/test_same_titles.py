@@ -61,8 +61,10 @@ def test_search_hits_and_the_import_dialog_use_the_labels(make_window, interview
     window.search.query.setText("алматы")
     window.search.run_search()
     hit = window.search.current_hit()
-    first_line = window.search.model.index(0).data().splitlines()[0]
-    assert hit.recording_id == 2 and first_line.startswith("interview (2)")
+    from desktop_app.gui.panels.concordance_model import KwicCol
+
+    recording_cell = window.search.model.index(0, KwicCol.RECORDING).data()
+    assert hit.recording_id == 2 and recording_cell == "interview (2)"
     dialog = ImportAnnotationsDialog(window.session, window.runner, window)
     items = [dialog.recording.itemText(i) for i in range(dialog.recording.count())]
     assert [i.split(" — ")[0] for i in items] == LABELS

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sqlalchemy import text
 
 from desktop_app.core.project import Project
+from desktop_app.core.services.concordance import ConcordanceHit, Mode, concordance, write_csv
 from desktop_app.core.services.dto import SearchHit
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -62,3 +64,28 @@ class SearchService:
                 )
                 for row in rows
             ]
+
+    def concordance(
+        self,
+        pattern: str,
+        *,
+        mode: Mode = "prefix",
+        tier_id: int | None = None,
+        recording_id: int | None = None,
+        case_sensitive: bool = False,
+        limit: int = 1000,
+    ) -> list[ConcordanceHit]:
+        """Every occurrence as a keyword-in-context hit (see :mod:`.concordance`)."""
+        return concordance(
+            self.project,
+            pattern,
+            mode=mode,
+            tier_id=tier_id,
+            recording_id=recording_id,
+            case_sensitive=case_sensitive,
+            limit=limit,
+        )
+
+    @staticmethod
+    def write_csv(hits: list[ConcordanceHit], path: str | Path) -> int:
+        return write_csv(hits, path)

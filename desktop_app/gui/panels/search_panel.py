@@ -1,110 +1,127 @@
-"""Full-text search over every transcript, with jump-to-hit and play-hit.
+"""Concordance search over every transcript, with jump-to-hit and play-hit.
 
-A single click on a hit (or Enter) jumps to it. The hits follow the
-transcripts: after any edit or job (the session's ``segments_changed``) the
-search runs again, keeping the chosen hit selected; while the panel is hidden
-it runs when the panel is shown again.
+The query is read as words (the last may be the start of a word), whole
+words, or a regular expression, over all tiers or one, optionally telling
+capitals apart. Each hit is a keyword-in-context line (left context, the
+match in bold, right context) with its recording, time, tier and speaker; a
+single click on a hit (or Enter in the query) jumps to it; a double click,
+Enter in the list or "Play hit" jumps and plays its segment;
+"Export hits…" writes the list as CSV. The hits follow the transcripts: after
+any edit or job (the session's ``segments_changed``) the search runs again,
+keeping the chosen hit selected; while the panel is hidden it runs when the
+panel is shown again. Searches take well under 100 ms on 100,000 segments
+for words (see ``benchmarks/concordance.py``), so they run in the GUI thread.
 """
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from pathlib import Path
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
-    QListView,
     QPushButton,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.core.errors import JazbaError
-from desktop_app.core.services.dto import SearchHit
+from desktop_app.core.services.concordance import ConcordanceHit, Mode, SearchPatternError
 from desktop_app.gui import theme
-from desktop_app.gui.review.segment_table_model import fmt_ms
+from desktop_app.gui.panels.concordance_model import (
+    HIT_ROLE,
+    ConcordanceModel,
+    KwicCol,
+    LeftElideDelegate,
+)
 from desktop_app.gui.session import ProjectSession
 
-Index = QModelIndex | QPersistentModelIndex
-HIT_ROLE = Qt.ItemDataRole.UserRole + 1
-_MARK = re.compile(r"\[([^\]]*)\]")
+__all__ = ["HIT_ROLE", "SearchPanel", "ask_csv_path"]
+LIMIT = 1000
+MODES: tuple[tuple[str, Mode], ...] = (
+    ("Words", "prefix"),
+    ("Whole word", "word"),
+    ("Regex", "regex"),
+)
+PLACEHOLDERS = {
+    "prefix": "Search all transcripts…",
+    "word": "Whole words, e.g. алматы…",
+    "regex": r"Regular expression, e.g. \bалмат\w*…",
+}
 
 
-class SearchHitModel(QAbstractListModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._hits: list[SearchHit] = []
-        self._labels: Mapping[int, str] = {}
-
-    def set_hits(self, hits: Sequence[SearchHit], labels: Mapping[int, str] | None = None) -> None:
-        """``labels``: recording id -> display label (titles that repeat are numbered)."""
-        self.beginResetModel()
-        self._hits = list(hits)
-        self._labels = dict(labels or {})
-        self.endResetModel()
-
-    def hit(self, row: int) -> SearchHit | None:
-        return self._hits[row] if 0 <= row < len(self._hits) else None
-
-    def row_of(self, segment_id: int) -> int:
-        return next((i for i, h in enumerate(self._hits) if h.segment_id == segment_id), -1)
-
-    def label(self, h: SearchHit) -> str:
-        return self._labels.get(h.recording_id, h.recording_title)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._hits)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        h = self.hit(index.row())
-        if h is None:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            snippet = _MARK.sub(r"«\1»", h.snippet)
-            return f"{self.label(h)}  {fmt_ms(h.start_ms)}\n{snippet}"
-        if role == Qt.ItemDataRole.ToolTipRole:
-            where = html.escape(f"{self.label(h)} at {fmt_ms(h.start_ms)}")
-            return f"<b>{where}</b> [{h.status}]<br>{html.escape(h.text)}"
-        if role == HIT_ROLE:
-            return h
+def ask_csv_path(parent: QWidget | None, start: Path) -> Path | None:
+    """Where to write the hit list (None: cancelled)."""
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "Export hits as CSV", str(start), "CSV (*.csv);;All files (*)"
+    )
+    if not path:
         return None
+    out = Path(path)
+    return out if out.suffix else out.with_suffix(".csv")
 
 
 class SearchPanel(QWidget):
-    jump_requested = Signal(object)  # SearchHit
-    play_requested = Signal(object)  # SearchHit
+    jump_requested = Signal(object)  # ConcordanceHit
+    play_requested = Signal(object)  # ConcordanceHit
     error = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
         self.session: ProjectSession | None = None
         self.query = QLineEdit()
-        self.query.setPlaceholderText("Search all transcripts…")
         self.query.setClearButtonEnabled(True)
         theme.bind_icon(
             self.query.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition),
             "search",
         )
-        self.model = SearchHitModel(self)
-        self.view = QListView()
+        self.mode = QComboBox()
+        for label, mode in MODES:
+            self.mode.addItem(label, mode)
+        self.mode.setToolTip(
+            "Words: the last word may be the start of a word. Whole word: exact words. "
+            "Regex: a regular expression (Python syntax)."
+        )
+        self.tier = QComboBox()
+        self.tier.setToolTip("Search all tiers or one")
+        self.case = QCheckBox("Aa")
+        self.case.setToolTip("Tell capitals from small letters (Қ ≠ қ)")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #c0392b;")
+        self.message.hide()
+        self.model = ConcordanceModel(self)
+        self.view = QTableView()
         self.view.setModel(self.model)
-        self.view.setWordWrap(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setWordWrap(False)
         self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.view.setItemDelegateForColumn(KwicCol.LEFT, LeftElideDelegate(self.view))
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in ((KwicCol.LEFT, 220), (KwicCol.RIGHT, 220), (KwicCol.RECORDING, 110)):
+            header.resizeSection(col, width)
+        header.setSectionResizeMode(KwicCol.MATCH, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.view.clicked.connect(self._activated)  # one click jumps
-        self.view.activated.connect(self._activated)  # Enter (and the style's activation)
+        self.view.activated.connect(self._play_index)  # Enter or double click: play it
         self.count = QLabel("")
+        self.export_button = QPushButton("Export hits…")
+        self.export_button.setToolTip("Write the hits as a CSV table")
+        self.export_button.clicked.connect(self.export_hits)
+        self.export_button.setEnabled(False)
         self.play_button = QPushButton("Play hit")
         theme.bind_icon(self.play_button, "play")
         self.play_button.clicked.connect(self._play)
@@ -114,13 +131,24 @@ class SearchPanel(QWidget):
         self._timer.timeout.connect(self.run_search)
         self.query.textChanged.connect(lambda _t: self._timer.start())
         self.query.returnPressed.connect(self._return_pressed)
+        self.mode.currentIndexChanged.connect(self._options_changed)
+        self.tier.currentIndexChanged.connect(self._options_changed)
+        self.case.toggled.connect(self._options_changed)
         self._stale = False  # the transcripts changed while the panel was hidden
+        self._options_changed()
+        top = QHBoxLayout()
+        top.addWidget(self.query, 1)
+        top.addWidget(self.mode)
+        top.addWidget(self.tier)
+        top.addWidget(self.case)
         row = QHBoxLayout()
         row.addWidget(self.count, 1)
+        row.addWidget(self.export_button)
         row.addWidget(self.play_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.query)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
         layout.addWidget(self.view, 1)
         layout.addLayout(row)
 
@@ -128,15 +156,52 @@ class SearchPanel(QWidget):
         self.session = session
         self.model.set_hits([])
         self.count.setText("")
+        self.export_button.setEnabled(False)
         self._stale = False
+        self._fill_tiers()
         if session is not None:
             session.segments_changed.connect(self._segments_changed)
             session.recordings_changed.connect(self._segments_changed)  # labels in the hits
+            session.speakers_changed.connect(self._segments_changed)  # speaker names
+            session.tiers_changed.connect(self._tiers_changed)
 
     def focus_query(self) -> None:
         self.query.setFocus()
         self.query.selectAll()
 
+    # -- options ---------------------------------------------------------------------
+    def current_mode(self) -> Mode:
+        return self.mode.currentData()
+
+    def set_mode(self, mode: Mode) -> None:
+        self.mode.setCurrentIndex(self.mode.findData(mode))
+
+    def current_tier_id(self) -> int | None:
+        return self.tier.currentData()
+
+    def set_tier(self, tier_id: int | None) -> None:
+        self.tier.setCurrentIndex(max(0, self.tier.findData(tier_id)))
+
+    def _fill_tiers(self) -> None:
+        kept = self.current_tier_id()
+        self.tier.blockSignals(True)
+        self.tier.clear()
+        self.tier.addItem("All tiers", None)
+        for t in self.session.tier_list() if self.session is not None else []:
+            self.tier.addItem(t.name, t.id)
+        self.tier.setCurrentIndex(max(0, self.tier.findData(kept)))
+        self.tier.blockSignals(False)
+
+    def _tiers_changed(self) -> None:
+        self._fill_tiers()  # a removed tier falls back to all tiers
+        self._segments_changed()  # tier names in the hits
+
+    def _options_changed(self, *_args: object) -> None:
+        self.query.setPlaceholderText(PLACEHOLDERS[self.current_mode()])
+        if self.query.text().strip():
+            self._timer.start()
+
+    # -- searching -------------------------------------------------------------------
     def run_search(self) -> None:
         """Search now; the hit selected before stays selected if it still matches."""
         self._timer.stop()
@@ -144,20 +209,61 @@ class SearchPanel(QWidget):
         if self.session is None:
             return
         kept = self.current_hit()
+        self._show_message("")
         try:
-            hits = self.session.search.search(self.query.text())
+            hits = self.session.search.concordance(
+                self.query.text(),
+                mode=self.current_mode(),
+                tier_id=self.current_tier_id(),
+                case_sensitive=self.case.isChecked(),
+                limit=LIMIT + 1,
+            )
+        except SearchPatternError as exc:
+            self._show_message(str(exc))
+            hits = []
         except JazbaError as exc:
             self.error.emit(str(exc))
             hits = []
+        more = len(hits) > LIMIT
+        hits = hits[:LIMIT]
         self.model.set_hits(hits, self.session.recording_labels())
-        text = self.query.text().strip()
-        self.count.setText(f"{len(hits)} hit{'s' if len(hits) != 1 else ''}" if text else "")
+        self.export_button.setEnabled(bool(hits))
+        self.count.setText(self._count_text(len(hits), more))
         if hits:
-            row = self.model.row_of(kept.segment_id) if kept is not None else -1
-            self.view.setCurrentIndex(self.model.index(max(0, row)))
+            row = -1
+            if kept is not None:
+                row = self.model.row_of(kept.segment_id, kept.match_start)
+            self.view.setCurrentIndex(self.model.index(max(0, row), KwicCol.LEFT))
 
-    def current_hit(self) -> SearchHit | None:
+    def _count_text(self, n: int, more: bool) -> str:
+        if not self.query.text().strip() or self.message.isVisible():
+            return ""
+        if more:
+            return f"first {n} hits"
+        return f"{n} hit{'s' if n != 1 else ''}"
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def current_hit(self) -> ConcordanceHit | None:
         return self.model.hit(self.view.currentIndex().row())
+
+    def export_hits(self) -> Path | None:
+        """Ask where, then write every hit shown as CSV; returns the file written."""
+        if self.session is None or not self.model.rowCount():
+            return None
+        start = self.session.path.parent / f"{self.session.name} hits.csv"
+        path = ask_csv_path(self, start)
+        if path is None:
+            return None
+        try:
+            n = self.session.search.write_csv(self.model.hits, path)
+        except JazbaError as exc:
+            self.error.emit(str(exc))
+            return None
+        self.count.setText(f"{n} hit{'s' if n != 1 else ''} written to {path.name}")
+        return path
 
     def _segments_changed(self, *_args: object) -> None:
         if not self.query.text().strip():
@@ -183,6 +289,11 @@ class SearchPanel(QWidget):
         hit = self.model.hit(index.row())
         if hit is not None:
             self.jump_requested.emit(hit)
+
+    def _play_index(self, index: QModelIndex) -> None:
+        hit = self.model.hit(index.row())
+        if hit is not None:
+            self.play_requested.emit(hit)
 
     def _play(self) -> None:
         hit = self.current_hit()
