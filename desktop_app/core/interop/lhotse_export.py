@@ -14,7 +14,8 @@ absolute, as Lhotse resolves them: the project's own 16 kHz FLAC with audio
 ``none``, the copied WAVs with ``recordings``, one WAV per segment with
 ``clips``. Supervisions carry the speaker (the ASCII id; ``custom.speaker_name``
 is the name), the language and, in ``custom``, the review status, tier,
-code-switch flag (language ``mixed``), raw and normalised text and units.
+code-switch flag (language ``mixed``, or words of two languages), word languages,
+raw and normalised text and units.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import soundfile as sf
 from desktop_app.core.audio.resample import MODEL_RATE
 from desktop_app.core.interop.dataset import Row
 from desktop_app.core.jobs import Progress
+from desktop_app.core.langtag import code_switched, lang_list
 
 KINDS = ("recordings", "supervisions", "cuts")
 
@@ -53,7 +55,7 @@ def _supervision(
         "speaker_name": item.speaker,
         "status": item.status,
         "tier": item.tier,
-        "code_switched": item.language == "mixed",
+        "code_switched": code_switched(item.word_langs, item.language),
         "text_raw": row.text_raw,
         "text_normalized": row.text_normalized,
         "recording_title": row.rec.title,
@@ -62,6 +64,8 @@ def _supervision(
     }
     if item.units is not None:
         custom["units"] = list(item.units)
+    if item.word_langs:
+        custom["word_langs"] = lang_list(item.word_langs)
     sup: dict[str, Any] = {
         "id": row.utt_id,
         "recording_id": rec_id,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from desktop_app.core.errors import InteropError
 from desktop_app.core.interop.model import ExportRecording, Item
+from desktop_app.core.langtag import tags_for
 from desktop_app.core.project import Project
 from desktop_app.core.store.schema import SEGMENT_STATUSES, Recording, Segment, Speaker, Tier
 
@@ -122,6 +123,7 @@ def gather(
                     confidence=seg.confidence,
                     segment_id=seg.id,
                     units=tuple(int(u) for u in seq) if seq is not None else None,
+                    word_langs=_word_langs(seg),
                 )
             )
         rq = select(Recording).order_by(Recording.id)
@@ -147,3 +149,10 @@ def gather(
             )
             for r in s.scalars(rq)
         ]
+
+
+def _word_langs(seg: Segment) -> list[dict[str, str]] | None:
+    """The segment's stored word language tags, re-aligned if its text changed since."""
+    if not seg.word_langs:
+        return None
+    return tags_for(seg.word_langs, seg.text, seg.language, seg.words) or None

@@ -12,9 +12,11 @@ from typing import Any
 
 from desktop_app.core.langtag.lexicon import Lexicon, load_lexicon
 from desktop_app.core.langtag.stats import (
+    code_switched,
     compact,
     is_mixed,
     kind,
+    lang_list,
     languages,
     matches_text,
     word_counts,
@@ -27,10 +29,12 @@ __all__ = [
     "LANG_NAMES",
     "Lexicon",
     "Tagger",
+    "code_switched",
     "compact",
     "default_tagger",
     "is_mixed",
     "kind",
+    "lang_list",
     "languages",
     "load_lexicon",
     "matches_text",

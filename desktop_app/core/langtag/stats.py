@@ -37,6 +37,16 @@ def matches_text(tags: Sequence[Mapping[str, Any]] | None, text: str) -> bool:
     return tags is not None and [str(t.get("w")) for t in tags] == words
 
 
+def lang_list(tags: Sequence[Mapping[str, Any]] | None) -> list[str]:
+    """The language of each word, in word order (a manifest field)."""
+    return [str(t.get("l")) for t in tags or ()]
+
+
+def code_switched(tags: Iterable[Mapping[str, Any]] | None, language: str | None) -> bool:
+    """A segment marked ``mixed`` or whose words carry two languages or more."""
+    return language == "mixed" or is_mixed(tags)
+
+
 def compact(tags: Sequence[Mapping[str, Any]] | None) -> str:
     """One string for a manifest or a table: ``kk ru ru kk`` (one tag per word)."""
     return " ".join(str(t.get("l")) for t in tags or ())
