@@ -23,7 +23,7 @@ from desktop_app.core.services import revisions
 from desktop_app.core.services.dto import OpResult
 from desktop_app.core.services.segments import touched
 from desktop_app.core.services.word_lang_hooks import TAGGED_TIER_KINDS
-from desktop_app.core.store.schema import Segment, Tier
+from desktop_app.core.store.schema import Recording, Segment, Tier
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,16 @@ class TagSummary:
     @property
     def monolingual(self) -> int:
         return self.segments - self.mixed
+
+
+@dataclass(frozen=True)
+class MixedSegment:
+    """A code-switched segment: where it is and its words' tags."""
+
+    segment_id: int
+    recording_id: int
+    start_ms: int
+    tags: list[dict[str, str]]
 
 
 class WordLangService:
@@ -67,6 +77,15 @@ class WordLangService:
             segs = list(_tagged_segments(s, recording_id))
             return self._summary(segs, None, 0)
 
+    def mixed_segments(self, recording_id: int | None = None) -> list[MixedSegment]:
+        """The segments whose stored tags have two languages or more, in time order."""
+        with self.project.unit() as s:
+            return [
+                MixedSegment(seg.id, seg.recording_id, seg.start_ms, list(seg.word_langs or []))
+                for seg in _tagged_segments(s, recording_id)
+                if is_mixed(seg.word_langs)
+            ]
+
     # -- automatic tags ----------------------------------------------------
     def tag_recording(self, recording_id: int) -> TagSummary:
         """Tag every word of the recording's transcription segments (one undo step)."""
@@ -79,6 +98,8 @@ class WordLangService:
     def _tag(self, recording_id: int | None, description: str) -> TagSummary:
         tagger = self.tagger
         with self.project.unit() as s:
+            if recording_id is not None and s.get(Recording, recording_id) is None:
+                raise NotFoundError(f"There is no recording #{recording_id}.")
             segs = list(_tagged_segments(s, recording_id))
             rec = revisions.Recorder(s, "tag_word_langs", description, source="system")
             changed = 0
