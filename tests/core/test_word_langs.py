@@ -7,6 +7,7 @@ import pytest
 
 from desktop_app.core.errors import EditError
 from desktop_app.core.project import Project
+from desktop_app.core.services.model_pass import ModelPass, ModelRef
 from desktop_app.core.services.segments import NewSegment, SegmentService
 from desktop_app.core.services.word_langs import WordLangService
 from desktop_app.core.store.schema import Revision, Segment, Tier
@@ -122,3 +123,18 @@ def test_untagged_tiers_and_old_revisions(
             rev.after = {k: v for k, v in (rev.after or {}).items() if k != "word_langs"}
     svc.undo(op)
     assert svc.get(sid).text == "Сәлем"
+
+
+def test_a_transcription_pass_tags_its_segments_in_the_same_step(
+    project: Project, svc: SegmentService, recording_id: int
+) -> None:
+    mp = ModelPass(project, recording_id, ModelRef("m", "Model"))
+    op = mp.begin()
+    words = [{"w": "Мен", "s": 0.0, "e": 0.3}, {"w": "машина", "s": 0.3, "e": 0.9, "lang": "ru"}]
+    mp.add(NewSegment(0, 1000, "Мен машина", language="kk", words=words))
+    mp.finish()
+    (seg,) = svc.list(recording_id)
+    # the model's per-word language decides a word both lists know (else: its neighbour, kk)
+    assert _langs(project, seg.id) == [("Мен", "kk", "auto"), ("машина", "ru", "auto")]
+    svc.undo(op)  # undoing the pass takes segment and tags away together
+    assert svc.list(recording_id) == []
