@@ -42,6 +42,8 @@ def test_tag_recording_is_one_undoable_step(
     assert [lang for _, lang, _ in _langs(project, a)] == ["kk", "kk", "ru", "kk", "kk"]
     assert svc.get(a).status == "auto"  # automatic tags are no human touch
     # tagging again changes nothing and records no step
+    tags = words.for_recording(recording_id)
+    assert set(tags) == {a, b} and [t["l"] for t in tags[b]] == ["kk", "kk"]
     again = words.tag_recording(recording_id)
     assert again.changed == 0 and again.operation_id is None
     assert summary.operation_id is not None
@@ -113,6 +115,9 @@ def test_untagged_tiers_and_old_revisions(
     tid = svc.add(recording_id, NewSegment(0, 1000, "I bought a car"), tier_id=tier_id)
     svc.edit_text(tid.segment_id, "I bought a new car")
     assert _langs(project, tid.segment_id) == []
+    assert WordLangService(project).get(tid.segment_id) == []
+    with pytest.raises(EditError, match="not on a transcription tier"):
+        WordLangService(project).set_word_lang(tid.segment_id, 0, "other")
     assert WordLangService(project).tag_recording(recording_id).segments == 0
     # an edit recorded before word_langs joined the snapshots still undoes
     sid = svc.add(recording_id, NewSegment(2000, 3000, "Сәлем")).segment_id

@@ -22,7 +22,7 @@ from desktop_app.core.project import Project
 from desktop_app.core.services import revisions
 from desktop_app.core.services.dto import OpResult
 from desktop_app.core.services.segments import touched
-from desktop_app.core.services.word_lang_hooks import TAGGED_TIER_KINDS
+from desktop_app.core.services.word_lang_hooks import TAGGED_TIER_KINDS, tier_is_tagged
 from desktop_app.core.store.schema import Recording, Segment, Tier
 
 
@@ -66,10 +66,23 @@ class WordLangService:
     # -- reading -----------------------------------------------------------
     def get(self, segment_id: int) -> list[dict[str, str]]:
         """The segment's word tags (worked out afresh when none are stored or
-        the text changed since, keeping the person's tags)."""
+        the text changed since, keeping the person's tags); none for a segment
+        of a tier that is not a transcription (a translation, a note)."""
         with self.project.unit() as s:
             seg = _segment(s, segment_id)
+            if not tier_is_tagged(s, seg.tier_id):
+                return []
             return tags_for(seg.word_langs, seg.text, seg.language, seg.words, self.tagger)
+
+    def for_recording(self, recording_id: int) -> dict[int, list[dict[str, str]]]:
+        """Stored word tags of a recording's transcription segments, by segment id
+        (for views that draw many segments at once; untagged segments are left out)."""
+        with self.project.unit() as s:
+            return {
+                seg.id: tags_for(seg.word_langs, seg.text, seg.language, seg.words, self.tagger)
+                for seg in _tagged_segments(s, recording_id)
+                if seg.word_langs
+            }
 
     def summary(self, recording_id: int | None = None) -> TagSummary:
         """Word and segment counts over the stored tags (no change made)."""
@@ -135,6 +148,11 @@ class WordLangService:
             raise EditError(f"Unknown word language '{lang}' (use one of {', '.join(LANGS)}).")
         with self.project.unit() as s:
             seg = _segment(s, segment_id)
+            if not tier_is_tagged(s, seg.tier_id):
+                raise EditError(
+                    f"Segment #{segment_id} is not on a transcription tier: only the words "
+                    "of transcriptions carry a language."
+                )
             tags = tags_for(seg.word_langs, seg.text, seg.language, seg.words, self.tagger)
             if not 0 <= index < len(tags):
                 raise EditError(

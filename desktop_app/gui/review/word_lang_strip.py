@@ -248,6 +248,9 @@ class WordLangBinder(QObject):
         except JazbaError:
             self.strip.set_tags(None, [])
             return
+        if not tags:  # a translation or a note: no word languages
+            self.strip.set_tags(None, [])
+            return
         self.strip.warning = service.tagger.warning
         self.strip.set_tags(seg.id, tags)
 
