@@ -11,9 +11,9 @@ Tier names in files follow the ELAN corpus convention ``tier@speaker``
 (``transcription@Aigerim``); a tier with no speaker is just ``tier``. Extra
 facts that a format has no field for travel in parallel tiers named
 ``tier@speaker#status``, ``#lang``, ``#words`` and ``#wordlang`` (the language
-of each word); overlapping segments of one
-tier and speaker, which ELAN and Praat cannot put on one tier, go on overflow
-tiers ``tier@speaker~2``, ``~3``… Readers undo all of this.
+of each word); overlapping segments of one tier and speaker, which ELAN and
+Praat cannot put on one tier, go on overflow tiers ``tier@speaker~2``, ``~3``…
+Readers undo all of this.
 """
 
 from __future__ import annotations
