@@ -24,10 +24,12 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # 1. System packages: PortAudio for sound, Qt's X11/EGL libraries, fonts with
 #    every Kazakh letter, espeak-ng + sox (demo and test speech), xvfb, praat
-#    and xmllint (the tests check our exports with the real tools).
+#    and xmllint (the tests check our exports with the real tools); hunspell-kk and
+#    hunspell-ru: the Kazakh and Russian word lists that tag code-switched words.
 APT_PKGS=(libportaudio2 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-image0 libxcb-render-util0
-  libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-noto-core espeak-ng sox libsox-fmt-all)
+  libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-noto-core espeak-ng sox libsox-fmt-all
+  hunspell-kk hunspell-ru)
 if [ "$DEV" = 1 ]; then APT_PKGS+=(xvfb praat libxml2-utils); fi
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -42,7 +44,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 else
-  say "Not a Debian system: make sure PortAudio, espeak-ng and sox are installed."
+  say "Not a Debian system: make sure PortAudio, espeak-ng, sox and the Hunspell kk_KZ/ru_RU dictionaries are installed."
 fi
 
 # 2. Python virtual environment in .venv/

@@ -15,6 +15,7 @@ from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_err
 from desktop_app.cli.demo import demo_app
 from desktop_app.cli.diarize import diarize, speakers_app
 from desktop_app.cli.finetune import evaluate_cmd, finetune_cmd, review_queue_cmd
+from desktop_app.cli.langtag import langtag
 from desktop_app.cli.models import models_app
 from desktop_app.cli.record import record
 from desktop_app.cli.search import search
@@ -54,6 +55,7 @@ app.command("finetune")(finetune_cmd)
 app.command("evaluate")(evaluate_cmd)
 app.command("review-queue")(review_queue_cmd)
 app.command("search")(search)
+app.command("langtag")(langtag)
 
 ProjectArg = Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")]
 

@@ -19,6 +19,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.services.dto import OpResult
 from desktop_app.core.services.segments import NewSegment
+from desktop_app.core.services.word_langs import WordLangService
 from desktop_app.gui.session import ProjectSession
 
 log = logging.getLogger(__name__)
@@ -193,6 +194,14 @@ class EditController(QObject):
         rec = self._recording_of(segment_ids[0])
         return self._run(
             f"Mark {status}", rec, lambda: self.segments.set_status(list(segment_ids), status)
+        )
+
+    def set_word_lang(self, segment_id: int, index: int, lang: str) -> OpResult | None:
+        service = WordLangService(self.session.project)
+        return self._run(
+            f"Set word language {lang}",
+            self._recording_of(segment_id),
+            lambda: service.set_word_lang(segment_id, index, lang),
         )
 
     def restore_history(self, limit: int = 200) -> int:

@@ -58,7 +58,18 @@ def transcribe_examples(
         audio = np.asarray(load_model_audio(ex.audio_path, start, end), np.float32)
         segments, _info = engine.transcribe(audio, options)
         hyp = " ".join(seg.text.strip() for seg in segments)
-        out.append(Utterance(ex.key, ex.text, hyp, ex.speaker, ex.gender, ex.age_band, ex.language))
+        out.append(
+            Utterance(
+                ex.key,
+                ex.text,
+                hyp,
+                ex.speaker,
+                ex.gender,
+                ex.age_band,
+                ex.language,
+                code_switching=ex.code_switching,
+            )
+        )
     if state is not None:
         state.set_progress(1.0, "Evaluated")
     return out

@@ -31,6 +31,7 @@ from desktop_app.core.errors import InteropError
 from desktop_app.core.interop.clips import ClipReader, wav_bytes
 from desktop_app.core.interop.dataset import PARTICIPANT_FIELDS, Row
 from desktop_app.core.jobs import Progress
+from desktop_app.core.langtag import code_switched, lang_list
 
 HF_SPLITS = {"train": "train", "dev": "validation", "test": "test", "all": "train"}
 SHARD_BYTES = 256 << 20
@@ -65,6 +66,8 @@ def _features(ds: ModuleType, clips: bool) -> Any:
         "text_raw": value("string"),
         "text_normalized": value("string"),
         "units": getattr(ds, "List", ds.Sequence)(value("int32")),  # List: datasets >= 4
+        "word_langs": getattr(ds, "List", ds.Sequence)(value("string")),  # kk/ru/other per word
+        "code_switched": value("bool"),
     }
     if clips:
         cols["audio"] = ds.Audio(sampling_rate=16_000)
@@ -92,6 +95,8 @@ def _record(row: Row, normalize: bool, audio: bytes | None) -> dict[str, Any]:
         "text_raw": row.text_raw,
         "text_normalized": row.text_normalized,
         "units": list(item.units) if item.units is not None else [],
+        "word_langs": lang_list(item.word_langs),
+        "code_switched": code_switched(item.word_langs, item.language),
     }
     if audio is not None:
         rec["audio"] = {"bytes": audio, "path": f"{row.utt_id}.wav"}

@@ -15,8 +15,8 @@ absolute, as Lhotse resolves them: the project's own 16 kHz FLAC with audio
 ``clips``. Supervisions carry the speaker (the ASCII id; ``custom.speaker_name``
 is the name), the language, the speaker's gender and, in ``custom``, the
 speaker's age band, birth year, dialect, region and first languages (``l1``),
-the review status, tier, code-switch flag (language ``mixed``), raw and
-normalised text and units.
+the review status, tier, code-switch flag (language ``mixed``, or words of two
+languages), word languages, raw and normalised text and units.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import soundfile as sf
 from desktop_app.core.audio.resample import MODEL_RATE
 from desktop_app.core.interop.dataset import Row
 from desktop_app.core.jobs import Progress
+from desktop_app.core.langtag import code_switched, lang_list
 
 KINDS = ("recordings", "supervisions", "cuts")
 
@@ -56,7 +57,7 @@ def _supervision(
         **{k: v for k, v in row.participant.items() if k != "gender" and v is not None},
         "status": item.status,
         "tier": item.tier,
-        "code_switched": item.language == "mixed",
+        "code_switched": code_switched(item.word_langs, item.language),
         "text_raw": row.text_raw,
         "text_normalized": row.text_normalized,
         "recording_title": row.rec.title,
@@ -65,6 +66,8 @@ def _supervision(
     }
     if item.units is not None:
         custom["units"] = list(item.units)
+    if item.word_langs:
+        custom["word_langs"] = lang_list(item.word_langs)
     sup: dict[str, Any] = {
         "id": row.utt_id,
         "recording_id": rec_id,

@@ -10,9 +10,10 @@ the importer writes the result.
 Tier names in files follow the ELAN corpus convention ``tier@speaker``
 (``transcription@Aigerim``); a tier with no speaker is just ``tier``. Extra
 facts that a format has no field for travel in parallel tiers named
-``tier@speaker#status``, ``#lang`` and ``#words``; overlapping segments of one
-tier and speaker, which ELAN and Praat cannot put on one tier, go on overflow
-tiers ``tier@speaker~2``, ``~3``… Readers undo all of this.
+``tier@speaker#status``, ``#lang``, ``#words`` and ``#wordlang`` (the language
+of each word); overlapping segments of one tier and speaker, which ELAN and
+Praat cannot put on one tier, go on overflow tiers ``tier@speaker~2``, ``~3``…
+Readers undo all of this.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ STATUS_SUFFIX = "#status"
 LANG_SUFFIX = "#lang"
 WORDS_SUFFIX = "#words"
 META_SUFFIXES = (STATUS_SUFFIX, LANG_SUFFIX, WORDS_SUFFIX)
+WORDLANG_SUFFIX = "#wordlang"
+"""A tier with the language (kk / ru / other) of each word of its parent's segments."""
 _OVERFLOW = re.compile(r"~(\d+)$")
 
 
@@ -56,6 +59,7 @@ class Item:
     confidence: float | None = None
     segment_id: int | None = None
     units: tuple[int, ...] | None = None
+    word_langs: list[dict[str, Any]] | None = None  # [{w, l, by}] per word (code-switching)
 
     @property
     def duration_ms(self) -> int:
@@ -97,6 +101,7 @@ class SourceItem:
     words: list[dict[str, Any]] | None = None
     tier_kind: str | None = None  # CSV/JSONL rows name their tier's kind
     media: str | None = None  # CSV/JSONL rows name their recording
+    word_langs: list[dict[str, Any]] | None = None  # [{w, l, by}] per word, when the file has them
 
 
 @dataclass

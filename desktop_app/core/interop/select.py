@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import InteropError
 from desktop_app.core.interop.model import ExportRecording, Item
+from desktop_app.core.langtag import tags_for
 from desktop_app.core.project import Project
 from desktop_app.core.services.participants import METADATA_FIELDS
 from desktop_app.core.store.schema import SEGMENT_STATUSES, Recording, Segment, Speaker, Tier
@@ -125,6 +126,7 @@ def gather(
                     confidence=seg.confidence,
                     segment_id=seg.id,
                     units=tuple(int(u) for u in seq) if seq is not None else None,
+                    word_langs=_word_langs(seg),
                 )
             )
         people = _participants(s, {i.speaker for items in by_rec.values() for i in items})
@@ -164,3 +166,10 @@ def _participants(s: Session, names: set[str | None]) -> dict[str, dict[str, Any
         return {}
     rows = s.scalars(select(Speaker).where(Speaker.name.in_(wanted)))
     return {sp.name: {k: getattr(sp, k) for k in METADATA_FIELDS} for sp in rows}
+
+
+def _word_langs(seg: Segment) -> list[dict[str, str]] | None:
+    """The segment's stored word language tags, re-aligned if its text changed since."""
+    if not seg.word_langs:
+        return None
+    return tags_for(seg.word_langs, seg.text, seg.language, seg.words) or None

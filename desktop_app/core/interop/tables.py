@@ -3,7 +3,9 @@
 Every row has the segment's recording, times (ms and seconds), speaker (and
 the speaker's gender, age band, birth year, dialect, region, first languages), tier,
 language, status, raw and normalised text, and — when a unit provider gave
-them — its unit sequence. JSONL rows are NeMo manifest lines
+them — its unit sequence; JSONL rows of segments with word language tags add
+``word_langs`` (kk / ru / other per word of ``text_raw``) and ``code_switched``.
+JSONL rows are NeMo manifest lines
 (``audio_filepath``, ``duration``, ``offset`` unless clips, ``text``) plus
 those fields; ``text`` is the normalised text when normalisation is on.
 """
@@ -28,6 +30,7 @@ from desktop_app.core.interop.model import (
 )
 from desktop_app.core.interop.text import iter_lines, read_text_file
 from desktop_app.core.interop.times import ms_from_ms, ms_from_seconds
+from desktop_app.core.langtag import code_switched, lang_list
 
 COLUMNS = (
     "utt_id",
@@ -73,6 +76,8 @@ def _record(row: Row, normalize: bool) -> dict[str, Any]:
         "text_raw": row.text_raw,
         "text_normalized": row.text_normalized,
         "units": list(item.units) if item.units is not None else None,
+        "word_langs": lang_list(item.word_langs) if item.word_langs else None,
+        "code_switched": code_switched(item.word_langs, item.language),
     }
 
 
@@ -98,6 +103,8 @@ def write_jsonl(rows: list[Row], path: Path, normalize: bool) -> None:
                 del rec["offset"]
             if rec["units"] is None:
                 del rec["units"]
+            if rec["word_langs"] is None:  # no word tags: no code-switching fields
+                del rec["word_langs"], rec["code_switched"]
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 

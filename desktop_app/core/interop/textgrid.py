@@ -2,7 +2,9 @@
 
 Written (long text format, UTF-8, which Praat reads): an interval tier per
 tier and speaker (``tier@speaker``), a parallel ``#lang`` tier when segments
-have languages, and a ``#words`` tier when word timings exist. Review status
+have languages, a ``#words`` tier when word timings exist, and a ``#wordlang`` tier
+with the language of each word (kk / ru / other; at the model's word times, else
+shared out by character count) when segments have word language tags. Review status
 has no place in a TextGrid (use ELAN, CSV or JSONL to keep it).
 
 Read: UTF-8 or UTF-16 (Praat's default for non-ASCII text), long, short or
@@ -24,6 +26,7 @@ from desktop_app.core.errors import InteropError
 from desktop_app.core.interop.kinds import guess_kind
 from desktop_app.core.interop.model import (
     LANG_SUFFIX,
+    WORDLANG_SUFFIX,
     WORDS_SUFFIX,
     ExportRecording,
     Item,
@@ -36,6 +39,8 @@ from desktop_app.core.interop.model import (
 )
 from desktop_app.core.interop.praat_text import INTERVAL_TIER, parse_textgrid
 from desktop_app.core.interop.text import read_text_file
+from desktop_app.core.langtag import LANGS, tokenize
+from desktop_app.core.langtag.timing import word_times
 
 
 def _s(ms: int) -> float:
@@ -55,6 +60,9 @@ def write_textgrid(rec: ExportRecording, path: Path) -> None:
         words = _word_entries(items, rec.duration_ms)
         if words:
             tg.addTier(IntervalTier(name + WORDS_SUFFIX, words, 0.0, end_s))
+        langs = _word_lang_entries(items)
+        if langs:
+            tg.addTier(IntervalTier(name + WORDLANG_SUFFIX, langs, 0.0, end_s))
     tg.save(str(path), format="long_textgrid", includeBlankSpaces=True, reportingMode="error")
 
 
@@ -74,6 +82,18 @@ def _word_entries(items: list[Item], duration_ms: int) -> list[tuple[float, floa
     return [(_s(a), _s(b), w) for a, b, w in out]
 
 
+def _word_lang_entries(items: list[Item]) -> list[tuple[float, float, str]]:
+    """One interval per tagged word, labelled with its language (kk / ru / other)."""
+    out: list[tuple[float, float, str]] = []
+    for item in items:
+        if item.word_langs:
+            for a, b, _, lang in word_times(
+                item.start_ms, item.end_ms, item.word_langs, item.words
+            ):
+                out.append((_s(a), _s(b), lang))
+    return out
+
+
 def read_textgrid(path: Path) -> SourceDocument:
     text = read_text_file(path)
     head = text[:300]
@@ -89,6 +109,9 @@ def read_textgrid(path: Path) -> SourceDocument:
             doc.warnings.append(
                 f"Point tier '{tier.name}' was skipped (only interval tiers hold segments)."
             )
+            continue
+        if tier.name.endswith(WORDLANG_SUFFIX) and len(tier.name) > len(WORDLANG_SUFFIX):
+            meta.append((tier.name[: -len(WORDLANG_SUFFIX)], WORDLANG_SUFFIX, tier.entries))
             continue
         mp = meta_parent(tier.name)
         if mp and mp[1] in (LANG_SUFFIX, WORDS_SUFFIX):
@@ -109,8 +132,29 @@ def read_textgrid(path: Path) -> SourceDocument:
         if src is None:
             doc.warnings.append(f"Tier '{parent}{suffix}' has no tier '{parent}' and was skipped.")
             continue
-        _fold_meta(src, suffix, entries)
+        if suffix == WORDLANG_SUFFIX:
+            _fold_word_langs(src, entries)
+        else:
+            _fold_meta(src, suffix, entries)
     return doc
+
+
+def _fold_word_langs(src: SourceTier, entries: list[tuple[int, int, str]]) -> None:
+    """Give each segment the languages of its words from a ``#wordlang`` tier
+    (in word order; kept as a person's tags, when they match its words in number)."""
+    items = sorted(src.items, key=lambda i: i.start_ms)
+    starts = [i.start_ms for i in items]
+    labels: dict[int, list[str]] = {}
+    for a, b, label in sorted(entries):
+        k = bisect.bisect_right(starts, (a + b) // 2) - 1
+        if k >= 0 and items[k].start_ms <= (a + b) // 2 < items[k].end_ms and label.strip():
+            labels.setdefault(k, []).append(label.strip())
+    for k, langs in labels.items():
+        words = tokenize(items[k].text)
+        if len(words) == len(langs) and all(lang in LANGS for lang in langs):
+            items[k].word_langs = [
+                {"w": w, "l": lang, "by": "user"} for w, lang in zip(words, langs, strict=True)
+            ]
 
 
 def _fold_meta(src: SourceTier, suffix: str, entries: list[tuple[int, int, str]]) -> None:

@@ -27,6 +27,7 @@ from desktop_app.core.errors import InteropError
 from desktop_app.core.interop.clips import ClipReader
 from desktop_app.core.interop.dataset import Row
 from desktop_app.core.jobs import Progress
+from desktop_app.core.langtag import code_switched, lang_list
 
 DEFAULT_SHARD_BYTES = 500_000_000
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*$", re.IGNORECASE)
@@ -61,7 +62,7 @@ def _record(row: Row, normalize: bool) -> dict[str, Any]:
         "speaker_name": item.speaker,
         **row.participant,
         "language": item.language,
-        "code_switched": item.language == "mixed",
+        "code_switched": code_switched(item.word_langs, item.language),
         "status": item.status,
         "tier": item.tier,
         "recording_id": row.rec.id,
@@ -74,6 +75,8 @@ def _record(row: Row, normalize: bool) -> dict[str, Any]:
     }
     if item.units is not None:
         rec["units"] = list(item.units)
+    if item.word_langs:
+        rec["word_langs"] = lang_list(item.word_langs)
     return rec
 
 

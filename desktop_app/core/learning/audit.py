@@ -64,6 +64,7 @@ class DataAudit:
     hours_by: dict[str, dict[str, float]] = field(default_factory=dict)
     """Hours of audio by speaker field (:data:`PARTICIPANT_BREAKDOWNS`) and value."""
     splits: dict[str, SplitSummary] = field(default_factory=dict)
+    code_switching: dict[str, SplitSummary] = field(default_factory=dict)  # mixed/monolingual
     split_by: str = ""
     suspicious: list[Suspicious] = field(default_factory=list)
 
@@ -89,6 +90,12 @@ class DataAudit:
         if self.languages:
             tags = ", ".join(f"{k} {v}" for k, v in sorted(self.languages.items()))
             lines.append(f"Language tags: {tags}")
+        if self.code_switching:
+            parts = [
+                f"{name} {s.segments} segments ({s.hours * 60:.1f} min)"
+                for name, s in sorted(self.code_switching.items())
+            ]
+            lines.append("Code-switching (word languages): " + ", ".join(parts))
         kinds = self.counts_by_kind()
         if kinds:
             lines.append("Suspicious: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
@@ -172,5 +179,11 @@ def audit(splits: Splits) -> DataAudit:
             hours=sum(seconds[ex.key] for ex in part) / 3600,
             speakers=len({ex.speaker for ex in part if ex.speaker}),
         )
+    for ex in examples:
+        group = ex.code_switching
+        if group is not None:
+            part = result.code_switching.setdefault(group, SplitSummary())
+            part.segments += 1
+            part.hours += seconds[ex.key] / 3600
     result.suspicious = find_suspicious(examples)
     return result

@@ -34,6 +34,7 @@ from desktop_app.core.audio.importer import load_model_audio
 from desktop_app.core.audio.resample import MODEL_RATE
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.jobs import Progress
+from desktop_app.core.langtag import kind, lang_list, tags_for
 from desktop_app.core.project import Project
 from desktop_app.core.store.schema import Recording, Segment, Speaker, Tier
 
@@ -73,6 +74,14 @@ class Example:
     project: str = ""
     recording_id: int | None = None
     segment_id: int | None = None
+    word_langs: list[str] | None = None  # kk / ru / other per word of ``text``
+
+    @property
+    def code_switching(self) -> str | None:
+        """``mixed`` (words of two languages or more), ``monolingual``, None untagged."""
+        if self.word_langs is None:
+            return None
+        return kind([{"l": lang} for lang in self.word_langs])
 
     @property
     def duration_s(self) -> float:
@@ -142,6 +151,9 @@ def collect_examples(
                 project=name,
                 recording_id=seg.recording_id,
                 segment_id=seg.id,
+                word_langs=lang_list(
+                    tags_for(seg.word_langs, seg.text.strip(), seg.language, seg.words)
+                ),
             )
             for seg, audio, sp in rows
         ]

@@ -6,7 +6,9 @@ are counted apart (``empty_refs``). Besides the jiwer measures a report has the
 hypothesis/reference length ratio, insertions, and *hallucination-like* cases
 as Kazakh model cards report them: a hypothesis much longer than its
 reference, or one stuck in a loop (the same word or phrase over and over).
-Breakdowns group utterances by speaker, gender, age band and language tag.
+Breakdowns group utterances by speaker, gender, age band, language tag and code
+switching (``mixed``: the reference's words are of two languages or more, e.g.
+Kazakh with Russian words; ``monolingual``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from desktop_app.core.learning.normalize import normalize_kk
 
 LONG_RATIO = 1.5  # hypothesis over 1.5× the reference's words: hallucination-like
 LOOP_REPEATS = 3  # a word or phrase (up to 4 words) repeated 3+ times in a row
-BREAKDOWN_KEYS = ("speaker", "gender", "age_band", "language")
+BREAKDOWN_KEYS = ("speaker", "gender", "age_band", "language", "code_switching")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Utterance:
     gender: str | None = None
     age_band: str | None = None
     language: str | None = None
+    code_switching: str | None = None  # "mixed" / "monolingual" (the reference's words)
 
 
 @dataclass

@@ -120,7 +120,7 @@ def render_model_card(card: CardInput) -> str:
         change = -100 * relative_reduction(before.overall.wer, after.overall.wer) + 0.0
         out += ["", f"Relative WER change: **{change:+.1f} %** "
                 f"({_pct(before.overall.wer)} → {_pct(after.overall.wer)})."]  # fmt: skip
-    for key in ("speaker", "gender", "age_band", "language"):
+    for key in ("speaker", "gender", "age_band", "language", "code_switching"):
         out += _breakdown(before, after, key)
     if after.worst:
         out += ["", "**Hardest test utterances (after)**", "", "| Reference | Hypothesis | WER % |",

@@ -30,6 +30,7 @@ from desktop_app.core.project import Project
 from desktop_app.core.services import revisions
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.core.services.segments import MIN_SEGMENT_MS, NewSegment, default_tier_id, to_info
+from desktop_app.core.services.word_lang_hooks import auto_tags
 from desktop_app.core.store.schema import Job, ModelVersion, Recording, Segment
 
 MAX_TRIM_MS = 300  # model segments overlapping human ones by more than this are skipped
@@ -252,6 +253,7 @@ class ModelPass:
                 confidence=new.confidence,
                 model_version_id=self.model.id,
                 words=new.words,
+                word_langs=auto_tags(rec.session, self.tier_id, new.text, new.language, new.words),
             )
         )
 

@@ -34,6 +34,7 @@ SNAPSHOT_FIELDS = (
     "model_version_id",
     "words",
     "deleted",
+    "word_langs",
 )
 
 
@@ -46,6 +47,7 @@ _NEW_SEGMENT = {
     "model_version_id": None,
     "words": None,
     "deleted": False,
+    "word_langs": None,
 }
 """What a new segment holds in the fields its creator leaves out."""
 
@@ -206,7 +208,9 @@ def _restore(
     seg = rec.session.get(Segment, seg_id)
     if seg is None:
         raise NotFoundError(f"Segment #{seg_id} no longer exists.")
-    if snapshot(seg) != expected:
+    now = snapshot(seg)
+    # a revision stored before a field joined SNAPSHOT_FIELDS lacks it: compare what it has
+    if {k: v for k, v in now.items() if k in expected} != expected:
         if keep_later:
             return
         raise EditError(

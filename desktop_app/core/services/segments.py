@@ -24,6 +24,7 @@ from desktop_app.core.errors import EditError, NotFoundError
 from desktop_app.core.project import DEFAULT_TIER, Project
 from desktop_app.core.services import revisions
 from desktop_app.core.services.dto import OpResult, RevisionInfo, SegmentInfo
+from desktop_app.core.services.word_lang_hooks import follow as follow_word_langs
 from desktop_app.core.store.schema import (
     SEGMENT_STATUSES,
     Operation,
@@ -48,6 +49,7 @@ RESTORED_FIELDS = (
     "confidence",
     "model_version_id",
     "words",
+    "word_langs",
 )
 """What "Restore this version" brings back (the tier and recording stay)."""
 
@@ -178,6 +180,8 @@ class SegmentService:
             fields: dict[str, Any] = {"text": text}
             if text != seg.text and seg.status in ("auto", "approved"):
                 fields["status"] = "edited"
+            if text != seg.text:  # the word language tags follow (a person's tags stay)
+                fields["word_langs"] = follow_word_langs(s, seg, text)
             rec.change(seg, **fields)
             return rec.result()
 
@@ -224,8 +228,16 @@ class SegmentService:
                 confidence=seg.confidence,
                 model_version_id=seg.model_version_id,
                 words=rw,
+                word_langs=follow_word_langs(s, seg, right),
             )
-            rec.change(seg, end_ms=int(at_ms), text=left, words=lw, status=status)
+            rec.change(
+                seg,
+                end_ms=int(at_ms),
+                text=left,
+                words=lw,
+                status=status,
+                word_langs=follow_word_langs(s, seg, left),
+            )
             rec.create(new)
             return rec.result()
 
@@ -240,13 +252,16 @@ class SegmentService:
                 raise EditError("Only segments of the same recording and tier can be merged.")
             first, second = sorted((seg, other), key=lambda x: (x.start_ms, x.id))
             rec = revisions.Recorder(s, "merge", "Merge segments")
+            merged_text = " ".join(t for t in (first.text.strip(), second.text.strip()) if t)
+            tags = (first.word_langs or []) + (second.word_langs or []) or None
             confs = [c for c in (first.confidence, second.confidence) if c is not None]
             rec.change(
                 first,
                 start_ms=min(first.start_ms, second.start_ms),
                 end_ms=max(first.end_ms, second.end_ms),
-                text=" ".join(t for t in (first.text.strip(), second.text.strip()) if t),
+                text=merged_text,
                 words=(first.words or []) + (second.words or []) or None,
+                word_langs=follow_word_langs(s, first, merged_text, tags),
                 confidence=min(confs) if confs else None,
                 status="approved" if first.status == second.status == "approved" else "edited",
             )

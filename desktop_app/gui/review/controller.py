@@ -23,6 +23,7 @@ from desktop_app.gui.review.playback import Player
 from desktop_app.gui.review.segment_table_model import Col, SegmentTableModel, fmt_ms
 from desktop_app.gui.review.transcript_pane import TranscriptPane
 from desktop_app.gui.review.waveform_view import WaveformView
+from desktop_app.gui.review.word_lang_strip import WordLangBinder
 from desktop_app.gui.review.word_spans import next_low_word
 from desktop_app.gui.session import ALL_RECORDINGS, ProjectSession
 from desktop_app.gui.undo import EditController
@@ -89,6 +90,7 @@ class ReviewController(QObject):
         player.position_changed.connect(self._position_changed)
         player.playing_changed.connect(self._playing_changed)
         player.error.connect(self.error)
+        self.word_langs = WordLangBinder(self)  # the current segment's word languages
 
     # -- project and recording ------------------------------------------------
     def set_session(self, session: ProjectSession | None, editor: EditController | None) -> None:
