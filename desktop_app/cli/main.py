@@ -17,6 +17,7 @@ from desktop_app.cli.diarize import diarize, speakers_app
 from desktop_app.cli.finetune import evaluate_cmd, finetune_cmd, review_queue_cmd
 from desktop_app.cli.models import models_app
 from desktop_app.cli.record import record
+from desktop_app.cli.tiers import tiers_app
 from desktop_app.cli.transcribe import transcribe
 from desktop_app.cli.units import unitlm_app, units_app
 from desktop_app.core.logging_setup import setup_logging
@@ -43,6 +44,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(units_app, name="units")
 app.add_typer(unitlm_app, name="unitlm")
 app.add_typer(speakers_app, name="speakers")
+app.add_typer(tiers_app, name="tiers")
 app.command("transcribe")(transcribe)
 app.command("diarize")(diarize)
 app.command("export")(interop.export)

@@ -105,6 +105,42 @@ def add_children(s: Session, rec: revisions.Recorder, parent: Segment) -> list[S
     return out
 
 
+def fill_association(
+    s: Session,
+    rec: revisions.Recorder,
+    parent_tier_id: int,
+    tier: Tier,
+    recording_ids: Iterable[int] | None = None,
+) -> int:
+    """An empty annotation of association ``tier`` under every live segment of the
+    parent tier that lacks one (in bulk); returns how many were added."""
+    have = set(
+        s.scalars(
+            select(Segment.parent_id).where(Segment.tier_id == tier.id, Segment.deleted.is_(False))
+        )
+    )
+    q = select(Segment).where(Segment.tier_id == parent_tier_id, Segment.deleted.is_(False))
+    if recording_ids is not None:
+        q = q.where(Segment.recording_id.in_(list(recording_ids)))
+    rows = [
+        {
+            "recording_id": p.recording_id,
+            "tier_id": tier.id,
+            "start_ms": p.start_ms,
+            "end_ms": p.end_ms,
+            "speaker_id": p.speaker_id,
+            "text": "",
+            "language": tier.language,
+            "status": "edited",
+            "parent_id": p.id,
+        }
+        for p in s.scalars(q.order_by(Segment.recording_id, Segment.start_ms, Segment.id))
+        if p.id not in have
+    ]
+    rec.create_many(rows)
+    return len(rows)
+
+
 # -- times ---------------------------------------------------------------------------------
 def relayout(
     s: Session, rec: revisions.Recorder, parent: Segment, old: tuple[int, int] | None = None

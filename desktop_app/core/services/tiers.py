@@ -10,8 +10,6 @@ deletes or re-attaches are, as one undo step.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -181,7 +179,7 @@ class TierService:
                 tc.forget_tiers(s)
                 rec = revisions.Recorder(s, "add_tier", f"Add tier {name}")
                 if constraint == tc.ASSOCIATION:
-                    self._fill(s, rec, parent, tier)
+                    tc.fill_association(s, rec, parent.id, tier)
                 return tier_info(tier)
         except IntegrityError as exc:
             raise EditError(f"A tier named '{name}' already exists.") from exc
@@ -233,7 +231,7 @@ class TierService:
             for host_seg in s.scalars(select(Segment).where(Segment.id.in_(hosts))):
                 tc.relayout(s, rec, host_seg)
             if constraint == tc.ASSOCIATION:
-                self._fill(s, rec, parent, tier)
+                tc.fill_association(s, rec, parent.id, tier)
             return rec.result()
 
     def delete(self, tier_id: int, *, with_annotations: bool = False) -> OpResult | None:
@@ -269,39 +267,6 @@ class TierService:
             return rec.result() if live else None
 
     # -- helpers -----------------------------------------------------------------------
-    @staticmethod
-    def _fill(s: Session, rec: revisions.Recorder, parent: Tier, tier: Tier) -> int:
-        """An empty annotation of association ``tier`` under every parent segment lacking one."""
-        have = set(
-            s.scalars(
-                select(Segment.parent_id).where(
-                    Segment.tier_id == tier.id, Segment.deleted.is_(False)
-                )
-            )
-        )
-        hosts: Sequence[Segment] = s.scalars(
-            select(Segment)
-            .where(Segment.tier_id == parent.id, Segment.deleted.is_(False))
-            .order_by(Segment.recording_id, Segment.start_ms, Segment.id)
-        ).all()
-        rows = [
-            {
-                "recording_id": p.recording_id,
-                "tier_id": tier.id,
-                "start_ms": p.start_ms,
-                "end_ms": p.end_ms,
-                "speaker_id": p.speaker_id,
-                "text": "",
-                "language": tier.language,
-                "status": "edited",
-                "parent_id": p.id,
-            }
-            for p in hosts
-            if p.id not in have
-        ]
-        rec.create_many(rows)
-        return len(rows)
-
     @staticmethod
     def _tier(s: Session, tier_id: int) -> Tier:
         tier = s.get(Tier, tier_id)
