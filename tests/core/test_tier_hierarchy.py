@@ -282,3 +282,34 @@ def test_delete_tier_needs_confirmation_and_set_parent_attaches_by_time(
     empty = tiers.create_child(main, "empty", kind="comment", constraint="included_in")
     assert tiers.delete(empty.id) is None
     assert "empty" not in {t.name for t in tiers.list()}
+
+
+def test_a_cut_into_several_pieces_moves_children_by_their_middle(
+    project: Project, seg: SegmentService, tiers: TierService, recording_id: int
+) -> None:
+    """What diarization does when one segment holds several voices."""
+    from desktop_app.core.services import revisions
+    from desktop_app.core.services import tier_children as tc
+    from desktop_app.core.store.schema import Segment
+
+    main = main_tier(tiers)
+    p = seg.add(recording_id, NewSegment(0, 3000, "бір екі үш")).segment_id
+    tr = tiers.create_child(main, "translation")
+    notes = tiers.create_child(main, "notes", kind="comment", constraint="included_in")
+    seg.add(recording_id, NewSegment(2200, 2600, "күлкі"), tier_id=notes.id)
+    with project.unit() as s:
+        rec = revisions.Recorder(s, "diarize", "Label speakers")
+        first = s.get(Segment, p)
+        rec.change(first, end_ms=1000)
+        pieces = [
+            rec.create(Segment(recording_id=recording_id, tier_id=main, start_ms=a, end_ms=b))
+            for a, b in ((1000, 2000), (2000, 3000))
+        ]
+        tc.on_pieces(s, rec, first, pieces, (0, 3000))
+        ids = [x.id for x in pieces]
+    assert kids(seg, recording_id, tr.id) == [
+        (0, 1000, "", p),
+        (1000, 2000, "", ids[0]),
+        (2000, 3000, "", ids[1]),
+    ]
+    assert kids(seg, recording_id, notes.id) == [(2200, 2600, "күлкі", ids[1])]

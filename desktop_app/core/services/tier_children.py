@@ -213,16 +213,30 @@ def on_split(
     s: Session, rec: revisions.Recorder, left: Segment, right: Segment, old: tuple[int, int]
 ) -> None:
     """``left`` (which spanned ``old``) was cut at ``right.start_ms``."""
-    at = right.start_ms
-    for tier in child_tiers(s, left.tier_id):
+    on_pieces(s, rec, left, [right], old)
+
+
+def on_pieces(
+    s: Session, rec: revisions.Recorder, first: Segment, rest: list[Segment], old: tuple[int, int]
+) -> None:
+    """``first`` (which spanned ``old``) was cut into ``first`` and the new ``rest``
+    (in time order): children follow the piece holding their middle, association
+    children stay with ``first`` and the new pieces get empty ones."""
+    pieces = [first, *rest]
+    for tier in child_tiers(s, first.tier_id):
         if tier.constraint == ASSOCIATION:
             continue
-        for kid in children_of(s, left.id, tier.id):
-            if (kid.start_ms + kid.end_ms) / 2 >= at:
-                rec.change(kid, parent_id=right.id)
-    relayout(s, rec, left, (old[0], at))
-    relayout(s, rec, right, (at, old[1]))
-    add_children(s, rec, right)
+        for kid in children_of(s, first.id, tier.id):
+            mid = (kid.start_ms + kid.end_ms) / 2
+            home = next((p for p in reversed(pieces) if p.start_ms <= mid), first)
+            if home is not first:
+                rec.change(kid, parent_id=home.id)
+    ends = [p.start_ms for p in rest] + [old[1]]
+    starts = [old[0]] + [p.start_ms for p in rest]
+    for piece, a, b in zip(pieces, starts, ends, strict=True):
+        relayout(s, rec, piece, (a, b))
+    for piece in rest:
+        add_children(s, rec, piece)
 
 
 def on_merge(s: Session, rec: revisions.Recorder, first: Segment, second: Segment) -> None:
