@@ -445,3 +445,39 @@ def test_textgrid_flattens_child_tiers(story: tuple[Path, Path], tmp_path: Path)
         assert f"tiers={len(names)}" in run.stdout
     finally:
         project.close()
+
+
+def test_children_of_overflow_tiers_hang_under_the_same_overflow(
+    tmp_path: Path, make_fresh
+) -> None:
+    from tests.interop.conftest import build_annotated
+
+    annotated = build_annotated(tmp_path)
+    project = annotated.project
+    try:
+        tiers = TierService(project)
+        note = tiers.create_child(tiers.by_name(DEFAULT_TIER).id, "note", kind="comment")
+        segs = SegmentService(project)
+        for child in segs.list(annotated.rec_ids[0], note.id):
+            segs.edit_text(child.id, f"note {child.start_ms}")
+        export_project(project, tmp_path / "out", ExportOptions("eaf"))
+        out = tmp_path / "out" / "interview_a.eaf"
+        _validate(out)
+        doc = read_eaf(out)
+        parents = {t.name: t.parent for t in doc.tiers}
+        assert parents["note@Айгерім"] == "transcription@Айгерім"
+        assert parents["note@Айгерім~2"] == "transcription@Айгерім~2"
+        fresh = make_fresh(annotated.audio)
+        import_file(fresh, out)
+        rows = describe(fresh)[1]
+        assert (
+            "note",
+            3000,
+            3900,
+            "note 3000",
+            ("transcription", "overlapping speech", 3000),
+            None,
+        ) in rows
+        assert sum(1 for r in rows if r[0] == "note") == 5
+    finally:
+        project.close()
