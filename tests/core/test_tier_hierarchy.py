@@ -313,3 +313,34 @@ def test_a_cut_into_several_pieces_moves_children_by_their_middle(
         (2000, 3000, "", ids[1]),
     ]
     assert kids(seg, recording_id, notes.id) == [(2200, 2600, "күлкі", ids[1])]
+
+
+def test_typing_into_a_box_the_pass_just_retired_brings_its_parent_back(
+    project: Project, seg: SegmentService, tiers: TierService, recording_id: int
+) -> None:
+    parent = seg.add(recording_id, NewSegment(0, 1000, "ескі"), status="auto").segment_id
+    tr = tiers.create_child(main_tier(tiers), "translation")
+    (box,) = seg.list(recording_id, tr.id)
+    mp = ModelPass(project, recording_id, MODEL)
+    mp.begin()
+    mp.add(NewSegment(0, 1000, "жаңа"))
+    mp.finish()  # the editor was still open on the box
+    assert [s.text for s in seg.list(recording_id, main_tier(tiers))] == ["жаңа"]
+
+    seg.edit_text(box.id, "old")
+    assert [(s.id, s.text) for s in seg.list(recording_id, main_tier(tiers))] == [(parent, "ескі")]
+    assert kids(seg, recording_id, tr.id) == [(0, 1000, "old", parent)]
+
+
+def test_children_follow_their_parent_speaker(
+    project: Project, seg: SegmentService, tiers: TierService, recording_id: int
+) -> None:
+    from desktop_app.core.services.speakers import SpeakerService
+
+    sp = SpeakerService(project).create("Айгерім").id
+    p = seg.add(recording_id, NewSegment(0, 1000, "сөз")).segment_id
+    tr = tiers.create_child(main_tier(tiers), "translation")
+    op = seg.set_speaker(p, sp).operation_id
+    assert [s.speaker_id for s in seg.list(recording_id, tr.id)] == [sp]
+    seg.undo(op)
+    assert [s.speaker_id for s in seg.list(recording_id, tr.id)] == [None]

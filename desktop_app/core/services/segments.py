@@ -375,6 +375,8 @@ class SegmentService:
                 if any(getattr(seg, k) != v for k, v in fields.items()):
                     changes.setdefault("status", touched(seg.status))
                 rec.change(seg, **changes)
+                if "speaker_id" in fields:
+                    tc.follow_speaker(s, rec, seg)
             return rec.result()
 
     def _for_edit(self, s: Session, rec: revisions.Recorder, segment_id: int) -> Segment:
@@ -388,17 +390,19 @@ class SegmentService:
             return seg
         if not replaced_by_model(s, segment_id):
             raise NotFoundError(f"There is no segment #{segment_id} (it was deleted).")
+        top = tc.deleted_root(s, seg)  # a child's parent went with it: it comes back too
+        rec.change(top, deleted=False)
+        tc.revive(s, rec, top)
         rec.change(seg, deleted=False, status=touched(seg.status))
-        tc.revive(s, rec, seg)
         overlapping = s.scalars(
             select(Segment).where(
-                Segment.recording_id == seg.recording_id,
-                Segment.tier_id == seg.tier_id,
+                Segment.recording_id == top.recording_id,
+                Segment.tier_id == top.tier_id,
                 Segment.deleted.is_(False),
                 Segment.status == "auto",
-                Segment.id != seg.id,
-                Segment.start_ms < seg.end_ms,
-                Segment.end_ms > seg.start_ms,
+                Segment.id != top.id,
+                Segment.start_ms < top.end_ms,
+                Segment.end_ms > top.start_ms,
             )
         )
         for other in overlapping:

@@ -285,6 +285,26 @@ def revive(s: Session, rec: revisions.Recorder, seg: Segment) -> None:
     add_children(s, rec, seg)
 
 
+def deleted_root(s: Session, seg: Segment) -> Segment:
+    """The highest deleted annotation above ``seg`` (``seg`` itself if its parent lives)."""
+    top, seen = seg, {seg.id}
+    while top.parent_id is not None and top.parent_id not in seen:
+        up = s.get(Segment, top.parent_id)
+        if up is None or not up.deleted:
+            break
+        seen.add(up.id)
+        top = up
+    return top
+
+
+def follow_speaker(s: Session, rec: revisions.Recorder, seg: Segment) -> None:
+    """Give ``seg``'s descendants its speaker (they are its participant's annotations)."""
+    for kid in children_of(s, seg.id):
+        if kid.speaker_id != seg.speaker_id:
+            rec.change(kid, speaker_id=seg.speaker_id)
+        follow_speaker(s, rec, kid)
+
+
 def _deleting_op(s: Session, seg_id: int) -> int | None:
     """The operation of the segment's last revision that deleted it (before this one)."""
     rows = s.execute(
