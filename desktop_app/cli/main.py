@@ -19,6 +19,7 @@ from desktop_app.cli.langtag import langtag
 from desktop_app.cli.models import models_app
 from desktop_app.cli.record import record
 from desktop_app.cli.search import search
+from desktop_app.cli.tiers import tiers_app
 from desktop_app.cli.transcribe import transcribe
 from desktop_app.cli.units import unitlm_app, units_app
 from desktop_app.core.logging_setup import setup_logging
@@ -47,6 +48,7 @@ app.add_typer(speakers_app, name="speakers")
 speakers_app.command("list")(participants.speakers_list)
 speakers_app.command("edit")(participants.speakers_edit)
 app.add_typer(vocab.vocab_app, name="vocab")
+app.add_typer(tiers_app, name="tiers")
 app.command("transcribe")(transcribe)
 app.command("diarize")(diarize)
 app.command("export")(interop.export)

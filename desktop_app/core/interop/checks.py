@@ -9,6 +9,11 @@ status values fall back to the default, and overlapping intervals of one tier
 and speaker in ELAN or Praat files (whose tiers cannot overlap) are shortened
 to end where the next begins. Intervals that overlap
 almost completely cannot be repaired and stop the import.
+
+A dependent source tier (ELAN) keeps its parent when the parent tier is
+imported too: its segments name the project tier its parent maps to, the
+constraint and the annotation ids that link them; otherwise it is imported as
+an independent tier, with a warning.
 """
 
 from __future__ import annotations
@@ -46,6 +51,12 @@ class Planned:
     language: str | None
     status: str
     words: list[Any] | None
+    ref: str | None = None  # the file's annotation id
+    parent_ref: str | None = None  # the parent annotation's id (a child tier)
+    ordinal: int | None = None
+    parent_tier: str | None = None  # the project tier the segment's tier hangs under
+    constraint: str | None = None
+    vocabulary: str | None = None  # the controlled vocabulary of its tier (by name)
 
 
 @dataclass
@@ -97,6 +108,7 @@ def plan(
         )
     multi_media = len(doc.media) > 1 and doc.format in ("csv", "tsv", "jsonl")
     out: list[Planned] = []
+    included = {m.source: m for m in mapping if m.include}
     for m in mapping:
         if not m.include:
             continue
@@ -105,6 +117,12 @@ def plan(
             raise InteropError(f"Source tier '{m.source}' is mapped to a tier without a name.")
         kind = (m.kind or "transcription").strip()[:32] or "transcription"
         source = doc.tier(m.source)
+        parent_tier = _parent_tier(source.parent, source.constraint, included, tier_name)
+        if source.parent and source.constraint and parent_tier is None:
+            warnings.append(
+                f"Tier '{m.source}' depends on '{source.parent}', which is not imported "
+                f"(or goes to the same tier); '{tier_name}' was imported as an independent tier."
+            )
         lanes: dict[str | None, list[Planned]] = {}
         for item in source.items:
             if multi_media and item.media and recording_title and item.media != recording_title:
@@ -161,6 +179,12 @@ def plan(
                 (item.language or m.language or None),
                 status,
                 item.words,
+                item.ref,
+                item.parent_ref if parent_tier else None,
+                item.ordinal if parent_tier else None,
+                parent_tier,
+                source.constraint if parent_tier else None,
+                source.vocabulary,
             )
             lanes.setdefault(speaker, []).append(seg)
         for segs in lanes.values():
@@ -184,3 +208,13 @@ def plan(
     if not out:
         raise InteropError(f"Nothing to import from '{doc.path.name}': it has no usable intervals.")
     return out, warnings + notes.lines()
+
+
+def _parent_tier(
+    parent: str | None, constraint: str | None, included: dict[str, TierMapping], tier: str
+) -> str | None:
+    """The project tier a dependent source tier's parent goes to (None: independent)."""
+    if not parent or not constraint or parent not in included:
+        return None
+    name = _check_name("tier", included[parent].tier)
+    return name if name and name != tier else None

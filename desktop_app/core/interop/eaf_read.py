@@ -13,10 +13,20 @@ between the aligned (or already placed) slots around it, parents before
 children, as ELAN's ``TimeProposer`` does. Slots that belong to no parent
 annotation are spaced evenly between their neighbours in the file's time
 order, with a warning. Every step is linear in the size of the file.
+
+The hierarchy is kept: a dependent tier names its parent tier and constraint
+(from its linguistic type's stereotype), each annotation its id (``ref``) and
+its parent annotation (``parent_ref``: the ``ANNOTATION_REF`` of a reference
+annotation, or the parent annotation holding the middle of a time-aligned
+child), and a symbolic subdivision's annotations their order. Controlled
+vocabularies are read by :mod:`.eaf_cv`. A dependent tier that cannot keep
+its parent (no stereotype, a missing parent) is read as an independent tier,
+with a warning.
 """
 
 from __future__ import annotations
 
+import bisect
 import os
 from collections import defaultdict, deque
 from pathlib import Path
@@ -24,7 +34,8 @@ from urllib.parse import unquote, urlparse
 from xml.etree.ElementTree import Element
 
 from desktop_app.core.errors import InteropError
-from desktop_app.core.interop.eaf import LANG_TYPE, STATUS_TYPE
+from desktop_app.core.interop.eaf import FROM_ELAN, LANG_TYPE, STATUS_TYPE, own_kind
+from desktop_app.core.interop.eaf_cv import VocabularyReader
 from desktop_app.core.interop.kinds import guess_kind
 from desktop_app.core.interop.model import (
     LANG_SUFFIX,
@@ -40,7 +51,7 @@ from desktop_app.core.interop.xmlsafe import iter_xml
 
 
 class _Ann:
-    __slots__ = ("aid", "b", "e", "end", "parent", "prev", "start", "tier", "value")
+    __slots__ = ("aid", "b", "e", "end", "ordinal", "parent", "prev", "start", "tier", "value")
 
     def __init__(self, aid: str, tier: str, value: str) -> None:
         self.aid, self.tier, self.value = aid, tier, value
@@ -49,6 +60,7 @@ class _Ann:
         self.end: int | None = None
         self.parent: str | None = None  # ANNOTATION_REF (reference annotations)
         self.prev: str | None = None  # PREVIOUS_ANNOTATION (symbolic subdivisions)
+        self.ordinal: int | None = None  # place among its siblings (reference annotations)
 
 
 class _Tier:
@@ -71,6 +83,7 @@ class _Parsed:
         self.slot_refs: list[tuple[_Ann, str, str]] = []  # resolved once all slots are known
         self.tiers: dict[str, _Tier] = {}
         self.ltypes: dict[str, dict[str, str]] = {}
+        self.cvs = VocabularyReader(skip=(STATUS_TYPE, LANG_TYPE))
 
 
 def read_eaf(path: Path) -> SourceDocument:
@@ -82,6 +95,7 @@ def read_eaf(path: Path) -> SourceDocument:
             "open it in ELAN and save it again."
         ) from exc
     doc = SourceDocument(path=path, format="eaf", tiers=[], media=parsed.media)
+    doc.vocabularies, doc.warnings = parsed.cvs.found, list(parsed.cvs.warnings)
     for ann, ref1, ref2 in parsed.slot_refs:
         ann.b, ann.e = _slot(path, parsed.index, ann, ref1), _slot(path, parsed.index, ann, ref2)
     times = _place_slots(parsed.values, parsed.tiers)
@@ -117,9 +131,13 @@ def _parse(path: Path) -> _Parsed:
                 tier = out.tiers.setdefault(name, _Tier(dict(elem.attrib)))
             elif depth == 4 and tier is not None and tag in _ANNOTATIONS:
                 ann = _annotation(path, out, tier, elem)
+            else:
+                out.cvs.start(elem, depth)
             continue
         stack.pop()
         depth, tag = len(stack) + 1, elem.tag
+        if stack:
+            out.cvs.end(elem, depth, stack[-1].tag)
         if depth == 3 and tag == "TIME_SLOT" and stack[-1].tag == "TIME_ORDER":
             _time_slot(path, out, elem)
         elif depth == 5 and tag == "ANNOTATION_VALUE" and ann is not None:
@@ -284,6 +302,7 @@ def _time_refs(anns: dict[str, _Ann], doc: SourceDocument) -> None:
         ordered = _chain(sibs)
         for k, ann in enumerate(ordered):
             place[ann.aid] = (k, len(ordered))
+            ann.ordinal = k
     lost = 0
     for ann in anns.values():
         if ann.start is not None or ann.parent is None:
@@ -342,7 +361,7 @@ def _build(doc: SourceDocument, parsed: _Parsed) -> None:
         lt = ltypes.get(ltype)
         kind = guess_kind(
             name,
-            linguistic_type=ltype or None,
+            linguistic_type=own_kind(ltype) or ltype or None,
             constraint=lt.get("CONSTRAINTS") if lt is not None else None,
             vocabulary=lt is not None and bool(lt.get("CONTROLLED_VOCABULARY_REF")),
             dependent=bool(tier.parent),
@@ -350,17 +369,25 @@ def _build(doc: SourceDocument, parsed: _Parsed) -> None:
         src = SourceTier(
             name=name, speaker=speaker, tier=tier_name, kind=kind, language=node.get("LANG_REF")
         )
+        if tier.parent:
+            src.parent = tier.parent
+            src.constraint = FROM_ELAN.get((lt or {}).get("CONSTRAINTS") or "")
+        if lt is not None and lt.get("CONTROLLED_VOCABULARY_REF") not in (None, STATUS_TYPE):
+            src.vocabulary = lt.get("CONTROLLED_VOCABULARY_REF")
         for ann in tier.anns:
             if ann.start is None or ann.end is None:
                 untimed += ann.parent is None
                 continue
-            item = SourceItem(ann.start, ann.end, ann.value)
+            item = SourceItem(ann.start, ann.end, ann.value, ref=ann.aid, parent_ref=ann.parent)
+            if src.constraint == "symbolic_subdivision":
+                item.ordinal = ann.ordinal
             src.items.append(item)
             items_by_aid[ann.aid] = item
         by_name[name] = src
         doc.tiers.append(src)
     if untimed:
         doc.warnings.append(f"{untimed} annotation(s) without any time were skipped.")
+    _link(doc, by_name, tiers)
     for suffix, own in meta:
         parents = set()
         for ann in own:
@@ -379,6 +406,54 @@ def _build(doc: SourceDocument, parsed: _Parsed) -> None:
             for name in parents:
                 if name in by_name:
                     by_name[name].language = None
+
+
+def _link(doc: SourceDocument, by_name: dict[str, SourceTier], tiers: dict[str, _Tier]) -> None:
+    """Check each dependent tier's parent; give time-aligned children their parent annotation."""
+    known = {cv.name for cv in doc.vocabularies}
+    for src in doc.tiers:
+        if src.vocabulary is not None and src.vocabulary not in known:
+            doc.warnings.append(
+                f"Tier '{src.name}' names the controlled vocabulary '{src.vocabulary}', which "
+                "the file does not hold; the tier was imported without it."
+            )
+            src.vocabulary = None
+        if src.parent is None:
+            continue
+        if src.parent not in by_name or src.constraint is None:
+            why = "is not in the file" if src.parent not in by_name else "has no ELAN stereotype"
+            doc.warnings.append(
+                f"Tier '{src.name}' depends on '{src.parent}', but "
+                f"{'that tier' if src.parent not in by_name else 'its linguistic type'} {why}; "
+                "it was imported as an independent tier."
+            )
+            src.parent = src.constraint = None
+            for item in src.items:
+                item.parent_ref = None
+            continue
+        if src.constraint in ("included_in", "time_subdivision"):
+            outside = _by_time(src, [a for a in tiers[src.parent].anns if a.start is not None])
+            if outside:
+                doc.warnings.append(
+                    f"{outside} annotation(s) of tier '{src.name}' lie outside every annotation "
+                    f"of its parent tier '{src.parent}'; they were imported without a parent."
+                )
+
+
+def _by_time(src: SourceTier, parents: list[_Ann]) -> int:
+    """Set ``parent_ref`` to the parent annotation holding each item's middle; count misses."""
+    parents = sorted(parents, key=lambda a: (a.start or 0, a.end or 0))
+    starts = [p.start or 0 for p in parents]
+    missed = 0
+    for item in src.items:
+        mid = (item.start_ms + item.end_ms) // 2
+        k = bisect.bisect_right(starts, mid) - 1  # a tier's annotations do not overlap
+        if k >= 0 and (parents[k].start or 0) <= mid < (parents[k].end or 0):
+            item.parent_ref = parents[k].aid
+        else:
+            item.parent_ref = None
+            missed += 1
+    return missed
 
 
 def _url_name(url: str) -> str:

@@ -10,7 +10,9 @@
    repair listed as a warning; what cannot be repaired is an
    :class:`InteropError`) and writes everything in *one* transaction: new
    speakers, new tiers and the segments, as one undoable operation whose
-   revisions have source ``import`` and the file name as detail.
+   revisions have source ``import`` and the file name as detail. Child tiers
+   keep their parent tier, constraint and controlled vocabulary, and their
+   segments their parent segments (see :mod:`.checks` and :mod:`.write`).
 """
 
 from __future__ import annotations
@@ -240,7 +242,10 @@ def import_parts(
         planned += [(rid, seg) for seg in segs]
         warnings += [w for w in notes if w not in warnings]
     state.set_progress(0.35, f"Writing {len(planned)} segment(s)")
-    written = write_planned(project, doc.path.name, planned, options, state, (0.35, 1.0))
+    written = write_planned(
+        project, doc.path.name, planned, options, state, (0.35, 1.0), doc.vocabularies
+    )
+    warnings += [w for w in written.warnings if w not in warnings]
     state.set_progress(1.0, "Import complete")
     return ImportResult(
         file=doc.path,

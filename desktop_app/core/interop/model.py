@@ -14,6 +14,12 @@ facts that a format has no field for travel in parallel tiers named
 of each word); overlapping segments of one tier and speaker, which ELAN and
 Praat cannot put on one tier, go on overflow tiers ``tier@speaker~2``, ``~3``…
 Readers undo all of this.
+
+Child tiers (ELAN's dependent tiers: translations, words, glosses) name their
+parent tier and constraint (:class:`ExportTier`, :class:`SourceTier`) and each
+annotation its parent annotation (``Item.parent_segment_id``,
+``SourceItem.parent_ref``); the mapping of a source tier never names a parent:
+the import follows the file's hierarchy through the mappings of the parents.
 """
 
 from __future__ import annotations
@@ -60,6 +66,8 @@ class Item:
     segment_id: int | None = None
     units: tuple[int, ...] | None = None
     word_langs: list[dict[str, Any]] | None = None  # [{w, l, by}] per word (code-switching)
+    parent_segment_id: int | None = None  # on a child tier: the parent annotation
+    ordinal: int | None = None  # order under a symbolic subdivision parent
 
     @property
     def duration_ms(self) -> int:
@@ -69,6 +77,27 @@ class Item:
     def track(self) -> str:
         """The tier name used in files: ``tier@speaker`` or ``tier``."""
         return track_name(self.tier, self.speaker)
+
+
+@dataclass(frozen=True)
+class ExportTier:
+    """A project tier as exports see it: its place in the hierarchy and its vocabulary."""
+
+    name: str
+    kind: str = "transcription"
+    parent: str | None = None  # the parent tier's name
+    constraint: str | None = None  # one of schema.TIER_CONSTRAINTS (None: independent)
+    vocabulary: str | None = None  # the controlled vocabulary's name
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A controlled vocabulary: a closed list of values with descriptions."""
+
+    name: str
+    description: str = ""
+    entries: tuple[tuple[str, str], ...] = ()  # (value, description)
 
 
 @dataclass(frozen=True)
@@ -86,6 +115,8 @@ class ExportRecording:
     participants: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Speaker name → participant metadata of the speakers in ``items``
     (gender, age_band, birth_year, dialect, region, l1, notes; None when unset)."""
+    tiers: tuple[ExportTier, ...] = ()  # the project's tiers (hierarchy, vocabularies)
+    vocabularies: tuple[Vocabulary, ...] = ()
 
 
 @dataclass(slots=True)
@@ -102,6 +133,9 @@ class SourceItem:
     tier_kind: str | None = None  # CSV/JSONL rows name their tier's kind
     media: str | None = None  # CSV/JSONL rows name their recording
     word_langs: list[dict[str, Any]] | None = None  # [{w, l, by}] per word, when the file has them
+    ref: str | None = None  # the file's id of the annotation (ELAN ANNOTATION_ID)
+    parent_ref: str | None = None  # on a child tier: the parent annotation's ``ref``
+    ordinal: int | None = None  # order under a symbolic subdivision parent
 
 
 @dataclass
@@ -114,6 +148,9 @@ class SourceTier:
     tier: str | None = None  # the project tier the name suggests
     kind: str | None = None  # ELAN linguistic type, when it is one of ours
     language: str | None = None  # ELAN LANG_REF
+    parent: str | None = None  # ELAN PARENT_REF: the source tier it depends on
+    constraint: str | None = None  # its schema.TIER_CONSTRAINTS value (None: independent)
+    vocabulary: str | None = None  # the name of its controlled vocabulary
 
 
 @dataclass
@@ -126,6 +163,7 @@ class SourceDocument:
     media: list[str] = field(default_factory=list)  # linked media file names
     duration_ms: int | None = None
     warnings: list[str] = field(default_factory=list)
+    vocabularies: list[Vocabulary] = field(default_factory=list)
 
     def tier(self, name: str) -> SourceTier:
         for t in self.tiers:

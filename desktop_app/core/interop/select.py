@@ -10,11 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import InteropError
-from desktop_app.core.interop.model import ExportRecording, Item
+from desktop_app.core.interop.model import ExportRecording, ExportTier, Item, Vocabulary
 from desktop_app.core.langtag import tags_for
 from desktop_app.core.project import Project
 from desktop_app.core.services.participants import METADATA_FIELDS
-from desktop_app.core.store.schema import SEGMENT_STATUSES, Recording, Segment, Speaker, Tier
+from desktop_app.core.store.schema import (
+    SEGMENT_STATUSES,
+    ControlledVocabulary,
+    Recording,
+    Segment,
+    Speaker,
+    Tier,
+)
 
 UnitProvider = Callable[[int], Sequence[int] | None]
 """Segment id → its unit sequence, or None (set by the unit-LM side when it has them)."""
@@ -127,6 +134,8 @@ def gather(
                     segment_id=seg.id,
                     units=tuple(int(u) for u in seq) if seq is not None else None,
                     word_langs=_word_langs(seg),
+                    parent_segment_id=seg.parent_id,
+                    ordinal=seg.ordinal,
                 )
             )
         people = _participants(s, {i.speaker for items in by_rec.values() for i in items})
@@ -140,6 +149,7 @@ def gather(
                     f"There is no recording #{', #'.join(map(str, sorted(missing_ids)))}."
                 )
             rq = rq.where(Recording.id.in_(flt.recordings))
+        tiers, vocabularies = _tiers(s)
         return [
             ExportRecording(
                 id=r.id,
@@ -154,6 +164,8 @@ def gather(
                     name: people[name]
                     for name in sorted({i.speaker for i in by_rec.get(r.id, []) if i.speaker})
                 },
+                tiers=tiers,
+                vocabularies=vocabularies,
             )
             for r in s.scalars(rq)
         ]
@@ -173,3 +185,35 @@ def _word_langs(seg: Segment) -> list[dict[str, str]] | None:
     if not seg.word_langs:
         return None
     return tags_for(seg.word_langs, seg.text, seg.language, seg.words) or None
+
+
+def _tiers(s: Session) -> tuple[tuple[ExportTier, ...], tuple[Vocabulary, ...]]:
+    """The project's tier hierarchy and the vocabularies its tiers use."""
+    rows = list(s.scalars(select(Tier).order_by(Tier.position, Tier.id)))
+    names = {t.id: t.name for t in rows}
+    cvs = {
+        cv.id: cv
+        for cv in s.scalars(
+            select(ControlledVocabulary).where(
+                ControlledVocabulary.id.in_({t.cv_id for t in rows if t.cv_id is not None})
+            )
+        )
+    }
+    tiers = tuple(
+        ExportTier(
+            name=t.name,
+            kind=t.kind,
+            parent=names.get(t.parent_id) if t.parent_id is not None else None,
+            constraint=t.constraint if t.parent_id is not None else None,
+            vocabulary=cvs[t.cv_id].name if t.cv_id in cvs else None,
+            language=t.language,
+        )
+        for t in rows
+    )
+    vocabularies = tuple(
+        Vocabulary(
+            cv.name, cv.description or "", tuple((e.value, e.description or "") for e in cv.entries)
+        )
+        for cv in cvs.values()
+    )
+    return tiers, vocabularies

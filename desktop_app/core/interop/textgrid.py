@@ -2,10 +2,13 @@
 
 Written (long text format, UTF-8, which Praat reads): an interval tier per
 tier and speaker (``tier@speaker``), a parallel ``#lang`` tier when segments
-have languages, a ``#words`` tier when word timings exist, and a ``#wordlang`` tier
-with the language of each word (kk / ru / other; at the model's word times, else
-shared out by character count) when segments have word language tags. Review status
-has no place in a TextGrid (use ELAN, CSV or JSONL to keep it).
+have languages, a ``#words`` tier when word timings exist, and a ``#wordlang``
+tier with the language of each word (kk / ru / other; at the model's word times,
+else shared out by character count) when segments have word language tags.
+Review status has no place in a TextGrid (use ELAN, CSV or JSONL to keep it).
+Child tiers are flattened into interval tiers beside their parents (laid out as for ELAN,
+see :mod:`.hierarchy`): an association child (a translation) has its parent's
+times, a subdivision (words) or included-in child its own.
 
 Read: UTF-8 or UTF-16 (Praat's default for non-ASCII text), long, short or
 chronological format. Empty intervals are gaps, not segments; point tiers are
@@ -23,6 +26,7 @@ from praatio import textgrid as tgio
 from praatio.data_classes.interval_tier import IntervalTier
 
 from desktop_app.core.errors import InteropError
+from desktop_app.core.interop.hierarchy import plan_tracks
 from desktop_app.core.interop.kinds import guess_kind
 from desktop_app.core.interop.model import (
     LANG_SUFFIX,
@@ -33,7 +37,6 @@ from desktop_app.core.interop.model import (
     SourceDocument,
     SourceItem,
     SourceTier,
-    lay_out_tracks,
     meta_parent,
     split_track_name,
 )
@@ -50,7 +53,7 @@ def _s(ms: int) -> float:
 def write_textgrid(rec: ExportRecording, path: Path) -> None:
     end_s = _s(max([rec.duration_ms, *(i.end_ms for i in rec.items)]))
     tg = tgio.Textgrid(0.0, end_s)
-    for name, items in lay_out_tracks(rec.items).items():
+    for name, items in _flat_tracks(rec):
         tg.addTier(
             IntervalTier(name, [(_s(i.start_ms), _s(i.end_ms), i.text) for i in items], 0.0, end_s)
         )
@@ -64,6 +67,25 @@ def write_textgrid(rec: ExportRecording, path: Path) -> None:
         if langs:
             tg.addTier(IntervalTier(name + WORDLANG_SUFFIX, langs, 0.0, end_s))
     tg.save(str(path), format="long_textgrid", includeBlankSpaces=True, reportingMode="error")
+
+
+def _flat_tracks(rec: ExportRecording) -> list[tuple[str, list[Item]]]:
+    """Interval tiers: each file tier of the hierarchy, split into lanes if its
+    annotations overlap (children inside one parent may)."""
+    out: list[tuple[str, list[Item]]] = []
+    for track in plan_tracks(rec):
+        if track.parent is None:
+            out.append((track.name, track.items))
+            continue
+        lanes: list[list[Item]] = []
+        for item in sorted(track.items, key=lambda i: (i.start_ms, i.end_ms)):
+            lane = next((ln for ln in lanes if ln[-1].end_ms <= item.start_ms), None)
+            if lane is None:
+                lanes.append([item])
+            else:
+                lane.append(item)
+        out += [(track.name + (f"~{k + 1}" if k else ""), ln) for k, ln in enumerate(lanes)]
+    return out
 
 
 def _word_entries(items: list[Item], duration_ms: int) -> list[tuple[float, float, str]]:

@@ -6,6 +6,14 @@ and memory stays bounded; between batches the job's progress is reported and
 a cancel honoured. Everything is one transaction: a cancel, a locked
 database or a full disk rolls it all back and the user gets a message (the
 project is left as it was).
+
+Child tiers are written after their parents (a batch never holds a child
+before its parent), so each child segment's ``parent_id`` is known when it
+is inserted. A new tier takes its parent, constraint and controlled
+vocabulary from the file; vocabularies the file brings are added to the
+project (by name: an existing one gains the values it lacks). Parent segments
+on a tier with association child tiers that the file does not fill get the
+empty child annotations a new segment gets.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DatabaseError, IntegrityError
@@ -26,10 +34,12 @@ from desktop_app.core.errors import (
     StorageError,
 )
 from desktop_app.core.interop.checks import ImportOptions, Planned
+from desktop_app.core.interop.model import Vocabulary
 from desktop_app.core.jobs import Progress
 from desktop_app.core.project import Project
 from desktop_app.core.services import revisions
-from desktop_app.core.store.schema import Segment, Speaker, Tier
+from desktop_app.core.services import tier_children as tc
+from desktop_app.core.store.schema import ControlledVocabulary, CvEntry, Segment, Speaker, Tier
 
 BATCH = 2_000
 
@@ -40,6 +50,7 @@ class Written:
     replaced: int
     tiers_created: tuple[str, ...]
     speakers_created: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
 
 @contextlib.contextmanager
@@ -81,9 +92,11 @@ def write_planned(
     options: ImportOptions,
     state: Progress,
     progress: tuple[float, float] = (0.0, 1.0),
+    vocabularies: Sequence[Vocabulary] = (),
 ) -> Written:
     """Write ``(recording id, segment)`` pairs as one undoable import operation."""
     lo, hi = progress
+    warnings: list[str] = []
     with database_errors(file_name), project.unit() as s:  # all of it or nothing
         tiers = {t.name: t for t in s.scalars(select(Tier))}
         speakers = {sp.name: sp for sp in s.scalars(select(Speaker))}
@@ -100,6 +113,8 @@ def write_planned(
                 s.add(speakers[seg.speaker])
                 new_speakers.append(seg.speaker)
         s.flush()
+        cvs = _vocabularies(s, vocabularies, {seg.vocabulary for _, seg in planned})
+        levels = _hierarchy(s, planned, tiers, set(new_tiers), cvs, warnings)
         speaker_ids = {name: _merged(s, sp).id for name, sp in speakers.items()}
         recorder = revisions.Recorder(s, "import", f"Import {file_name}", "import", file_name)
         replaced = 0
@@ -115,9 +130,21 @@ def write_planned(
                 )
                 replaced += recorder.change_many(list(old), deleted=True)
         total = max(1, len(planned))
-        for first in range(0, len(planned), BATCH):
-            state.set_progress(lo + (hi - lo) * first / total)
-            recorder.create_many(
+        ids: dict[tuple[int, str], int] = {}
+        orphans = 0
+        done = 0
+        for batch in (lv[k : k + BATCH] for lv in levels for k in range(0, len(lv), BATCH)):
+            state.set_progress(lo + (hi - lo) * done / total)
+            done += len(batch)
+            parents = [
+                ids.get((rid, seg.parent_ref)) if seg.parent_ref else None for rid, seg in batch
+            ]
+            orphans += sum(
+                1
+                for (_, seg), p in zip(batch, parents, strict=True)
+                if seg.parent_ref and p is None
+            )
+            made = recorder.create_many(
                 [
                     {
                         "recording_id": rid,
@@ -129,12 +156,110 @@ def write_planned(
                         "language": seg.language,
                         "status": seg.status,
                         "words": seg.words,
+                        "parent_id": parent,
+                        "ordinal": seg.ordinal,
                     }
-                    for rid, seg in planned[first : first + BATCH]
+                    for (rid, seg), parent in zip(batch, parents, strict=True)
                 ]
             )
+            for (rid, seg), sid in zip(batch, made, strict=True):
+                if seg.ref:
+                    ids[(rid, seg.ref)] = sid
+        if orphans:
+            warnings.append(
+                f"{orphans} annotation(s) whose parent annotation was not imported were "
+                "imported without a parent."
+            )
+        rids = sorted({rid for rid, _ in planned})
+        for tier in {tiers[seg.tier] for _, seg in planned}:
+            for child in tc.child_tiers(s, tier.id):
+                if child.constraint == tc.ASSOCIATION:
+                    tc.fill_association(s, recorder, tier.id, child, rids)
         result = recorder.result()
-    return Written(result.operation_id, replaced, tuple(new_tiers), tuple(new_speakers))
+    return Written(
+        result.operation_id, replaced, tuple(new_tiers), tuple(new_speakers), tuple(warnings)
+    )
+
+
+def _vocabularies(
+    s: Session, vocabularies: Sequence[Vocabulary], used: set[str | None]
+) -> dict[str, int]:
+    """The file's vocabularies that imported tiers use, added to the project; name -> id."""
+    out: dict[str, int] = {}
+    for voc in vocabularies:
+        if voc.name not in used:
+            continue
+        cv = s.scalar(select(ControlledVocabulary).where(ControlledVocabulary.name == voc.name))
+        if cv is None:
+            cv = ControlledVocabulary(name=voc.name, description=voc.description)
+            s.add(cv)
+            s.flush()
+        have = set(s.scalars(select(CvEntry.value).where(CvEntry.cv_id == cv.id)))
+        position = s.scalar(select(func.max(CvEntry.position)).where(CvEntry.cv_id == cv.id)) or 0
+        for value, description in voc.entries:
+            if value not in have:
+                position += 1
+                s.add(CvEntry(cv_id=cv.id, value=value, description=description, position=position))
+                have.add(value)
+        out[voc.name] = cv.id
+    s.flush()
+    return out
+
+
+def _hierarchy(
+    s: Session,
+    planned: Sequence[tuple[int, Planned]],
+    tiers: dict[str, Tier],
+    new: set[str],
+    cvs: dict[str, int],
+    warnings: list[str],
+) -> list[list[tuple[int, Planned]]]:
+    """Give new tiers their parent, constraint and vocabulary; keep a parent link only
+    where the project tier hangs under the same tier. Returns the segments by depth
+    of their tier (parents before children: a child's parent is written first)."""
+    seen: set[str] = set()
+    for _, seg in planned:
+        if seg.tier in seen:
+            continue
+        seen.add(seg.tier)
+        tier = tiers[seg.tier]
+        if seg.tier in new:
+            if seg.parent_tier in tiers:
+                tier.parent_id = tiers[seg.parent_tier].id
+                tier.constraint = seg.constraint
+            if seg.vocabulary in cvs:
+                tier.cv_id = cvs[seg.vocabulary]
+        elif seg.vocabulary in cvs and tier.cv_id is None:
+            tier.cv_id = cvs[seg.vocabulary]
+    s.flush()
+    tc.forget_tiers(s)
+    by_id = {t.id: t for t in s.scalars(select(Tier))}
+    unlinked: set[str] = set()
+    out = []
+    for rid, seg in planned:
+        tier = tiers[seg.tier]
+        parent = by_id.get(tier.parent_id) if tier.parent_id is not None else None
+        if seg.parent_tier and (parent is None or parent.name != seg.parent_tier):
+            unlinked.add(seg.tier)
+            seg = replace(seg, parent_ref=None, ordinal=None)
+        out.append((rid, seg))
+    for name in sorted(unlinked):
+        warnings.append(
+            f"The project's tier '{name}' does not hang under the tier the file's parent goes "
+            "to; its annotations were imported without their parent links."
+        )
+
+    def depth(tier: Tier) -> int:
+        d, up = 0, tier.parent_id
+        while up is not None and up in by_id and d < len(by_id):
+            d, up = d + 1, by_id[up].parent_id
+        return d
+
+    depths = {name: depth(t) for name, t in tiers.items()}
+    levels: dict[int, list[tuple[int, Planned]]] = {}
+    for pair in out:
+        levels.setdefault(depths[pair[1].tier], []).append(pair)
+    return [levels[d] for d in sorted(levels)]
 
 
 def _merged(session: Session, speaker: Speaker) -> Speaker:

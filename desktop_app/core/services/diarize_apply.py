@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.core.project import Project
-from desktop_app.core.services import revisions
+from desktop_app.core.services import revisions, tier_children
 from desktop_app.core.services.segments import MIN_SEGMENT_MS, default_tier_id, split_text
 from desktop_app.core.store.schema import Segment
 
@@ -202,11 +202,13 @@ def _split(rec: revisions.Recorder, seg: Segment, runs: list[tuple[int, int, int
                 left, rest = split_text(rest, (b - runs[i][0]) / max(1, seg.end_ms - runs[i][0]))
                 texts.append(left)
             words_per.append(None)
+    old = (seg.start_ms, seg.end_ms)
     rec.change(seg, end_ms=runs[0][1], text=texts[0], words=words_per[0], speaker_id=runs[0][2])
+    pieces = []
     for (start, end, spk), text, piece_words in zip(
         runs[1:], texts[1:], words_per[1:], strict=True
     ):
-        rec.create(
+        piece = rec.create(
             Segment(
                 recording_id=seg.recording_id,
                 tier_id=seg.tier_id,
@@ -221,3 +223,5 @@ def _split(rec: revisions.Recorder, seg: Segment, runs: list[tuple[int, int, int
                 words=piece_words,
             )
         )
+        pieces.append(piece)
+    tier_children.on_pieces(rec.session, rec, seg, pieces, old)  # child tiers follow

@@ -58,6 +58,9 @@ class SegmentInfo:
     model_version_id: str | None
     words: list[Any] | None
     unit_perplexity: float | None
+    parent_id: int | None = None  # on a child tier: the parent annotation
+    ordinal: int | None = None  # order among a symbolic subdivision's annotations
+    word_langs: list[Any] | None = None  # [{w, l, by}]: each word's language
 
     @property
     def duration_ms(self) -> int:

@@ -14,7 +14,12 @@ Segments a person touched (status ``edited`` or ``approved``: any change of
 text, speaker, language or boundary promotes an ``auto`` segment, see
 :mod:`~desktop_app.core.services.segments`) are never changed, whenever the
 touch happened, also while the pass runs: each cut re-reads them, and model
-segments overlapping them are trimmed or skipped.
+segments overlapping them are trimmed or skipped. A draft segment under which
+a person typed on a child tier (a translation, a gloss: see
+:mod:`~desktop_app.core.services.tier_children`) counts as a person's work too:
+it is kept like an edited one. A retired draft takes its empty child
+annotations with it, and each new segment gets empty ones on the association
+tiers under its tier.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sqlalchemy.orm import Session
 from desktop_app.core.errors import NotFoundError
 from desktop_app.core.project import Project
 from desktop_app.core.services import revisions
+from desktop_app.core.services import tier_children as tc
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.core.services.segments import MIN_SEGMENT_MS, NewSegment, default_tier_id, to_info
 from desktop_app.core.services.word_lang_hooks import auto_tags
@@ -201,15 +207,18 @@ class ModelPass:
     def _retire_old(self, s: Session, rec: revisions.Recorder, end: int) -> list[int]:
         """Retire the old draft before ``end``, except segments a person touched since."""
         retired = []
-        for sid in [sid for sid, (start, _e) in self._old.items() if start < end]:
+        due = [sid for sid, (start, _e) in self._old.items() if start < end]
+        worked_on = tc.human_parents(s, due)
+        for sid in due:
             del self._old[sid]
             seg = s.get(Segment, sid)
             if seg is None or seg.deleted:
                 continue
-            if seg.status != "auto":
+            if seg.status != "auto" or sid in worked_on:
                 self.kept += 1
                 continue
             rec.change(seg, deleted=True)
+            tc.delete_tree(s, rec, seg)
             retired.append(sid)
         self.replaced += len(retired)
         return retired
@@ -221,16 +230,18 @@ class ModelPass:
         lo = min(p.start_ms for p in batch)
         hi = max(p.end_ms for p in batch)
         rows = s.execute(
-            select(Segment.start_ms, Segment.end_ms).where(
+            select(Segment.id, Segment.status, Segment.start_ms, Segment.end_ms).where(
                 Segment.recording_id == self.recording_id,
                 Segment.tier_id == self.tier_id,
                 Segment.deleted.is_(False),
-                Segment.status != "auto",
                 Segment.start_ms < hi,
                 Segment.end_ms > lo,
             )
-        )
-        return [(start, end) for start, end in rows]
+        ).all()
+        worked_on = tc.human_parents(s, [sid for sid, status, _s, _e in rows if status == "auto"])
+        return [
+            (start, end) for sid, status, start, end in rows if status != "auto" or sid in worked_on
+        ]
 
     def _write(
         self, rec: revisions.Recorder, new: NewSegment, protected: list[tuple[int, int]]
@@ -240,7 +251,7 @@ class ModelPass:
             self.skipped += 1
             return None
         self.added += 1
-        return rec.create(
+        seg = rec.create(
             Segment(
                 recording_id=self.recording_id,
                 tier_id=self.tier_id,
@@ -256,6 +267,8 @@ class ModelPass:
                 word_langs=auto_tags(rec.session, self.tier_id, new.text, new.language, new.words),
             )
         )
+        tc.add_children(rec.session, rec, seg)
+        return seg
 
     def _record_progress(self, s: Session) -> None:
         if self.job_id is None:

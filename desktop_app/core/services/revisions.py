@@ -33,9 +33,14 @@ SNAPSHOT_FIELDS = (
     "confidence",
     "model_version_id",
     "words",
-    "deleted",
+    "parent_id",
+    "ordinal",
     "word_langs",
+    "deleted",
 )
+"""What a revision remembers of a segment (older revisions may lack the later
+fields, ``parent_id``/``ordinal``/``word_langs``: they compare and restore only
+what they hold)."""
 
 
 _NEW_SEGMENT = {
@@ -46,14 +51,21 @@ _NEW_SEGMENT = {
     "confidence": None,
     "model_version_id": None,
     "words": None,
-    "deleted": False,
+    "parent_id": None,
+    "ordinal": None,
     "word_langs": None,
+    "deleted": False,
 }
 """What a new segment holds in the fields its creator leaves out."""
 
 
 def snapshot(seg: Segment) -> dict[str, Any]:
     return {f: getattr(seg, f) for f in SNAPSHOT_FIELDS}
+
+
+def matches(seg: Segment, snap: dict[str, Any]) -> bool:
+    """Whether ``seg`` is as ``snap`` says, in the fields ``snap`` holds."""
+    return all(getattr(seg, f) == snap[f] for f in SNAPSHOT_FIELDS if f in snap)
 
 
 def apply_snapshot(seg: Segment, snap: dict[str, Any]) -> None:
@@ -208,9 +220,7 @@ def _restore(
     seg = rec.session.get(Segment, seg_id)
     if seg is None:
         raise NotFoundError(f"Segment #{seg_id} no longer exists.")
-    now = snapshot(seg)
-    # a revision stored before a field joined SNAPSHOT_FIELDS lacks it: compare what it has
-    if {k: v for k, v in now.items() if k in expected} != expected:
+    if not matches(seg, expected):
         if keep_later:
             return
         raise EditError(
@@ -369,3 +379,22 @@ def undo_timeline(
         cut = len(stack) - limit
         stack, index = stack[cut:], max(0, index - cut)
     return stack, index
+
+
+def replaced_by_model(s: Session, segment_id: int) -> bool:
+    """Whether the segment's last change was a transcription pass retiring it."""
+    row = s.execute(
+        select(Revision.before, Revision.after, Operation.kind)
+        .join(Operation, Revision.operation_id == Operation.id)
+        .where(Revision.segment_id == segment_id)
+        .order_by(Revision.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return False
+    before, after, kind = row
+    return (
+        kind == "transcribe"
+        and bool(after and after.get("deleted"))
+        and not (before or {}).get("deleted", False)
+    )

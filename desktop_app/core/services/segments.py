@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session
 from desktop_app.core.errors import EditError, NotFoundError
 from desktop_app.core.project import DEFAULT_TIER, Project
 from desktop_app.core.services import revisions
+from desktop_app.core.services import tier_children as tc
 from desktop_app.core.services.dto import OpResult, RevisionInfo, SegmentInfo
+from desktop_app.core.services.revisions import replaced_by_model
 from desktop_app.core.services.word_lang_hooks import follow as follow_word_langs
 from desktop_app.core.store.schema import (
     SEGMENT_STATUSES,
-    Operation,
     Recording,
     Revision,
     Segment,
@@ -35,7 +36,7 @@ from desktop_app.core.store.schema import (
     Tier,
 )
 
-MIN_SEGMENT_MS = 20
+MIN_SEGMENT_MS = tc.MIN_SEGMENT_MS
 HUMAN_STATUSES = ("edited", "approved")
 """What a person may set; ``auto`` is the model's own status."""
 
@@ -50,6 +51,8 @@ RESTORED_FIELDS = (
     "model_version_id",
     "words",
     "word_langs",
+    "parent_id",
+    "ordinal",
 )
 """What "Restore this version" brings back (the tier and recording stay)."""
 
@@ -74,6 +77,9 @@ def to_info(seg: Segment) -> SegmentInfo:
         model_version_id=seg.model_version_id,
         words=seg.words,
         unit_perplexity=seg.unit_perplexity,
+        parent_id=seg.parent_id,
+        ordinal=seg.ordinal,
+        word_langs=seg.word_langs,
     )
 
 
@@ -88,6 +94,7 @@ class NewSegment:
     language: str | None = None
     confidence: float | None = None
     words: list[Any] | None = None
+    parent_id: int | None = None  # on a child tier: the parent annotation (else found by time)
 
 
 def default_tier_id(session: Session) -> int:
@@ -190,10 +197,13 @@ class SegmentService:
             rec = revisions.Recorder(s, "set_times", "Move boundaries")
             seg = self._for_edit(s, rec, segment_id)
             self._check_times(s, seg.recording_id, start_ms, end_ms)
+            tc.check_own_times(s, seg, start_ms, end_ms)
+            old = (seg.start_ms, seg.end_ms)
             fields: dict[str, Any] = {"start_ms": int(start_ms), "end_ms": int(end_ms)}
-            if (seg.start_ms, seg.end_ms) != (fields["start_ms"], fields["end_ms"]):
+            if old != (fields["start_ms"], fields["end_ms"]):
                 fields["status"] = touched(seg.status)
             rec.change(seg, **fields)
+            tc.relayout(s, rec, seg, old)
             return rec.result()
 
     def split(self, segment_id: int, at_ms: int, text_cut: int | None = None) -> OpResult:
@@ -201,6 +211,7 @@ class SegmentService:
         character index) or, by default, at the word nearest to the time."""
         with self.project.unit() as s:
             seg = self._segment(s, segment_id)
+            tc.check_structural(s, seg, "split")
             if not (seg.start_ms + MIN_SEGMENT_MS <= at_ms <= seg.end_ms - MIN_SEGMENT_MS):
                 raise EditError(
                     f"Cannot split at {at_ms / 1000:.3f} s: it must lie inside the segment "
@@ -229,7 +240,9 @@ class SegmentService:
                 model_version_id=seg.model_version_id,
                 words=rw,
                 word_langs=follow_word_langs(s, seg, right),
+                parent_id=seg.parent_id,
             )
+            old = (seg.start_ms, seg.end_ms)
             rec.change(
                 seg,
                 end_ms=int(at_ms),
@@ -239,6 +252,7 @@ class SegmentService:
                 word_langs=follow_word_langs(s, seg, left),
             )
             rec.create(new)
+            tc.on_split(s, rec, seg, new, old)
             return rec.result()
 
     def merge(self, segment_id: int, other_id: int | None = None) -> OpResult:
@@ -250,6 +264,7 @@ class SegmentService:
                 raise EditError("There is no next segment to merge with.")
             if (other.recording_id, other.tier_id) != (seg.recording_id, seg.tier_id):
                 raise EditError("Only segments of the same recording and tier can be merged.")
+            tc.check_structural(s, seg, "merge")
             first, second = sorted((seg, other), key=lambda x: (x.start_ms, x.id))
             rec = revisions.Recorder(s, "merge", "Merge segments")
             merged_text = " ".join(t for t in (first.text.strip(), second.text.strip()) if t)
@@ -265,11 +280,21 @@ class SegmentService:
                 confidence=min(confs) if confs else None,
                 status="approved" if first.status == second.status == "approved" else "edited",
             )
+            tc.on_merge(s, rec, first, second)
             rec.change(second, deleted=True)
+            tc.delete_tree(s, rec, second)
             return rec.result()
 
     def delete(self, segment_ids: int | Sequence[int]) -> OpResult:
-        return self._set_many(segment_ids, "delete", "Delete segment", touch=False, deleted=True)
+        """Delete segments and, on parent tiers, their children (one undo step)."""
+        ids = [segment_ids] if isinstance(segment_ids, int) else list(segment_ids)
+        with self.project.unit() as s:
+            rec = revisions.Recorder(s, "delete", "Delete segment")
+            for sid in ids:
+                seg = self._segment(s, sid)
+                rec.change(seg, deleted=True)
+                tc.delete_tree(s, rec, seg)
+            return rec.result()
 
     def set_speaker(self, segment_ids: int | Sequence[int], speaker_id: int | None) -> OpResult:
         with self.project.unit() as s:
@@ -322,7 +347,12 @@ class SegmentService:
             self._check_times(s, seg.recording_id, fields["start_ms"], fields["end_ms"])
             fields["deleted"] = False
             fields["status"] = touched(version.get("status", seg.status))
+            was_deleted, old = seg.deleted, (seg.start_ms, seg.end_ms)
             rec.change(seg, **fields)
+            if was_deleted:
+                tc.revive(s, rec, seg)
+            else:
+                tc.relayout(s, rec, seg, old)
             return rec.result()
 
     def last_undoable(self) -> int | None:
@@ -353,6 +383,8 @@ class SegmentService:
                 if any(getattr(seg, k) != v for k, v in fields.items()):
                     changes.setdefault("status", touched(seg.status))
                 rec.change(seg, **changes)
+                if "speaker_id" in fields:
+                    tc.follow_speaker(s, rec, seg)
             return rec.result()
 
     def _for_edit(self, s: Session, rec: revisions.Recorder, segment_id: int) -> Segment:
@@ -366,20 +398,24 @@ class SegmentService:
             return seg
         if not replaced_by_model(s, segment_id):
             raise NotFoundError(f"There is no segment #{segment_id} (it was deleted).")
+        top = tc.deleted_root(s, seg)  # a child's parent went with it: it comes back too
+        rec.change(top, deleted=False)
+        tc.revive(s, rec, top)
         rec.change(seg, deleted=False, status=touched(seg.status))
         overlapping = s.scalars(
             select(Segment).where(
-                Segment.recording_id == seg.recording_id,
-                Segment.tier_id == seg.tier_id,
+                Segment.recording_id == top.recording_id,
+                Segment.tier_id == top.tier_id,
                 Segment.deleted.is_(False),
                 Segment.status == "auto",
-                Segment.id != seg.id,
-                Segment.start_ms < seg.end_ms,
-                Segment.end_ms > seg.start_ms,
+                Segment.id != top.id,
+                Segment.start_ms < top.end_ms,
+                Segment.end_ms > top.start_ms,
             )
         )
         for other in overlapping:
             rec.change(other, deleted=True)
+            tc.delete_tree(s, rec, other)
         rec.op.description += " (kept over the new transcription)"
         return seg
 
@@ -395,15 +431,22 @@ class SegmentService:
     ) -> Segment:
         if status not in SEGMENT_STATUSES:
             raise EditError(f"Unknown status '{status}'.")
-        self._check_times(s, recording_id, new.start_ms, new.end_ms)
-        if tier_id is not None and s.get(Tier, tier_id) is None:
+        tier = s.get(Tier, tier_id if tier_id is not None else default_tier_id(s))
+        if tier is None:
             raise NotFoundError(f"There is no tier #{tier_id}.")
-        return rec.create(
+        if tier.constraint not in tc.SYMBOLIC:  # symbolic ones take the parent's times
+            self._check_times(s, recording_id, new.start_ms, new.end_ms)
+        parent, start, end, ordinal = tc.place_new(
+            s, tier, recording_id, int(new.start_ms), int(new.end_ms), new.parent_id
+        )
+        seg = rec.create(
             Segment(
                 recording_id=recording_id,
-                tier_id=tier_id if tier_id is not None else default_tier_id(s),
-                start_ms=int(new.start_ms),
-                end_ms=int(new.end_ms),
+                tier_id=tier.id,
+                start_ms=start,
+                end_ms=end,
+                parent_id=parent.id if parent is not None else None,
+                ordinal=ordinal,
                 speaker_id=new.speaker_id,
                 text=new.text,
                 language=new.language,
@@ -413,6 +456,10 @@ class SegmentService:
                 words=new.words,
             )
         )
+        if parent is not None and ordinal is not None:
+            tc.relayout(s, rec, parent)  # a new subdivision: re-space its siblings
+        tc.add_children(s, rec, seg)
+        return seg
 
     @staticmethod
     def _segment(s: Session, segment_id: int, *, allow_deleted: bool = False) -> Segment:
@@ -453,22 +500,3 @@ class SegmentService:
                 f"A segment cannot end after the recording ({end_ms / 1000:.3f} s > "
                 f"{recording.duration_ms / 1000:.3f} s)."
             )
-
-
-def replaced_by_model(s: Session, segment_id: int) -> bool:
-    """Whether the segment's last change was a transcription pass retiring it."""
-    row = s.execute(
-        select(Revision.before, Revision.after, Operation.kind)
-        .join(Operation, Revision.operation_id == Operation.id)
-        .where(Revision.segment_id == segment_id)
-        .order_by(Revision.id.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return False
-    before, after, kind = row
-    return (
-        kind == "transcribe"
-        and bool(after and after.get("deleted"))
-        and not (before or {}).get("deleted", False)
-    )

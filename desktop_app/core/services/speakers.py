@@ -1,4 +1,7 @@
-"""Speakers (shared by all recordings of a project) and tiers."""
+"""Speakers (shared by all recordings of a project).
+
+``TierService`` and ``tier_info`` live in :mod:`.tiers` (re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import EditError, NotFoundError
-from desktop_app.core.project import DEFAULT_TIER, Project
+from desktop_app.core.project import Project
 from desktop_app.core.services import profile_fold, revisions
-from desktop_app.core.services.dto import OpResult, SpeakerInfo, TierInfo
+from desktop_app.core.services.dto import OpResult, SpeakerInfo
 from desktop_app.core.services.languages import read_languages
 from desktop_app.core.services.participants import METADATA_FIELDS, check_fields
-from desktop_app.core.store.schema import Segment, Speaker, Tier
+from desktop_app.core.services.tiers import TierService, tier_info
+from desktop_app.core.store.schema import Segment, Speaker
+
+__all__ = ["SPEAKER_FIELDS", "SpeakerService", "TierService", "tier_info"]
 
 SPEAKER_FIELDS = ("name", *METADATA_FIELDS)
 """What :meth:`SpeakerService.update` changes: the name and the participant
@@ -163,63 +169,3 @@ class SpeakerService:
         unknown = set(fields) - set(SPEAKER_FIELDS)
         if unknown:
             raise EditError(f"Unknown speaker field(s): {', '.join(sorted(unknown))}.")
-
-
-def tier_info(t: Tier) -> TierInfo:
-    return TierInfo(
-        t.id, t.name, t.kind, t.language, t.parent_id, t.constraint, t.cv_id, t.position
-    )
-
-
-class TierService:
-    def __init__(self, project: Project) -> None:
-        self.project = project
-
-    def list(self) -> list[TierInfo]:
-        with self.project.unit() as s:
-            rows = s.scalars(select(Tier).order_by(Tier.position, Tier.id))
-            return [tier_info(t) for t in rows]
-
-    def create(
-        self, name: str, kind: str = "transcription", language: str | None = None
-    ) -> TierInfo:
-        name = name.strip()
-        if not name:
-            raise EditError("A tier needs a name.")
-        try:
-            with self.project.unit() as s:
-                pos = (s.scalar(select(func.max(Tier.position))) or 0) + 1
-                tier = Tier(name=name, kind=kind, language=language, position=pos)
-                s.add(tier)
-                s.flush()
-                return tier_info(tier)
-        except IntegrityError as exc:
-            raise EditError(f"A tier named '{name}' already exists.") from exc
-
-    def get_or_create(self, name: str, kind: str = "transcription") -> TierInfo:
-        for tier in self.list():
-            if tier.name == name:
-                return tier
-        return self.create(name, kind)
-
-    def rename(self, tier_id: int, name: str) -> TierInfo:
-        """Give a tier a new name. The model's tier (``transcription``) keeps its
-        name: transcription and training find it by that name."""
-        name = name.strip()
-        if not name:
-            raise EditError("A tier needs a name.")
-        try:
-            with self.project.unit() as s:
-                tier = s.get(Tier, tier_id)
-                if tier is None:
-                    raise NotFoundError(f"There is no tier #{tier_id}.")
-                if tier.name == DEFAULT_TIER and name != DEFAULT_TIER:
-                    raise EditError(
-                        f"The '{DEFAULT_TIER}' tier is where the speech model writes and what "
-                        "training reads, so it keeps its name. Create a new tier instead."
-                    )
-                tier.name = name
-                s.flush()
-                return tier_info(tier)
-        except IntegrityError as exc:
-            raise EditError(f"A tier named '{name}' already exists.") from exc
