@@ -189,6 +189,19 @@ def test_keys_move_between_tiers_and_along_a_tier(window, qtbot) -> None:
     assert canvas.current_tier == row(window, "transcription").tier.id
 
 
+def test_the_selected_box_follows_playback(window, qtbot, fake_output) -> None:
+    window.recordings.select(2)  # three segments
+    qtbot.waitUntil(lambda: window.review.recording.id == 2)
+    canvas = window.tier_stack.canvas
+    click_box(window, "transcription", 0, qtbot)
+    fake_output.pace = 0.05
+    window.actions["play_pause"].trigger()
+    qtbot.waitUntil(lambda: not window.player.is_playing, timeout=10_000)
+    last = row(window, "transcription").boxes[-1]
+    assert canvas.selected == last.key
+    assert canvas.playhead_ms is not None and canvas.playhead_ms >= last.start_ms
+
+
 def test_rows_follow_the_shown_recording(window, qtbot) -> None:
     second = window.recordings.model.recording(1)
     window.recordings.select(second.id)

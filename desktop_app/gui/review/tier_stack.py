@@ -23,12 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontMetrics,
+    QHelpEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -36,22 +35,17 @@ from PySide6.QtGui import (
     QPen,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QFrame, QLineEdit, QScrollArea, QWidget
+from PySide6.QtWidgets import QFrame, QLineEdit, QScrollArea, QToolTip, QWidget
 
 from desktop_app.gui import theme as themes
+from desktop_app.gui.review.segment_table_model import fmt_ms
+from desktop_app.gui.review.tier_painter import BODY_H, HEADER_H, RowPainter, Span
 from desktop_app.gui.review.tier_rows import Box, TierRow
 from desktop_app.gui.review.waveform_view import WaveformView
 
-HEADER_H = 17
-BODY_H = 26
-INDENT_PX = 16
-DENSE_PX = 8.0  # boxes narrower than this on average are drawn as merged runs
-TEXT_MIN_PX = 18  # narrower boxes show no text
 EDITOR_MIN_PX = 180
 EDIT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2)
 MOVE_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right)
-ELIDE = Qt.TextElideMode.ElideRight
-TEXT_FLAGS = int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
 
 
 class _InlineEdit(QLineEdit):
@@ -90,8 +84,7 @@ class TierCanvas(QWidget):
         self._small = QFont(self.font())
         self._small.setPointSizeF(max(7.0, self._small.pointSizeF() - 1.5))
         self._metrics = QFontMetrics(self._font)
-        self._styles: dict[tuple[str, str, bool], tuple[QPen, QColor]] = {}
-        self._text_pen = QPen(themes.color(self.theme.text))
+        self.painter = RowPainter(self._font, self._small, self.theme)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(False)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -115,7 +108,7 @@ class TierCanvas(QWidget):
 
     def set_theme(self, theme: themes.Theme) -> None:
         self.theme = theme
-        self._text_pen = QPen(themes.color(theme.text))
+        self.painter.set_theme(theme)
         self.update()
 
     def set_playhead(self, ms: int | None) -> None:
@@ -166,12 +159,12 @@ class TierCanvas(QWidget):
         x0, _x1, left, scale = self.axis()
         return x0 + (x - left) / scale if scale > 0 else x0
 
+    def span(self) -> Span:
+        return Span(*self.axis(), self.width())
+
     def box_rect(self, k: int, box: Box) -> QRectF:
-        x0, _x1, left, scale = self.axis()
-        top = self.row_top(k) + HEADER_H
-        a = left + (box.start_ms / 1000 - x0) * scale
-        b = left + (box.end_ms / 1000 - x0) * scale
-        return QRectF(a, top + 3, max(2.0, b - a - 1), BODY_H - 6)
+        """Where ``box`` of row ``k`` is drawn."""
+        return self.span().rect(box, self.row_top(k) + HEADER_H)
 
     def row_top(self, k: int) -> int:
         return sum(self.row_height(r) for r in self.rows[:k])
@@ -189,132 +182,28 @@ class TierCanvas(QWidget):
     # -- painting --------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
-        t = self.theme
         clip = event.rect()
-        p.fillRect(clip, themes.color(t.plot_bg))
-        x0, x1, left, scale = self.axis()
+        p.fillRect(clip, themes.color(self.theme.plot_bg))
+        span = self.span()
+        x0, left, scale = span.t0, span.left, span.scale
+        sel = self.selected_box()
+        chosen = sel[1].key if sel is not None else None
         top = 0
         names = {r.tier.id: r.tier.name for r in self.rows}
-        for k, row in enumerate(self.rows):
+        for row in self.rows:
             h = self.row_height(row)
             if top + h >= clip.top() and top <= clip.bottom():
-                self._paint_header(p, row, top, names.get(row.tier.parent_id or -1))
+                current = row.tier.id == self.current_tier
+                parent = names.get(row.tier.parent_id or -1)
+                self.painter.header(p, row, top, span.width_px, parent, current)
                 if not row.collapsed and scale > 0:
-                    self._paint_body(p, k, row, top + HEADER_H, x0, x1, left, scale)
+                    self.painter.body(p, row, top + HEADER_H, span, current, chosen)
             top += h
         if self.playhead_ms is not None and scale > 0:
             x = left + (self.playhead_ms / 1000 - x0) * scale
-            p.setPen(QPen(themes.color(t.playhead), 1.5))
+            p.setPen(QPen(themes.color(self.theme.playhead), 1.5))
             p.drawLine(QPoint(round(x), 0), QPoint(round(x), top))
         p.end()
-
-    def _paint_header(self, p: QPainter, row: TierRow, top: int, parent: str | None) -> None:
-        t = self.theme
-        current = row.tier.id == self.current_tier
-        rect = QRect(0, top, self.width(), HEADER_H)
-        p.fillRect(rect, themes.color(t.highlight if current else t.alt_base))
-        p.setPen(themes.color(t.region_line if current else t.window))
-        p.drawLine(rect.bottomLeft(), rect.bottomRight())
-        indent = 4 + row.depth * INDENT_PX
-        if row.depth:  # the branch from the parent's header
-            p.setPen(QPen(themes.color(t.muted), 1))
-            mid = top + HEADER_H // 2
-            p.drawLine(indent - 10, top, indent - 10, mid)
-            p.drawLine(indent - 10, mid, indent - 3, mid)
-        p.setFont(self._small)
-        p.setPen(themes.color(t.text if current else t.muted))
-        arrow = "▸" if row.collapsed else "▾"
-        label = f"{arrow} {row.label(parent)}   ({row.stored:,})"
-        p.drawText(
-            QRect(indent, top, self.width() - indent - 4, HEADER_H),
-            TEXT_FLAGS,
-            label,
-        )
-
-    def _paint_body(
-        self,
-        p: QPainter,
-        k: int,
-        row: TierRow,
-        top: int,
-        x0: float,
-        x1: float,
-        left: float,
-        scale: float,
-    ) -> None:
-        t = self.theme
-        if row.tier.id == self.current_tier:
-            shade = themes.color(t.highlight)
-            shade.setAlpha(70)
-            p.fillRect(QRect(0, top, self.width(), BODY_H), shade)
-        i, j = row.visible_range(x0 * 1000, x1 * 1000)
-        if j <= i:
-            return
-        width_px = (x1 - x0) * scale
-        if (j - i) * DENSE_PX > width_px:
-            self._paint_dense(p, row, i, j, top, x0, left, scale)
-            return
-        p.setFont(self._font)
-        for box in row.boxes[i:j]:
-            a = left + (box.start_ms / 1000 - x0) * scale
-            b = left + (box.end_ms / 1000 - x0) * scale
-            rect = QRectF(a, top + 3, max(2.0, b - a - 1), BODY_H - 6)
-            self._paint_box(p, rect, box)
-
-    def _style(self, status: str, selected: bool) -> tuple[QPen, QColor]:
-        """The pen and fill of a box (made once per theme)."""
-        key = (self.theme.name, status, selected)
-        style = self._styles.get(key)
-        if style is None:
-            t = self.theme
-            if status == "placeholder":  # an empty box ready to type
-                colour = themes.color(t.accent if selected else t.muted)
-                pen = QPen(colour, 1, Qt.PenStyle.DashLine)
-                fill = themes.color(t.region_selected) if selected else QColor(0, 0, 0, 0)
-            else:
-                colour = QColor(t.status_color(status))
-                fill = themes.color(t.region_selected) if selected else QColor(colour)
-                if not selected:
-                    fill.setAlpha(52 if status == "approved" else 38)
-                pen = QPen(themes.color(t.playhead) if selected else colour, 2 if selected else 1)
-            style = self._styles[key] = (pen, fill)
-        return style
-
-    def _paint_box(self, p: QPainter, rect: QRectF, box: Box) -> None:
-        selected = box.key == self.selected and self.current_tier is not None
-        pen, fill = self._style(box.status, selected)
-        p.setBrush(fill)
-        p.setPen(pen)
-        p.drawRoundedRect(rect, 3, 3)
-        if rect.width() >= TEXT_MIN_PX and box.text:
-            inner = rect.adjusted(4, 0, -3, 0)
-            text = self._metrics.elidedText(box.text, ELIDE, max(0, int(inner.width())))
-            p.setPen(self._text_pen)
-            p.drawText(inner, TEXT_FLAGS, text)
-
-    def _paint_dense(
-        self, p: QPainter, row: TierRow, i: int, j: int, top: int, x0: float, left: float, s: float
-    ) -> None:
-        """Too many boxes to tell apart: merged runs of pixels (one rectangle per run)."""
-        starts, ends = row.arrays()
-        starts, ends = starts[i:j], ends[i:j]
-        xa = np.floor(left + (starts / 1000 - x0) * s)
-        xb = np.ceil(left + (ends / 1000 - x0) * s)
-        breaks = np.nonzero(xa[1:] > xb[:-1] + 1)[0]
-        firsts = np.concatenate(([0], breaks + 1))
-        lasts = np.concatenate((breaks, [len(xa) - 1]))
-        colour = QColor(self.theme.region_line)
-        colour.setAlpha(150)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(colour)
-        rects = [
-            QRectF(a, top + 6, max(1.0, b - a), BODY_H - 12)
-            for a, b in zip(xa[firsts].tolist(), xb[lasts].tolist(), strict=True)
-        ]
-        p.drawRects(rects)
-        sel = self.selected_box()
-        if sel is not None and sel[0] is row:
-            self._paint_box(p, self.box_rect(self.rows.index(row), sel[1]), sel[1])
 
     # -- mouse ---------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -353,6 +242,9 @@ class TierCanvas(QWidget):
 
     # -- keyboard ---------------------------------------------------------------------------
     def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            self._tooltip(event)
+            return True
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
             plain = event.modifiers() in (
                 Qt.KeyboardModifier.NoModifier,
@@ -362,6 +254,30 @@ class TierCanvas(QWidget):
                 event.accept()  # ours, not a window shortcut's (F2 edits the box here)
                 return True
         return super().event(event)
+
+    def _tooltip(self, event: QHelpEvent) -> None:
+        """The whole text and times of the box under the pointer."""
+        k, on_header = self.row_at_y(event.pos().y())
+        i = -1 if k < 0 or on_header else self.rows[k].box_at(self.time_at(event.pos().x()) * 1000)
+        if i < 0:
+            QToolTip.hideText()
+            return
+        box = self.rows[k].boxes[i]
+        span = f"{fmt_ms(box.start_ms)}–{fmt_ms(box.end_ms)}"
+        text = box.text or "(empty: double-click or Enter to type)"
+        QToolTip.showText(event.globalPos(), f"{self.rows[k].tier.name} · {span}\n{text}", self)
+
+    def _tooltip(self, event: QHelpEvent) -> None:
+        """The whole text and times of the box under the pointer."""
+        k, on_header = self.row_at_y(event.pos().y())
+        i = -1 if k < 0 or on_header else self.rows[k].box_at(self.time_at(event.pos().x()) * 1000)
+        if i < 0:
+            QToolTip.hideText()
+            return
+        box = self.rows[k].boxes[i]
+        span = f"{fmt_ms(box.start_ms)}–{fmt_ms(box.end_ms)}"
+        text = box.text or "(empty: double-click or Enter to type)"
+        QToolTip.showText(event.globalPos(), f"{self.rows[k].tier.name} · {span}\n{text}", self)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
