@@ -136,6 +136,17 @@ def test_escape_cancels_an_edit(window, qtbot) -> None:
     assert window.undo_stack.count() == steps
 
 
+def test_leaving_the_box_saves_what_was_typed(window, qtbot) -> None:
+    canvas = window.tier_stack.canvas
+    click_box(window, "reference", 0, qtbot, double=True)
+    seg_id = canvas.selected[1]
+    canvas.editor_widget().setText("typed, then clicked away")
+    click_box(window, "reference", 1, qtbot)  # nothing typed is lost
+    assert canvas.editor_widget() is None
+    assert window.session.segments.get(seg_id).text == "typed, then clicked away"
+    assert canvas.selected == row(window, "reference").boxes[1].key
+
+
 def test_an_empty_child_box_becomes_an_annotation_when_typed_into(window, qtbot) -> None:
     canvas = window.tier_stack.canvas
     tier_id = add_child_tier(window, "translation")

@@ -22,6 +22,7 @@ BODY_H = 26
 INDENT_PX = 16
 DENSE_PX = 8.0  # boxes narrower than this on average are drawn as merged runs
 TEXT_MIN_PX = 18  # narrower boxes show no text
+SEPARATE_PX = 4  # in a dense row, boxes this wide keep a gap after them
 ELIDE = Qt.TextElideMode.ElideRight
 TEXT_FLAGS = int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
 
@@ -139,7 +140,8 @@ class RowPainter:
         starts, ends = row.arrays()
         xa = np.floor(span.left + (starts[i:j] / 1000 - span.t0) * span.scale)
         xb = np.ceil(span.left + (ends[i:j] / 1000 - span.t0) * span.scale)
-        breaks = np.nonzero(xa[1:] > xb[:-1] + 1)[0]
+        # a run ends at a gap of a pixel or more, or after a box wide enough to tell apart
+        breaks = np.nonzero((xa[1:] > xb[:-1] + 1) | (xb[:-1] - xa[:-1] >= SEPARATE_PX))[0]
         firsts = np.concatenate(([0], breaks + 1))
         lasts = np.concatenate((breaks, [len(xa) - 1]))
         colour = QColor(self.theme.region_line)
@@ -148,7 +150,7 @@ class RowPainter:
         p.setBrush(colour)
         p.drawRects(
             [
-                QRectF(a, top + 6, max(1.0, b - a), BODY_H - 12)
+                QRectF(a, top + 6, max(1.0, b - a - 1), BODY_H - 12)
                 for a, b in zip(xa[firsts].tolist(), xb[lasts].tolist(), strict=True)
             ]
         )

@@ -89,8 +89,8 @@ class TierCanvas(QWidget):
         self.setMouseTracking(False)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         vb = wave.plot.getViewBox()
-        vb.sigXRangeChanged.connect(self.update)
-        vb.sigResized.connect(self.update)
+        vb.sigXRangeChanged.connect(lambda *_args: self.update())
+        vb.sigResized.connect(lambda *_args: self.update())
 
     # -- content ------------------------------------------------------------------
     def set_rows(self, rows: Sequence[TierRow]) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QDialog, QSplitter
 
 from desktop_app.core.errors import JazbaError
@@ -42,14 +42,19 @@ class TierStackHook(QObject):
         self.canvas = self.stack.canvas
         self._session: ProjectSession | None = None
         self._syncing = False
+        self._shape: tuple[tuple[int, bool], ...] = ()
         split = window.waveform.parentWidget()
         if isinstance(split, QSplitter):
             split.insertWidget(1, self.stack)
             split.setSizes([300, 90, 420])
+            for k, stretch in enumerate((1, 0, 1)):  # a window resized: the rows keep their height
+                split.setStretchFactor(k, stretch)
         c, r = self.canvas, window.review
         c.box_selected.connect(self._box_selected)
         c.edit_committed.connect(self._commit)
         c.seek_requested.connect(r.seek)
+        c.collapsed_changed.connect(self._fit_height)
+        self.stack.installEventFilter(self)
         r.recording_changed.connect(lambda _info: self.reload())
         r.tier_changed.connect(self._tier_changed)
         window.transcript.current_changed.connect(self._current_changed)
@@ -95,20 +100,31 @@ class TierStackHook(QObject):
         if rec is not None and recording_id in (ALL_RECORDINGS, rec.id):
             self.reload()
 
-    def _fit_height(self) -> None:
-        """Give the stack the height of its rows (up to its limit) from the transcript."""
+    def _fit_height(self, *, force: bool = False) -> None:
+        """Give the stack the height of its rows (up to its limit), from or to the
+        transcript below: when the rows shown change (not after every edit, so a
+        height the user dragged stays)."""
+        shape = tuple((r.tier.id, r.collapsed) for r in self.canvas.rows)
         split = self.stack.parentWidget()
-        if not isinstance(split, QSplitter) or not self.stack.isVisible():
+        if not isinstance(split, QSplitter) or not split.isVisible():
+            return  # (fitted when shown)
+        if shape == self._shape and not force:
             return
-        want = self.stack.sizeHint().height()
         sizes = split.sizes()
         k = split.indexOf(self.stack)
-        if k < 0 or k + 1 >= len(sizes) or sizes[k] >= want:
-            return
-        grow = min(want - sizes[k], max(0, sizes[k + 1] - 200))
-        sizes[k] += grow
-        sizes[k + 1] -= grow
+        if not sum(sizes) or k < 0 or k + 1 >= len(sizes):
+            return  # not laid out yet
+        self._shape = shape
+        change = self.stack.sizeHint().height() - sizes[k]
+        change = min(change, max(0, sizes[k + 1] - 200))  # the transcript keeps 200 px
+        sizes[k] += change
+        sizes[k + 1] -= change
         split.setSizes(sizes)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.stack and event.type() == QEvent.Type.Show:
+            QTimer.singleShot(0, lambda: self._fit_height(force=True))  # once laid out
+        return False
 
     # -- selection, both ways ---------------------------------------------------------------
     @contextmanager
