@@ -6,6 +6,7 @@ import random
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from sqlalchemy import update
 
@@ -306,3 +307,23 @@ def test_tier_order_is_depth_first_and_survives_cycles(cycle: bool) -> None:
     assert sorted(n for n, _ in order) == sorted(t.name for t in ts)
     if not cycle:
         assert order == [("a", 0), ("a-child", 1), ("a-grandchild", 2), ("b", 0)]
+
+
+def test_a_crowded_row_paints_as_runs_at_any_zoom(window) -> None:
+    """Thousands of boxes in view: runs of pixels, and single boxes once zoomed in."""
+    canvas, wave = window.tier_stack.canvas, window.waveform
+    duration = int(wave.duration_s * 1000)
+    many = [seg(i, 1, i * duration // 3000, i * duration // 3000 + 1) for i in range(3000)]
+    canvas.set_rows(build_rows([TierInfo(1, "dense", "words", None)], many))
+    canvas.select(None, None)  # (no current-tier shading)
+    wave.zoom_fit()
+    image = canvas.grab().toImage()
+    background = QColor(canvas.theme.plot_bg).rgb()
+    span = canvas.span()
+    xs = [round(span.x(s.start_ms)) + 1 for s in many[::300]]
+    assert image.pixelColor(xs[0], HEADER_H + 2).rgb() == background  # above the boxes
+    assert all(image.pixelColor(x, HEADER_H + 13).rgb() != background for x in xs)
+    wave.set_view(0.0, 0.05)  # ~ 23 boxes of 1 ms: drawn one by one
+    i, j = canvas.rows[0].visible_range(0, 50)
+    assert 0 < j - i < 100
+    assert not canvas.grab().isNull()

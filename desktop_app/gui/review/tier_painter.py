@@ -125,7 +125,7 @@ class RowPainter:
         return style
 
     def box(self, p: QPainter, rect: QRectF, box: Box, selected: bool) -> None:
-        pen, fill = self.style(box.status, selected)
+        pen, fill = self.style(box.status if box.text else "placeholder", selected)
         p.setBrush(fill)
         p.setPen(pen)
         p.drawRoundedRect(rect, 3, 3)
