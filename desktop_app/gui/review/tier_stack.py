@@ -186,8 +186,6 @@ class TierCanvas(QWidget):
         p.fillRect(clip, themes.color(self.theme.plot_bg))
         span = self.span()
         x0, left, scale = span.t0, span.left, span.scale
-        sel = self.selected_box()
-        chosen = sel[1].key if sel is not None else None
         top = 0
         names = {r.tier.id: r.tier.name for r in self.rows}
         for row in self.rows:
@@ -197,7 +195,7 @@ class TierCanvas(QWidget):
                 parent = names.get(row.tier.parent_id or -1)
                 self.painter.header(p, row, top, span.width_px, parent, current)
                 if not row.collapsed and scale > 0:
-                    self.painter.body(p, row, top + HEADER_H, span, current, chosen)
+                    self.painter.body(p, row, top + HEADER_H, span, current, self.selected)
             top += h
         if self.playhead_ms is not None and scale > 0:
             x = left + (self.playhead_ms / 1000 - x0) * scale
