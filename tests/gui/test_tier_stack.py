@@ -102,15 +102,24 @@ def test_a_click_selects_the_box_and_the_table_shows_its_tier(window, qtbot) -> 
     assert canvas.selected == ("segment", window.transcript.current_segment().id)
 
 
-def test_typing_into_a_box_saves_through_the_undo_stack(window, qtbot) -> None:
+def test_typing_into_a_box_saves_through_the_undo_stack(window, qtbot, monkeypatch) -> None:
     canvas = window.tier_stack.canvas
     click_box(window, "transcription", 0, qtbot, double=True)
     editor = canvas.editor_widget()
     assert editor is not None and editor.isVisible()
     old = editor.text()
     editor.setText("жаңа мәтін")  # (QTest types ASCII only)
+    listed: list[int | None] = []
+    real_list = window.session.segments.list
+
+    def spy(recording_id, tier_id=None, **kw):
+        listed.append(tier_id)
+        return real_list(recording_id, tier_id, **kw)
+
+    monkeypatch.setattr(window.session.segments, "list", spy)
     QTest.keyClick(editor, Qt.Key.Key_Return)
     assert canvas.editor_widget() is None
+    assert None not in listed  # the rows re-read the edited segment, not every tier
     seg_id = row(window, "transcription").boxes[0].segment_id
     assert window.session.segments.get(seg_id).text == "жаңа мәтін"
     assert row(window, "transcription").boxes[0].text == "жаңа мәтін"

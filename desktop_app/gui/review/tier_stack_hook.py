@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -43,6 +43,9 @@ class TierStackHook(QObject):
         self._session: ProjectSession | None = None
         self._syncing = False
         self._shape: tuple[tuple[int, bool], ...] = ()
+        self._tiers: list[TierInfo] = []
+        self._segments: list[SegmentInfo] = []  # what the rows show (all tiers)
+        self._own_edit = False
         split = window.waveform.parentWidget()
         if isinstance(split, QSplitter):
             split.insertWidget(1, self.stack)
@@ -83,22 +86,52 @@ class TierStackHook(QObject):
         if session is None or rec is None:
             self.canvas.set_rows([])
             return
-        folded = {row.tier.id for row in self.canvas.rows if row.collapsed}
         try:
-            tiers = session.tier_list()
-            rows = build_rows(tiers, session.segments.list(rec.id), folded)
+            self._tiers = session.tier_list()
+            self._segments = session.segments.list(rec.id)
         except JazbaError as exc:
             self.w.show_status_error(str(exc))
             return
-        self.canvas.set_rows(rows)
+        self._show_rows()
         if self.canvas.current_tier is None:
             self.canvas.select(self.w.review.tier_id, self.canvas.selected)
         self._fit_height()
 
+    def _show_rows(self) -> None:
+        folded = {row.tier.id for row in self.canvas.rows if row.collapsed}
+        self.canvas.set_rows(build_rows(self._tiers, self._segments, folded))
+
     def _segments_changed(self, recording_id: int) -> None:
         rec = self.w.review.recording
-        if rec is not None and recording_id in (ALL_RECORDINGS, rec.id):
+        if self._own_edit or rec is None or recording_id not in (ALL_RECORDINGS, rec.id):
+            return
+        self.reload()
+
+    def _patch(self, segment_ids: Sequence[int]) -> None:
+        """After an edit made here: the rows rebuilt from the last listing with just
+        the edited segments read again (listing a long recording's every tier
+        after each typed box would cost far more)."""
+        session = self.w.session
+        if session is None:
+            return
+        try:
+            fresh = {i: session.segments.get(i) for i in segment_ids}
+        except JazbaError:  # (gone: deleted by the edit) read everything again
             self.reload()
+            return
+        known = {s.id for s in self._segments}
+        self._segments = [fresh.get(s.id, s) for s in self._segments]
+        self._segments += [seg for seg in fresh.values() if seg.id not in known]
+        self._show_rows()
+
+    @contextmanager
+    def _edit_here(self) -> Iterator[None]:
+        """An edit whose segments :meth:`_patch` updates (no full reload on its signal)."""
+        self._own_edit = True
+        try:
+            yield
+        finally:
+            self._own_edit = False
 
     def _fit_height(self, *, force: bool = False) -> None:
         """Give the stack the height of its rows (up to its limit), from or to the
@@ -173,13 +206,16 @@ class TierStackHook(QObject):
         editor, rec = self.w.editor, self.w.review.recording
         if editor is None or rec is None:
             return
-        if box.segment_id is not None:
-            editor.edit_text(box.segment_id, text)
-            return
-        result = editor.add_text(
-            rec.id, box.start_ms, box.end_ms, tier_id, text, parent_id=box.parent_id
-        )
-        if result is not None and result.segment_ids:
+        with self._edit_here():
+            if box.segment_id is not None:
+                result = editor.edit_text(box.segment_id, text)
+            else:
+                result = editor.add_text(
+                    rec.id, box.start_ms, box.end_ms, tier_id, text, parent_id=box.parent_id
+                )
+        if result is not None:
+            self._patch(result.segment_ids)
+        if box.segment_id is None and result is not None and result.segment_ids:
             new_id = result.segment_ids[0]
             self.canvas.select(tier_id, ("segment", new_id))
             if tier_id == self.w.review.tier_id:
