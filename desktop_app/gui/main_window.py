@@ -42,7 +42,7 @@ from desktop_app.gui.panels.search_panel import SearchPanel
 from desktop_app.gui.panels.speakers_panel import SpeakersPanel
 from desktop_app.gui.panels.welcome import WelcomePage
 from desktop_app.gui.project_ops import ProjectOps
-from desktop_app.gui.review import speaker_menu
+from desktop_app.gui.review import speaker_menu, tier_stack_hook
 from desktop_app.gui.review.controller import SEEK_STEP_MS, SPEEDS, ReviewController
 from desktop_app.gui.review.playback import OutputFactory, Player
 from desktop_app.gui.review.segment_table_model import SegmentTableModel, fmt_ms
@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         save_copy_dialog.install(self)  # Project menu: Save a copy…
         project_settings_dialog.install(self)  # Project menu: Project settings… (languages)
         vocabulary_dialog.install(self)  # Project menu: Controlled vocabularies…
+        self.tier_stack = tier_stack_hook.install(self)  # every tier under the waveform
         self._build_toolbar()
         self._build_status_bar()
         self._connect()

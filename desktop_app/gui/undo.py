@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import fields, replace
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -165,6 +166,27 @@ class EditController(QObject):
             "Add segment",
             recording_id,
             lambda: self.segments.add(recording_id, NewSegment(start_ms, end_ms), tier_id=tier_id),
+        )
+
+    def add_text(
+        self,
+        recording_id: int,
+        start_ms: int,
+        end_ms: int,
+        tier_id: int | None,
+        text: str,
+        parent_id: int | None = None,
+    ) -> OpResult | None:
+        """Add an annotation with its text in one undo step (typed into an empty
+        box of a child tier; ``parent_id``: the parent annotation, where the
+        segment model stores one)."""
+        new = NewSegment(start_ms, end_ms, text)
+        if parent_id is not None and "parent_id" in {f.name for f in fields(NewSegment)}:
+            new = replace(new, parent_id=parent_id)  # type: ignore[call-arg]
+        return self._run(
+            "Add annotation",
+            recording_id,
+            lambda: self.segments.add(recording_id, new, tier_id=tier_id),
         )
 
     def set_speaker(self, segment_ids: Sequence[int], speaker_id: int | None) -> OpResult | None:

@@ -45,6 +45,7 @@ MENUS = {
         "history",
         None,
         "new_tier",
+        "new_child_tier",
         "rename_tier",
     ],
     "P&layback": [
@@ -68,6 +69,10 @@ MENUS = {
         "prev_recording",
         "next_recording",
         "next_tier",
+        "tier_up",
+        "tier_down",
+        "box_prev",
+        "box_next",
         None,
         "search",
     ],
@@ -146,7 +151,12 @@ NEEDS_PROJECT = {
     "next_recording",
     "next_tier",
     "new_tier",
+    "new_child_tier",
     "rename_tier",
+    "tier_up",
+    "tier_down",
+    "box_prev",
+    "box_next",
 }
 
 

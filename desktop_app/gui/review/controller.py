@@ -56,6 +56,7 @@ class ReviewController(QObject):
     recording_changed = Signal(object)  # RecordingInfo | None
     speed_changed = Signal(float)
     loop_changed = Signal(bool)
+    tier_changed = Signal(object)  # the tier id shown in the table (int | None)
 
     def __init__(
         self,
@@ -106,6 +107,7 @@ class ReviewController(QObject):
             session.segments_changed.connect(self._segments_changed)
             session.speakers_changed.connect(self._speakers_changed)
         self._show_recording(None)
+        self.tier_changed.emit(self.tier_id)
 
     def open_recording(self, recording_id: int) -> None:
         if self.session is None:
@@ -124,6 +126,7 @@ class ReviewController(QObject):
     def set_tier(self, tier_id: int | None) -> None:
         self.tier_id = tier_id
         self.reload_segments()
+        self.tier_changed.emit(tier_id)
 
     def _show_recording(self, info: RecordingInfo | None) -> None:
         self.player.stop()
@@ -334,6 +337,7 @@ class ReviewController(QObject):
                 self.error.emit(str(exc))
                 return False
             self.reload_segments()
+            self.tier_changed.emit(self.tier_id)
         row = self.model.row_of(segment_id)
         if row < 0:
             return False
