@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import fields, replace
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -178,11 +177,8 @@ class EditController(QObject):
         parent_id: int | None = None,
     ) -> OpResult | None:
         """Add an annotation with its text in one undo step (typed into an empty
-        box of a child tier; ``parent_id``: the parent annotation, where the
-        segment model stores one)."""
-        new = NewSegment(start_ms, end_ms, text)
-        if parent_id is not None and "parent_id" in {f.name for f in fields(NewSegment)}:
-            new = replace(new, parent_id=parent_id)  # type: ignore[call-arg]
+        box of a child tier; ``parent_id``: the parent annotation)."""
+        new = NewSegment(start_ms, end_ms, text, parent_id=parent_id)
         return self._run(
             "Add annotation",
             recording_id,

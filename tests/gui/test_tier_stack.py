@@ -12,7 +12,6 @@ from sqlalchemy import update
 
 from desktop_app.core.services.dto import SegmentInfo, TierInfo
 from desktop_app.core.store.schema import Tier
-from desktop_app.gui.review import tier_stack_hook
 from desktop_app.gui.review.child_tier_dialog import KINDS, ChildTierDialog, ChildTierRequest
 from desktop_app.gui.review.tier_rows import build_rows, tier_order
 from desktop_app.gui.review.tier_stack import HEADER_H
@@ -258,25 +257,30 @@ def test_child_tier_dialog_collects_parent_type_and_name(qtbot) -> None:
     assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
 
 
-def test_new_child_tier_calls_the_service_or_says_it_cannot(window, answers, monkeypatch) -> None:
-    hook = window.tier_stack
-    request = ChildTierRequest(window.review.tier_id, "gloss", "gloss", "symbolic_association")
-    monkeypatch.setattr(tier_stack_hook, "_create_child", lambda _session: None)
-    assert hook.create_child(request) is None
-    assert answers.errors and "cannot create child tiers" in answers.errors[-1]
-    calls = []
-
-    def create_child(parent_tier_id, name, *, kind, constraint):
-        calls.append((parent_tier_id, name, kind, constraint))
-        tier = window.session.tiers.create(name, kind=kind)
-        return tier
-
-    monkeypatch.setattr(tier_stack_hook, "_create_child", lambda _session: create_child)
+def test_new_child_tier_gives_a_box_under_every_parent_ready_to_type(window, qtbot) -> None:
+    hook, session = window.tier_stack, window.session
+    rec = window.review.recording.id
+    parents = session.segments.list(rec, window.review.tier_id)
+    request = ChildTierRequest(
+        window.review.tier_id, "аударма", "translation", "symbolic_association"
+    )
     tier = hook.create_child(request)
-    assert calls == [(request.parent_tier_id, "gloss", "gloss", "symbolic_association")]
-    assert tier is not None and window.review.tier_id == tier.id
-    assert window.tier_box.currentText() == "gloss"
-    assert any(r.tier.id == tier.id for r in hook.canvas.rows)
+    assert tier is not None and (tier.parent_id, tier.constraint) == (
+        request.parent_tier_id,
+        "symbolic_association",
+    )
+    assert window.review.tier_id == tier.id and window.tier_box.currentText() == "аударма"
+    (row,) = [r for r in hook.canvas.rows if r.tier.id == tier.id]
+    boxes = [b for b in row.boxes if b.segment_id]
+    assert len(boxes) == len(parents) and all(not b.text for b in boxes)
+    kids = session.segments.list(rec, tier.id)
+    assert sorted(k.parent_id for k in kids) == sorted(p.id for p in parents)
+    # the linguist types a translation into the first box; one undo takes it back
+    first = min(kids, key=lambda k: k.start_ms)
+    window.review.editor.edit_text(first.id, "We are going to Almaty tomorrow.")
+    assert session.segments.get(first.id).text == "We are going to Almaty tomorrow."
+    window.undo()
+    assert session.segments.get(first.id).text == ""
 
 
 # -- the rows without Qt ---------------------------------------------------------------------

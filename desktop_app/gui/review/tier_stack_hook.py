@@ -10,7 +10,6 @@ the segment's history like an edit in the table. Also adds the tier commands:
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -236,16 +235,8 @@ class TierStackHook(QObject):
         session = self.w.session
         if session is None:
             return None
-        create = _create_child(session)
-        if create is None:
-            dialogs.show_error(
-                self.w,
-                "This version of Jazba cannot create child tiers yet: its tier service has "
-                "no hierarchy support. Create a plain tier instead.",
-            )
-            return None
         try:
-            tier = create(
+            tier = session.tiers.create_child(
                 request.parent_tier_id,
                 request.name,
                 kind=request.kind,
@@ -258,20 +249,6 @@ class TierStackHook(QObject):
         session.notify_segments(None)  # a new child tier may come with empty boxes
         self.w.tiers.show(tier.id)
         return tier
-
-
-def _create_child(session: ProjectSession) -> Callable[..., TierInfo] | None:
-    """``TierService.create_child`` where this build has it (the session's tier
-    service, or the hierarchy-aware one in ``core.services.tiers``)."""
-    create = getattr(session.tiers, "create_child", None)
-    if create is not None:
-        return create
-    try:
-        module = importlib.import_module("desktop_app.core.services.tiers")
-    except ImportError:
-        return None
-    service = getattr(module, "TierService", None)
-    return getattr(service(session.project), "create_child", None) if service else None
 
 
 def install(window: MainWindow) -> TierStackHook:
