@@ -7,9 +7,9 @@ the ``reference`` script; the translation box being edited in place.
 
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/make_tiers_screenshot.py
 
-The hierarchy is written through the ORM (``Tier.parent_id``/``constraint``,
-``Segment.parent_id``), so the script runs with or without the tier service's
-own hierarchy support.
+The hierarchy is made as a user makes it: child tiers from the tier service
+(``create_child``), translations typed into the empty boxes it creates, words
+added under each transcription segment.
 """
 
 from __future__ import annotations
@@ -34,13 +34,10 @@ STATUSES = ("approved", "edited", "auto")
 def prepare(folder: Path) -> int:
     """The demo with a transcription, translation and words tier on the weather
     clip; returns that recording's id."""
-    from sqlalchemy import update
-
     from desktop_app.core.demo import REFERENCE_TIER, build_demo
     from desktop_app.core.services.recordings import RecordingService
     from desktop_app.core.services.segments import NewSegment, SegmentService
-    from desktop_app.core.services.speakers import TierService
-    from desktop_app.core.store.schema import Segment, Tier
+    from desktop_app.core.services.tiers import TierService
 
     project = build_demo(folder)
     try:
@@ -61,42 +58,31 @@ def prepare(folder: Path) -> int:
         for seg, status in zip(parents, STATUSES, strict=False):
             if status != "auto":  # (the model's own status stays as it is)
                 segments.set_status([seg.id], status)
-        translation = tiers.create("translation", kind="translation", language="en")
-        words = tiers.create("words", kind="words")
-        children: list[tuple[int, int]] = []  # (segment id, parent segment id)
+        translation = tiers.create_child(trans.id, "translation", language="en")
+        words = tiers.create_child(
+            trans.id, "words", kind="words", constraint="symbolic_subdivision"
+        )
+        boxes = {b.parent_id: b for b in segments.list(rec.id, translation.id)}
         for p in parents:
             if p.text in TRANSLATIONS:
-                r = segments.add(
-                    rec.id,
-                    NewSegment(p.start_ms, p.end_ms, TRANSLATIONS[p.text]),
-                    tier_id=translation.id,
-                )
-                children += [(sid, p.id) for sid in r.segment_ids]
+                segments.edit_text(boxes[p.id].id, TRANSLATIONS[p.text])
             tokens = p.text.split()
             step = (p.end_ms - p.start_ms) / len(tokens)
-            r = segments.add_many(
+            segments.add_many(
                 rec.id,
                 [
-                    NewSegment(round(p.start_ms + k * step), round(p.start_ms + (k + 1) * step), w)
+                    NewSegment(
+                        round(p.start_ms + k * step),
+                        round(p.start_ms + (k + 1) * step),
+                        w,
+                        parent_id=p.id,
+                    )
                     for k, w in enumerate(tokens)
                 ],
                 tier_id=words.id,
                 status="auto",
             )
-            children += [(sid, p.id) for sid in r.segment_ids]
         assert made.segment_ids
-        with project.unit() as s:
-            for tier, constraint in (
-                (translation, "symbolic_association"),
-                (words, "symbolic_subdivision"),
-            ):
-                s.execute(
-                    update(Tier)
-                    .where(Tier.id == tier.id)
-                    .values(parent_id=trans.id, constraint=constraint)
-                )
-            for sid, pid in children:
-                s.execute(update(Segment).where(Segment.id == sid).values(parent_id=pid))
         return rec.id
     finally:
         project.close()
