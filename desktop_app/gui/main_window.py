@@ -77,7 +77,8 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomePage()
         self.waveform = WaveformView()
         self.segment_model = SegmentTableModel(self)
-        self.transcript = TranscriptPane(self.segment_model, self._speaker_choices)
+        langs = lambda: self.session.language_codes() if self.session else ["kk", "ru"]  # noqa: E731
+        self.transcript = TranscriptPane(self.segment_model, self._speaker_choices, langs)
         self.review = ReviewController(
             self.waveform, self.transcript, self.segment_model, self.player, settings
         )

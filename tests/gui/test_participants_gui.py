@@ -141,3 +141,12 @@ def test_session_offers_the_project_languages(project: Project, qtbot) -> None:
     LanguageService(project).set("kk,ru,tr")
     assert session.language_codes() == ["kk", "ru", "tr"]
     session.close()
+
+
+def test_the_transcript_offers_the_project_languages(window) -> None:
+    from desktop_app.core.services.languages import LanguageService
+    from desktop_app.gui.review.segment_table_model import Col
+
+    LanguageService(window.session.project).set("kk,ru,uz")
+    delegate = window.transcript.view.itemDelegateForColumn(Col.LANGUAGE)
+    assert [value for _label, value in delegate.choices()] == [None, "kk", "ru", "uz"]

@@ -92,7 +92,13 @@ class TranscriptPane(QWidget):
     activated = Signal(object)  # SegmentInfo (double-click on time: play it)
     word_clicked = Signal(object, int)  # SegmentInfo, where to seek (ms): a click on a word
 
-    def __init__(self, model: SegmentTableModel, speakers: Callable[[], list[tuple[str, object]]]):
+    def __init__(
+        self,
+        model: SegmentTableModel,
+        speakers: Callable[[], list[tuple[str, object]]],
+        languages: Callable[[], list[str]] = lambda: list(LANGUAGES),
+    ):
+        """``languages``: the codes the Lang column offers (the project's list)."""
         super().__init__()
         self.model = model
         self.title = QLabel("Transcript")
@@ -135,7 +141,7 @@ class TranscriptPane(QWidget):
             Col.SPEAKER, ChoiceDelegate(lambda: none + speakers(), self.view)
         )
         self.view.setItemDelegateForColumn(
-            Col.LANGUAGE, ChoiceDelegate(lambda: none + [(x, x) for x in LANGUAGES], self.view)
+            Col.LANGUAGE, ChoiceDelegate(lambda: none + [(x, x) for x in languages()], self.view)
         )
         self.view.setItemDelegateForColumn(  # a person never sets 'auto' (model output)
             Col.STATUS,
