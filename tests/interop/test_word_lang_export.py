@@ -98,3 +98,52 @@ def test_export_items_carry_tags_and_word_times_spread_by_characters(tagged: Ann
     ]
     times = word_times(0, 1900, item.word_langs or [])
     assert [(a, b) for a, b, _, _ in times] == [(0, 400), (400, 1000), (1000, 1900)]
+
+
+def test_eaf_carries_word_languages_and_participants_both_ways(
+    tagged: Annotated, tmp_path: Path
+) -> None:
+    import shutil
+    import subprocess
+
+    from pympi import Elan
+
+    from desktop_app.core.interop.importer import import_file
+    from desktop_app.core.services.speakers import SpeakerService
+    from desktop_app.core.services.tiers import TierService
+    from tests.conftest import SHARED_DIR
+    from tests.interop.conftest import fresh_project
+
+    SpeakerService(tagged.project).update(
+        SpeakerService(tagged.project).find("Bolat").id, gender="male", birth_year=1961
+    )
+    export_project(tagged.project, tmp_path / "out", ExportOptions("eaf"))
+    path = tmp_path / "out" / "interview_b.eaf"
+    xsd = SHARED_DIR / "schemas" / "EAFv3.0.xsd"
+    if shutil.which("xmllint") and xsd.exists():
+        subprocess.run(["xmllint", "--noout", "--schema", str(xsd), str(path)], check=True)
+    eaf = Elan.Eaf(str(path))
+    tier = "transcription@Bolat#wordlang"
+    params = eaf.get_parameters_for_tier(tier)
+    assert params["PARENT_REF"] == "transcription@Bolat"
+    assert eaf.linguistic_types[params["LINGUISTIC_TYPE_REF"]]["CONSTRAINTS"] == (
+        "Symbolic_Subdivision"
+    )
+    props = dict(eaf.properties)
+    assert props["jazba:participant:Bolat:gender"] == "male"
+    assert props["jazba:participant:Bolat:birth_year"] == "1961"
+
+    other = fresh_project(tmp_path, "again", tagged.audio)
+    try:
+        import_file(other, path)
+        got = {
+            s.text: [w["l"] for w in s.word_langs or []]
+            for s in SegmentService(other).list(2)
+            if s.word_langs
+        }
+        assert got["Мен очень шаршадым"] == ["kk", "ru", "kk"]
+        # the tier is in the file, but on import it folds into its parent, not a tier
+        assert tier in eaf.get_tier_names()
+        assert not any(t.name.endswith("#wordlang") for t in TierService(other).list())
+    finally:
+        other.close()

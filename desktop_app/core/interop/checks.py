@@ -57,6 +57,7 @@ class Planned:
     parent_tier: str | None = None  # the project tier the segment's tier hangs under
     constraint: str | None = None
     vocabulary: str | None = None  # the controlled vocabulary of its tier (by name)
+    word_langs: list[Any] | None = None  # the language of each word, when the file says
 
 
 @dataclass
@@ -185,6 +186,7 @@ def plan(
                 parent_tier,
                 source.constraint if parent_tier else None,
                 source.vocabulary,
+                item.word_langs,
             )
             lanes.setdefault(speaker, []).append(seg)
         for segs in lanes.values():

@@ -5,8 +5,12 @@ Written: one time-aligned tier per independent tier and speaker
 tier's kind, ``LANG_REF`` = its most common language), and under each a
 ``#status`` tier (controlled vocabulary ``jazba-status``: auto/edited/approved)
 and, when any segment has a language, a ``#lang`` tier (vocabulary
-``jazba-language``), both symbolic associations. The recording is the linked
-media.
+``jazba-language``), both symbolic associations, and, when segments have word
+language tags, a ``#wordlang`` tier (symbolic subdivision, vocabulary
+``jazba-wordlang``: kk/ru/other; one annotation per word, in word order). The
+recording is the linked media. Participant metadata of the speakers (gender,
+age band, birth year, dialect, region, first languages, notes) goes into header
+properties ``jazba:participant:NAME:FIELD``, as EAF has no field for it.
 
 Child tiers keep their hierarchy (see :mod:`.hierarchy` for how they are laid
 out): ``PARENT_REF`` to the parent's file tier, a linguistic type with the
@@ -35,13 +39,17 @@ from desktop_app.core.interop.model import (
     LANG_SUFFIX,
     STATUS_SUFFIX,
     TIER_KINDS,
+    WORDLANG_SUFFIX,
     ExportRecording,
     Vocabulary,
 )
+from desktop_app.core.langtag import LANGS
 from desktop_app.core.store.schema import SEGMENT_STATUSES
 
 STATUS_TYPE = "jazba-status"
 LANG_TYPE = "jazba-language"
+WORDLANG_TYPE = "jazba-wordlang"
+PARTICIPANT_PROPERTY = "jazba:participant:"
 CV_LANG = "eng"  # the language the vocabulary descriptions are written in
 ELAN_CONSTRAINTS = {
     "symbolic_association": "Symbolic_Association",
@@ -75,6 +83,7 @@ def write_eaf(rec: ExportRecording, path: Path, media: Path, relative_media: str
     eaf.remove_tier("default")
     eaf.linguistic_types.clear()
     eaf.properties = [("lastUsedAnnotation", 0), ("jazba:recording", rec.title)]
+    eaf.properties += participant_properties(rec)
     eaf.header.update({"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
     eaf.add_linked_file(
         media.resolve().as_uri(),
@@ -98,6 +107,8 @@ def write_eaf(rec: ExportRecording, path: Path, media: Path, relative_media: str
     eaf.linguistic_types[STATUS_TYPE]["CONTROLLED_VOCABULARY_REF"] = STATUS_TYPE
     eaf.add_linguistic_type(LANG_TYPE, "Symbolic_Association", timealignable=False)
     eaf.linguistic_types[LANG_TYPE]["CONTROLLED_VOCABULARY_REF"] = LANG_TYPE
+    if any(i.word_langs for i in rec.items):
+        _add_word_lang_type(eaf)
 
     written: dict[int, tuple[str, str, str]] = {}  # segment id -> (aid, slot 1, slot 2)
     for track in tracks:
@@ -113,6 +124,7 @@ def write_eaf(rec: ExportRecording, path: Path, media: Path, relative_media: str
                 _add_ref(eaf, status_tier, aid, item.status)
             if item.language:
                 _add_ref(eaf, lang_tier, aid, item.language)
+        _write_word_langs(eaf, track, aids)
     data = Elan.to_string(eaf, encoding="UTF-8")
     path.write_bytes(
         data if data.startswith(b"<?xml") else b'<?xml version="1.0" encoding="UTF-8"?>\n' + data
@@ -190,11 +202,46 @@ def _write_track(
     return aids
 
 
-def _add_ref(eaf: Elan.Eaf, tier: str, parent_aid: str, value: str) -> None:
-    """A symbolic association under ``parent_aid`` (pympi's own look-up is O(n) per call)."""
+def participant_properties(rec: ExportRecording) -> list[tuple[str, str]]:
+    """``(jazba:participant:NAME:FIELD, value)`` for every set field of every speaker."""
+    return [
+        (f"{PARTICIPANT_PROPERTY}{name}:{key}", str(value))
+        for name, fields in sorted(rec.participants.items())
+        for key, value in fields.items()
+        if value not in (None, "")
+    ]
+
+
+def _add_word_lang_type(eaf: Elan.Eaf) -> None:
+    eaf.add_controlled_vocabulary(WORDLANG_TYPE)
+    eaf.add_cv_description(WORDLANG_TYPE, CV_LANG, "Language of a word (code-switching)")
+    for code in LANGS:
+        eaf.add_cv_entry(WORDLANG_TYPE, f"wordlang-{code}", [(code, CV_LANG, None)])
+    eaf.add_linguistic_type(WORDLANG_TYPE, "Symbolic_Subdivision", timealignable=False)
+    eaf.linguistic_types[WORDLANG_TYPE]["CONTROLLED_VOCABULARY_REF"] = WORDLANG_TYPE
+
+
+def _write_word_langs(eaf: Elan.Eaf, track: Track, aids: list[str]) -> None:
+    """The ``#wordlang`` tier of a track: each word's language, in word order."""
+    if not any(i.word_langs for i in track.items):
+        return
+    tier = track.name + WORDLANG_SUFFIX
+    eaf.add_tier(tier, WORDLANG_TYPE, parent=track.name, part=track.speaker)
+    for item, parent_aid in zip(track.items, aids, strict=True):
+        previous = None
+        for tag in item.word_langs or []:
+            previous = _add_ref(eaf, tier, parent_aid, tag["l"], previous)
+
+
+def _add_ref(
+    eaf: Elan.Eaf, tier: str, parent_aid: str, value: str, previous: str | None = None
+) -> str:
+    """A reference annotation under ``parent_aid`` (after ``previous`` on a
+    subdivision); pympi's own look-up is O(n) per call."""
     aid = eaf.generate_annotation_id()
     eaf.annotations[aid] = tier
-    eaf.tiers[tier][1][aid] = (parent_aid, value, None, None)
+    eaf.tiers[tier][1][aid] = (parent_aid, value, previous, None)
+    return aid
 
 
 def _add_vocabularies(eaf: Elan.Eaf, languages: list[str]) -> None:

@@ -34,13 +34,14 @@ from urllib.parse import unquote, urlparse
 from xml.etree.ElementTree import Element
 
 from desktop_app.core.errors import InteropError
-from desktop_app.core.interop.eaf import FROM_ELAN, LANG_TYPE, STATUS_TYPE, own_kind
+from desktop_app.core.interop.eaf import FROM_ELAN, LANG_TYPE, STATUS_TYPE, WORDLANG_TYPE, own_kind
 from desktop_app.core.interop.eaf_cv import VocabularyReader
 from desktop_app.core.interop.kinds import guess_kind
 from desktop_app.core.interop.model import (
     LANG_SUFFIX,
     MAX_ITEMS,
     STATUS_SUFFIX,
+    WORDLANG_SUFFIX,
     SourceDocument,
     SourceItem,
     SourceTier,
@@ -48,6 +49,7 @@ from desktop_app.core.interop.model import (
     split_track_name,
 )
 from desktop_app.core.interop.xmlsafe import iter_xml
+from desktop_app.core.langtag import LANGS, tokenize
 
 
 class _Ann:
@@ -347,11 +349,15 @@ def _build(doc: SourceDocument, parsed: _Parsed) -> None:
     by_name: dict[str, SourceTier] = {}
     items_by_aid: dict[str, SourceItem] = {}
     meta: list[tuple[str, list[_Ann]]] = []
+    word_langs: list[list[_Ann]] = []
     untimed = 0
     for name, tier in tiers.items():
         node = tier.attrib
         ltype = node.get("LINGUISTIC_TYPE_REF", "")
         mp = meta_parent(name)
+        if tier.parent and (ltype == WORDLANG_TYPE or name == tier.parent + WORDLANG_SUFFIX):
+            word_langs.append(tier.anns)
+            continue
         if tier.parent and (ltype in (STATUS_TYPE, LANG_TYPE) or (mp and mp[0] == tier.parent)):
             is_status = ltype == STATUS_TYPE or (mp is not None and mp[1] == STATUS_SUFFIX)
             meta.append((STATUS_SUFFIX if is_status else LANG_SUFFIX, tier.anns))
@@ -406,6 +412,25 @@ def _build(doc: SourceDocument, parsed: _Parsed) -> None:
             for name in parents:
                 if name in by_name:
                     by_name[name].language = None
+    for own in word_langs:
+        _fold_word_langs(own, items_by_aid)
+
+
+def _fold_word_langs(own: list[_Ann], items: dict[str, SourceItem]) -> None:
+    """Give each annotation the languages of its words from a ``#wordlang`` tier
+    (in word order; kept as a person's tags, when they match its words in number)."""
+    by_parent: dict[str, list[_Ann]] = defaultdict(list)
+    for ann in own:
+        if ann.parent in items:
+            by_parent[ann.parent].append(ann)
+    for aid, anns in by_parent.items():
+        item = items[aid]
+        langs = [a.value.strip() for a in sorted(anns, key=lambda a: a.ordinal or 0)]
+        words = tokenize(item.text)
+        if len(words) == len(langs) and all(lang in LANGS for lang in langs):
+            item.word_langs = [
+                {"w": w, "l": lang, "by": "user"} for w, lang in zip(words, langs, strict=True)
+            ]
 
 
 def _link(doc: SourceDocument, by_name: dict[str, SourceTier], tiers: dict[str, _Tier]) -> None:

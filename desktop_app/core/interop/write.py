@@ -156,6 +156,7 @@ def write_planned(
                         "language": seg.language,
                         "status": seg.status,
                         "words": seg.words,
+                        "word_langs": seg.word_langs,
                         "parent_id": parent,
                         "ordinal": seg.ordinal,
                     }
