@@ -85,3 +85,28 @@ def test_export_hits_as_csv(window, monkeypatch, tmp_path: Path) -> None:
     assert "written to hits.csv" in panel.count.text()
     monkeypatch.setattr(search_panel, "ask_csv_path", lambda _p, _start: None)  # cancelled
     assert panel.export_hits() is None
+
+
+def test_a_pattern_that_scans_everything_runs_off_the_gui_thread(window, qtbot) -> None:
+    from desktop_app.core.services.concordance import concordance, plan
+
+    panel = window.search
+    pattern = r"\w*[әө]\w*"  # no literal part: every segment is read
+    assert plan(pattern, "regex").strategy == "scan"
+    panel.set_mode("regex")
+    panel.set_tier(None)
+    panel.query.setText(pattern)
+    panel.run_search()
+    assert panel.count.text() == "Searching…"  # returned at once; the worker searches
+    qtbot.waitUntil(lambda: panel.count.text() != "Searching…", timeout=10_000)
+    want = concordance(window.session.project, pattern, mode="regex", limit=1001)
+    assert want and [panel.model.hit(r).segment_id for r in range(panel.model.rowCount())] == [
+        h.segment_id for h in want
+    ]
+    # a slow search overtaken by a quick one never shows its hits
+    panel.query.setText(pattern)
+    panel.run_search()
+    quick = search(panel, "алматы")
+    panel.worker.wait()
+    qtbot.wait(50)
+    assert [panel.model.hit(r) for r in range(panel.model.rowCount())] == quick

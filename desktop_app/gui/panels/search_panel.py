@@ -9,8 +9,10 @@ Enter in the list or "Play hit" jumps and plays its segment;
 "Export hits…" writes the list as CSV. The hits follow the transcripts: after
 any edit or job (the session's ``segments_changed``) the search runs again,
 keeping the chosen hit selected; while the panel is hidden it runs when the
-panel is shown again. Searches take well under 100 ms on 100,000 segments
-for words (see ``benchmarks/concordance.py``), so they run in the GUI thread.
+panel is shown again. Searches the index can narrow take well under 100 ms
+on 100,000 segments (see ``benchmarks/concordance.py``) and run in the GUI
+thread; a pattern that has to scan every segment runs in a worker
+(:mod:`.search_worker`) while the panel says "Searching…".
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.errors import JazbaError
-from desktop_app.core.services.concordance import ConcordanceHit, Mode, SearchPatternError
+from desktop_app.core.services.concordance import ConcordanceHit, Mode, SearchPatternError, plan
 from desktop_app.gui import theme
 from desktop_app.gui.panels.concordance_model import (
     HIT_ROLE,
@@ -42,6 +44,7 @@ from desktop_app.gui.panels.concordance_model import (
     KwicCol,
     LeftElideDelegate,
 )
+from desktop_app.gui.panels.search_worker import SearchWorker
 from desktop_app.gui.session import ProjectSession
 
 __all__ = ["HIT_ROLE", "SearchPanel", "ask_csv_path"]
@@ -135,6 +138,9 @@ class SearchPanel(QWidget):
         self.tier.currentIndexChanged.connect(self._options_changed)
         self.case.toggled.connect(self._options_changed)
         self._stale = False  # the transcripts changed while the panel was hidden
+        self.worker = SearchWorker(self)
+        self.worker.finished.connect(self._worker_finished)
+        self._kept: ConcordanceHit | None = None
         self._options_changed()
         top = QHBoxLayout()
         top.addWidget(self.query, 1)
@@ -154,6 +160,7 @@ class SearchPanel(QWidget):
 
     def set_session(self, session: ProjectSession | None) -> None:
         self.session = session
+        self.worker.next_generation()  # a search of the last project never shows here
         self.model.set_hits([])
         self.count.setText("")
         self.export_button.setEnabled(False)
@@ -208,22 +215,49 @@ class SearchPanel(QWidget):
         self._stale = False
         if self.session is None:
             return
-        kept = self.current_hit()
+        self._kept = self.current_hit()
         self._show_message("")
-        try:
-            hits = self.session.search.concordance(
-                self.query.text(),
-                mode=self.current_mode(),
-                tier_id=self.current_tier_id(),
-                case_sensitive=self.case.isChecked(),
-                limit=LIMIT + 1,
+        session, query, mode = self.session, self.query.text(), self.current_mode()
+        tier_id, case = self.current_tier_id(), self.case.isChecked()
+
+        def search() -> list[ConcordanceHit]:
+            return session.search.concordance(
+                query, mode=mode, tier_id=tier_id, case_sensitive=case, limit=LIMIT + 1
             )
-        except SearchPatternError as exc:
-            self._show_message(str(exc))
+
+        try:
+            slow = (p := plan(query, mode, case_sensitive=case)) is not None and p.strategy in (
+                "scan",
+                "vocabulary",
+            )
+        except SearchPatternError:
+            slow = False  # the search itself says what is wrong
+        if slow:
+            self.worker.start(search)
+            self.count.setText("Searching…")
+            return
+        self.worker.next_generation()  # a slow search still running is overtaken
+        try:
+            hits = search()
+        except Exception as exc:
+            hits = exc
+        self._show_hits(hits)
+
+    def _worker_finished(self, generation: int, hits: object) -> None:
+        if self.worker.is_current(generation) and self.session is not None:
+            self._show_hits(hits)
+
+    def _show_hits(self, hits: object) -> None:
+        if isinstance(hits, SearchPatternError):
+            self._show_message(str(hits))
             hits = []
-        except JazbaError as exc:
-            self.error.emit(str(exc))
+        elif isinstance(hits, JazbaError):
+            self.error.emit(str(hits))
             hits = []
+        elif isinstance(hits, Exception):
+            raise hits
+        assert isinstance(hits, list) and self.session is not None
+        kept = self._kept
         more = len(hits) > LIMIT
         hits = hits[:LIMIT]
         self.model.set_hits(hits, self.session.recording_labels())
