@@ -340,3 +340,31 @@ def test_a_crowded_row_paints_as_runs_at_any_zoom(window) -> None:
     i, j = canvas.rows[0].visible_range(0, 50)
     assert 0 < j - i < 100
     assert not canvas.grab().isNull()
+
+
+def test_a_tier_with_a_vocabulary_offers_its_values_and_refuses_others(
+    window, qtbot, answers
+) -> None:
+    from desktop_app.core.services.vocabularies import VocabularyService
+
+    canvas, session = window.tier_stack.canvas, window.session
+    ref = row(window, "reference")
+    cvs = VocabularyService(session.project)
+    cv = cvs.create("speech style")
+    for value in ("read", "spontaneous", "sung"):
+        cvs.add_entry(cv.id, value)
+    cvs.attach(ref.tier.id, cv.id)
+    click_box(window, "reference", 0, qtbot, double=True)
+    editor = canvas.editor_widget()
+    assert editor is not None and editor.completer() is not None
+    assert editor.completer().model().stringList() == ["read", "spontaneous", "sung"]
+    seg_id = canvas.selected[1]
+    before = session.segments.get(seg_id).text
+    editor.setText("shouted")  # not in the vocabulary: refused, with the values named
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    assert session.segments.get(seg_id).text == before
+    assert answers.errors and "spontaneous" in answers.errors[-1]
+    click_box(window, "reference", 0, qtbot, double=True)
+    canvas.editor_widget().setText("sung")
+    QTest.keyClick(canvas.editor_widget(), Qt.Key.Key_Return)
+    assert session.segments.get(seg_id).text == "sung"

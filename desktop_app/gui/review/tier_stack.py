@@ -21,7 +21,7 @@ cancels, leaving the box saves too).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QPoint, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -35,7 +35,7 @@ from PySide6.QtGui import (
     QPen,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QFrame, QLineEdit, QScrollArea, QToolTip, QWidget
+from PySide6.QtWidgets import QCompleter, QFrame, QLineEdit, QScrollArea, QToolTip, QWidget
 
 from desktop_app.gui import theme as themes
 from desktop_app.gui.review.segment_table_model import fmt_ms
@@ -76,6 +76,8 @@ class TierCanvas(QWidget):
         self.theme = themes.current()
         self.rows: list[TierRow] = []
         self.current_tier: int | None = None
+        self.choices_for: Callable[[int], list[str] | None] = lambda _tier: None
+        """A tier's controlled-vocabulary values (None: free text), offered while typing."""
         self.selected: tuple[str, int] | None = None
         self.playhead_ms: int | None = None
         self._editor: _InlineEdit | None = None
@@ -356,6 +358,13 @@ class TierCanvas(QWidget):
         editor = _InlineEdit(self)
         editor.setText(box.text)
         editor.setPlaceholderText(f"{row.tier.name}…")
+        values = self.choices_for(row.tier.id)
+        if values:  # a tier with a controlled vocabulary: its values drop down as you type
+            completer = QCompleter(values, editor)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            editor.setCompleter(completer)
+            editor.setPlaceholderText(f"{row.tier.name}: {', '.join(values[:6])}…")
         editor.setGeometry(x, self.row_top(k) + HEADER_H + 1, width, BODY_H - 2)
         editor.selectAll()
         self._editor, self._edit_target = editor, (row.tier.id, box)

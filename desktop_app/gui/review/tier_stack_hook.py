@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDialog, QSplitter
 
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.services.dto import SegmentInfo, TierInfo
+from desktop_app.core.services.vocabularies import VocabularyService
 from desktop_app.gui import theme
 from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.review.child_tier_dialog import ChildTierDialog, ChildTierRequest
@@ -54,6 +55,7 @@ class TierStackHook(QObject):
         c, r = self.canvas, window.review
         c.box_selected.connect(self._box_selected)
         c.edit_committed.connect(self._commit)
+        c.choices_for = self._choices
         c.seek_requested.connect(r.seek)
         c.collapsed_changed.connect(self._fit_height)
         self.stack.installEventFilter(self)
@@ -201,9 +203,18 @@ class TierStackHook(QObject):
         self.canvas.setFocus()
 
     # -- edits ---------------------------------------------------------------------------------
+    def _choices(self, tier_id: int) -> list[str] | None:
+        session = self.w.session
+        return VocabularyService(session.project).choices(tier_id) if session else None
+
     def _commit(self, tier_id: int, box: Box, text: str) -> None:
         editor, rec = self.w.editor, self.w.review.recording
-        if editor is None or rec is None:
+        if editor is None or rec is None or self.w.session is None:
+            return
+        try:  # a tier with a controlled vocabulary takes only its values
+            VocabularyService(self.w.session.project).check_value(tier_id, text)
+        except JazbaError as exc:
+            dialogs.show_error(self.w, dialogs.user_message(exc))
             return
         with self._edit_here():
             if box.segment_id is not None:
