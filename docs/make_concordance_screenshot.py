@@ -8,14 +8,17 @@ keyword-in-context lines with recording, time, tier and speaker.
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.screens import no_sound, pump, start_app, throwaway_user_dirs  # noqa: E402
+from tests.screens import (  # noqa: E402
+    open_window,
+    pump,
+    screen_session,
+)
 
 OUT = ROOT / "docs"
 # A linguist's transcripts and translations of the demo's recordings.
@@ -52,19 +55,12 @@ def transcribe(folder: Path) -> None:
 
 def main() -> int:
     from desktop_app.core.demo import build_demo
-    from desktop_app.core.settings import Settings
-    from desktop_app.gui.app import create_window
 
-    tmp = Path(tempfile.mkdtemp())
-    throwaway_user_dirs(tmp)
-    app = start_app()  # noqa: F841 (kept alive for the whole run)
+    tmp, app = screen_session()  # noqa: RUF059 (the app stays alive for the whole run)
     folder = tmp / "Field trip 2026.jazba"
     build_demo(folder).close()
     transcribe(folder)
-    window = create_window(folder, Settings(theme="light", auto_advance=False), no_sound)
-    window.resize(1600, 1000)
-    window.show()
-    pump(0.8)
+    window = open_window(folder, (1600, 1000))
     dock = window.docks["search"]
     window.resizeDocks([dock], [940], Qt.Orientation.Horizontal)
     panel = window.search

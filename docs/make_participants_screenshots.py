@@ -9,12 +9,15 @@ Project settings…) on the demo project.
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.screens import no_sound, pump, start_app, throwaway_user_dirs  # noqa: E402
+from tests.screens import (  # noqa: E402
+    open_window,
+    pump,
+    screen_session,
+)
 
 OUT = ROOT / "docs"
 
@@ -57,21 +60,14 @@ def prepare(folder: Path) -> None:
 
 
 def main() -> int:
-    from desktop_app.core.settings import Settings
-    from desktop_app.gui.app import create_window
     from desktop_app.gui.dialogs.participant_dialog import ParticipantDialog
     from desktop_app.gui.dialogs.project_settings_dialog import open_project_settings
     from desktop_app.gui.dialogs.vocabulary_dialog import open_vocabularies
 
-    tmp = Path(tempfile.mkdtemp())
-    throwaway_user_dirs(tmp)
-    app = start_app()  # noqa: F841 (kept alive for the whole run)
+    tmp, app = screen_session()  # noqa: RUF059 (the app stays alive for the whole run)
     folder = tmp / "Field trip 2026.jazba"
     prepare(folder)
-    window = create_window(folder, Settings(theme="light", auto_advance=False), no_sound)
-    window.resize(1400, 860)
-    window.show()
-    pump(0.8)
+    window = open_window(folder)
 
     shots: list[ParticipantDialog] = []
 

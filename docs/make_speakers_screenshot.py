@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.screens import no_sound, pump, start_app, throwaway_user_dirs  # noqa: E402
+from tests.screens import (  # noqa: E402
+    open_window,
+    pump,
+    screen_session,
+)
 
 OUT = ROOT / "docs"
 SENTENCES = ROOT.parent / "shared" / "kk_sentences_dev.txt"
@@ -57,18 +60,11 @@ def prepare(folder: Path, tmp: Path) -> int:
 
 
 def main() -> int:
-    from desktop_app.core.settings import Settings
-    from desktop_app.gui.app import create_window
 
-    tmp = Path(tempfile.mkdtemp())
-    throwaway_user_dirs(tmp)
-    app = start_app()  # noqa: F841 (kept alive for the whole run)
+    tmp, app = screen_session()  # noqa: RUF059 (the app stays alive for the whole run)
     folder = tmp / "Field trip 2026.jazba"
     interview = prepare(folder, tmp)
-    window = create_window(folder, Settings(theme="light", auto_advance=False), no_sound)
-    window.resize(1400, 860)
-    window.show()
-    pump(0.8)
+    window = open_window(folder)
     window.recordings.select(interview)
     pump(0.5)
     job = window.diarize_hook.identify(n_speakers=2, ask=False)

@@ -15,12 +15,15 @@ added under each transcription segment.
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.screens import no_sound, pump, start_app, throwaway_user_dirs  # noqa: E402
+from tests.screens import (  # noqa: E402
+    open_window,
+    pump,
+    screen_session,
+)
 
 OUT = ROOT / "docs" / "tiers.png"
 CLIP = "Ауа райы (weather)"
@@ -89,20 +92,11 @@ def prepare(folder: Path) -> int:
 
 
 def main() -> int:
-    from desktop_app.core.settings import Settings
-    from desktop_app.gui.app import create_window
 
-    tmp = Path(tempfile.mkdtemp())
-    throwaway_user_dirs(tmp)
-    app = start_app()  # noqa: F841 (kept alive for the whole run)
+    tmp, app = screen_session()  # noqa: RUF059 (the app stays alive for the whole run)
     folder = tmp / "Field trip 2026.jazba"
     rec_id = prepare(folder)
-    window = create_window(folder, Settings(theme="light", auto_advance=False), no_sound)
-    window.resize(1400, 860)
-    window.show()
-    pump(0.8)
-    window.recordings.select(rec_id)
-    pump(0.5)
+    window = open_window(folder, recording_id=rec_id)
     hook = window.tier_stack
     canvas = hook.canvas
     translation = next(r for r in canvas.rows if r.tier.name == "translation")

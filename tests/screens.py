@@ -43,3 +43,29 @@ def no_sound(rate: int):
     from desktop_app.gui.review.playback import PlaybackError
 
     raise PlaybackError("no sound while taking screenshots")
+
+
+def screen_session() -> tuple[Path, object]:
+    """A throwaway folder (with throwaway user dirs) and the app, light theme; keep
+    the app referenced for the whole run."""
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp())
+    throwaway_user_dirs(tmp)
+    return tmp, start_app()
+
+
+def open_window(folder: Path, size: tuple[int, int] = (1400, 860), recording_id: int | None = None):
+    """The main window on the project ``folder`` (light theme, no sound), shown
+    and laid out; with ``recording_id`` that recording selected."""
+    from desktop_app.core.settings import Settings
+    from desktop_app.gui.app import create_window
+
+    window = create_window(folder, Settings(theme="light", auto_advance=False), no_sound)
+    window.resize(*size)
+    window.show()
+    pump(0.8)
+    if recording_id is not None:
+        window.recordings.select(recording_id)
+        pump(0.5)
+    return window

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -37,7 +36,7 @@ from desktop_app.core.services.languages import (
     LanguageService,
     check_code,
 )
-from desktop_app.gui.dialogs.project_menu import add_project_action
+from desktop_app.gui.dialogs.project_menu import add_project_action, show_project_dialog
 from desktop_app.gui.session import ProjectSession
 
 if TYPE_CHECKING:
@@ -197,12 +196,7 @@ class ProjectSettingsDialog(QDialog):
 
 
 def open_project_settings(window: MainWindow) -> ProjectSettingsDialog | None:
-    if window.session is None:
-        return None
-    dialog = ProjectSettingsDialog(window.session, window)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.show()
-    return dialog
+    return show_project_dialog(window, lambda: ProjectSettingsDialog(window.session, window))
 
 
 def install(window: MainWindow) -> None:

@@ -12,7 +12,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -28,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.project import project_path
 from desktop_app.core.project_care import BackupResult, backup_project
+from desktop_app.gui.dialogs.project_menu import add_project_action, show_project_dialog
 from desktop_app.gui.interop.interop_job_dialog import JobDialog
 from desktop_app.gui.session import ProjectSession
 from desktop_app.gui.workers import JobRunner
@@ -108,27 +107,17 @@ class SaveCopyDialog(JobDialog):
 
 
 def open_save_copy(window: MainWindow) -> SaveCopyDialog | None:
-    if window.session is None:
-        return None
-    dialog = SaveCopyDialog(window.session, window.runner, window)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.show()
-    return dialog
+    return show_project_dialog(
+        window, lambda: SaveCopyDialog(window.session, window.runner, window)
+    )
 
 
 def install(window: MainWindow) -> QAction:
     """Add "Save a copy…" to the Project menu, before "Close project"."""
-    action = QAction("Save a &copy…", window)
-    action.setObjectName("action_save_copy")
-    action.setStatusTip("Write a consistent copy of the project (database and audio)")
-    action.triggered.connect(lambda: open_save_copy(window))
-    anchor = window.actions.get("close_project")
-    for menu in window.menuBar().findChildren(QMenu):
-        if anchor is not None and anchor in menu.actions():
-            menu.insertAction(anchor, action)
-            menu.aboutToShow.connect(lambda: action.setEnabled(window.session is not None))
-            break
-    else:
-        window.menuBar().addAction(action)
-    action.setEnabled(window.session is not None)
-    return action
+    return add_project_action(
+        window,
+        "Save a &copy…",
+        "action_save_copy",
+        "Write a consistent copy of the project (database and audio)",
+        lambda: open_save_copy(window),
+    )

@@ -39,7 +39,7 @@ from desktop_app.core.errors import JazbaError
 from desktop_app.core.services.dto import TierInfo
 from desktop_app.core.services.vocabularies import VocabularyInfo, VocabularyService
 from desktop_app.gui.dialogs import common as dialogs
-from desktop_app.gui.dialogs.project_menu import add_project_action
+from desktop_app.gui.dialogs.project_menu import add_project_action, show_project_dialog
 from desktop_app.gui.session import ProjectSession
 
 if TYPE_CHECKING:
@@ -348,12 +348,7 @@ class VocabularyDialog(QDialog):
 
 
 def open_vocabularies(window: MainWindow) -> VocabularyDialog | None:
-    if window.session is None:
-        return None
-    dialog = VocabularyDialog(window.session, window)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.show()
-    return dialog
+    return show_project_dialog(window, lambda: VocabularyDialog(window.session, window))
 
 
 def install(window: MainWindow) -> None:

@@ -267,18 +267,6 @@ class TierCanvas(QWidget):
         text = box.text or "(empty: double-click or Enter to type)"
         QToolTip.showText(event.globalPos(), f"{self.rows[k].tier.name} · {span}\n{text}", self)
 
-    def _tooltip(self, event: QHelpEvent) -> None:
-        """The whole text and times of the box under the pointer."""
-        k, on_header = self.row_at_y(event.pos().y())
-        i = -1 if k < 0 or on_header else self.rows[k].box_at(self.time_at(event.pos().x()) * 1000)
-        if i < 0:
-            QToolTip.hideText()
-            return
-        box = self.rows[k].boxes[i]
-        span = f"{fmt_ms(box.start_ms)}–{fmt_ms(box.end_ms)}"
-        text = box.text or "(empty: double-click or Enter to type)"
-        QToolTip.showText(event.globalPos(), f"{self.rows[k].tier.name} · {span}\n{text}", self)
-
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
