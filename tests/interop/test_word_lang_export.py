@@ -145,5 +145,11 @@ def test_eaf_carries_word_languages_and_participants_both_ways(
         # the tier is in the file, but on import it folds into its parent, not a tier
         assert tier in eaf.get_tier_names()
         assert not any(t.name.endswith("#wordlang") for t in TierService(other).list())
+        # the speaker the import creates takes the participant metadata from the file
+        bolat = SpeakerService(other).find("Bolat")
+        assert (bolat.gender, bolat.birth_year) == ("male", 1961)
+        from desktop_app.core.services.vocabularies import VocabularyService
+
+        assert not any("jazba" in cv.name for cv in VocabularyService(other).list())
     finally:
         other.close()

@@ -34,7 +34,14 @@ from urllib.parse import unquote, urlparse
 from xml.etree.ElementTree import Element
 
 from desktop_app.core.errors import InteropError
-from desktop_app.core.interop.eaf import FROM_ELAN, LANG_TYPE, STATUS_TYPE, WORDLANG_TYPE, own_kind
+from desktop_app.core.interop.eaf import (
+    FROM_ELAN,
+    LANG_TYPE,
+    PARTICIPANT_PROPERTY,
+    STATUS_TYPE,
+    WORDLANG_TYPE,
+    own_kind,
+)
 from desktop_app.core.interop.eaf_cv import VocabularyReader
 from desktop_app.core.interop.kinds import guess_kind
 from desktop_app.core.interop.model import (
@@ -85,7 +92,8 @@ class _Parsed:
         self.slot_refs: list[tuple[_Ann, str, str]] = []  # resolved once all slots are known
         self.tiers: dict[str, _Tier] = {}
         self.ltypes: dict[str, dict[str, str]] = {}
-        self.cvs = VocabularyReader(skip=(STATUS_TYPE, LANG_TYPE))
+        self.cvs = VocabularyReader(skip=(STATUS_TYPE, LANG_TYPE, WORDLANG_TYPE))
+        self.participants: dict[str, dict[str, str]] = {}  # our header properties
 
 
 def read_eaf(path: Path) -> SourceDocument:
@@ -97,6 +105,7 @@ def read_eaf(path: Path) -> SourceDocument:
             "open it in ELAN and save it again."
         ) from exc
     doc = SourceDocument(path=path, format="eaf", tiers=[], media=parsed.media)
+    doc.participants = parsed.participants
     doc.vocabularies, doc.warnings = parsed.cvs.found, list(parsed.cvs.warnings)
     for ann, ref1, ref2 in parsed.slot_refs:
         ann.b, ann.e = _slot(path, parsed.index, ann, ref1), _slot(path, parsed.index, ann, ref2)
@@ -150,6 +159,11 @@ def _parse(path: Path) -> _Parsed:
             tier = None
         elif depth == 2 and tag == "LINGUISTIC_TYPE":
             out.ltypes[elem.get("LINGUISTIC_TYPE_ID", "")] = dict(elem.attrib)
+        elif depth == 3 and tag == "PROPERTY" and stack[-1].tag == "HEADER":
+            key = elem.get("NAME", "")
+            if key.startswith(PARTICIPANT_PROPERTY) and ":" in key[len(PARTICIPANT_PROPERTY) :]:
+                name, _, what = key[len(PARTICIPANT_PROPERTY) :].rpartition(":")
+                out.participants.setdefault(name, {})[what] = (elem.text or "").strip()
         elif depth == 3 and tag == "MEDIA_DESCRIPTOR" and stack[-1].tag == "HEADER":
             for key in ("RELATIVE_MEDIA_URL", "MEDIA_URL"):
                 if elem.get(key):

@@ -243,7 +243,14 @@ def import_parts(
         warnings += [w for w in notes if w not in warnings]
     state.set_progress(0.35, f"Writing {len(planned)} segment(s)")
     written = write_planned(
-        project, doc.path.name, planned, options, state, (0.35, 1.0), doc.vocabularies
+        project,
+        doc.path.name,
+        planned,
+        options,
+        state,
+        (0.35, 1.0),
+        doc.vocabularies,
+        doc.participants,
     )
     warnings += [w for w in written.warnings if w not in warnings]
     state.set_progress(1.0, "Import complete")

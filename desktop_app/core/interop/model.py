@@ -164,6 +164,8 @@ class SourceDocument:
     duration_ms: int | None = None
     warnings: list[str] = field(default_factory=list)
     vocabularies: list[Vocabulary] = field(default_factory=list)
+    participants: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Speaker name → participant metadata the file holds (our ELAN header properties)."""
 
     def tier(self, name: str) -> SourceTier:
         for t in self.tiers:

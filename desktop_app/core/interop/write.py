@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DatabaseError, IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop_app.core.errors import (
+    JazbaError,
     ProjectBusyError,
     ProjectError,
     ProjectReadOnlyError,
@@ -39,6 +41,7 @@ from desktop_app.core.jobs import Progress
 from desktop_app.core.project import Project
 from desktop_app.core.services import revisions
 from desktop_app.core.services import tier_children as tc
+from desktop_app.core.services.participants import METADATA_FIELDS, check_fields
 from desktop_app.core.store.schema import ControlledVocabulary, CvEntry, Segment, Speaker, Tier
 
 BATCH = 2_000
@@ -93,8 +96,13 @@ def write_planned(
     state: Progress,
     progress: tuple[float, float] = (0.0, 1.0),
     vocabularies: Sequence[Vocabulary] = (),
+    participants: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Written:
-    """Write ``(recording id, segment)`` pairs as one undoable import operation."""
+    """Write ``(recording id, segment)`` pairs as one undoable import operation.
+
+    A speaker the import creates takes the ``participants`` metadata the file
+    holds for it (checked; a value that does not pass is left out); speakers
+    already in the project keep theirs."""
     lo, hi = progress
     warnings: list[str] = []
     with database_errors(file_name), project.unit() as s:  # all of it or nothing
@@ -109,7 +117,8 @@ def write_planned(
                 s.add(tiers[seg.tier])
                 new_tiers.append(seg.tier)
             if seg.speaker and seg.speaker not in speakers:
-                speakers[seg.speaker] = Speaker(name=seg.speaker)
+                metadata = _participant((participants or {}).get(seg.speaker, {}))
+                speakers[seg.speaker] = Speaker(name=seg.speaker, **metadata)
                 s.add(speakers[seg.speaker])
                 new_speakers.append(seg.speaker)
         s.flush()
@@ -261,6 +270,16 @@ def _hierarchy(
     for pair in out:
         levels.setdefault(depths[pair[1].tier], []).append(pair)
     return [levels[d] for d in sorted(levels)]
+
+
+def _participant(fields: Mapping[str, str]) -> dict[str, Any]:
+    """The metadata fields that pass the same checks as typed ones (others are left out)."""
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key in METADATA_FIELDS:
+            with contextlib.suppress(JazbaError):
+                out.update(check_fields({key: value}).values)
+    return out
 
 
 def _merged(session: Session, speaker: Speaker) -> Speaker:
