@@ -19,6 +19,7 @@ from desktop_app.cli.models import models_app
 from desktop_app.cli.record import record
 from desktop_app.cli.transcribe import transcribe
 from desktop_app.cli.units import unitlm_app, units_app
+from desktop_app.cli.words import words_cmd
 from desktop_app.core.logging_setup import setup_logging
 from desktop_app.core.project import Project
 from desktop_app.core.services.job_log import JobLog
@@ -50,6 +51,7 @@ app.command("record")(record)
 app.command("finetune")(finetune_cmd)
 app.command("evaluate")(evaluate_cmd)
 app.command("review-queue")(review_queue_cmd)
+app.command("words")(words_cmd)
 
 ProjectArg = Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")]
 

@@ -30,7 +30,7 @@ from desktop_app.gui import actions as actionlib
 from desktop_app.gui import open_hooks, shortcuts, theme, window_layout
 from desktop_app.gui.capture import capture_hook
 from desktop_app.gui.dialogs import common as dialogs
-from desktop_app.gui.dialogs import save_copy_dialog
+from desktop_app.gui.dialogs import save_copy_dialog, word_list_dialog
 from desktop_app.gui.dialogs.help_dialog import HelpDialog
 from desktop_app.gui.dialogs.history_dialog import show_segment_history
 from desktop_app.gui.dialogs.settings_dialog import SettingsDialog
@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self.diarize_hook = install_diarization(self)  # Identify speakers…, suggestions
         install_training(self)  # Project menu: Train a better model…
         save_copy_dialog.install(self)  # Project menu: Save a copy…
+        word_list_dialog.install(self)  # after Transcribe: Word list…
         self._build_toolbar()
         self._build_status_bar()
         self._connect()
