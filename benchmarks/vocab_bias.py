@@ -15,7 +15,8 @@ The word list holds names and terms in their dictionary form (``Алматы``,
 listed entry (``алматыға`` ← ``Алматы``), and it counts as recognised when the
 aligned hypothesis word is exactly it. Reported per condition:
 
-* recall of listed words (and of the other words in the same sentences);
+* recall of listed words (and of the other words in the same sentences), and
+  the CER of the listed words against the hypothesis words aligned to them;
 * WER and CER of the sentences that contain no listed word (the harm check:
   they are decoded with the same list);
 * overall WER/CER, and decoding time relative to no list.
@@ -90,6 +91,7 @@ def tally(refs: list[str], hyps: list[str], entries: list[str]) -> dict[str, flo
 
     listed = [0, 0]  # hits, total
     other = [0, 0]
+    pairs: list[tuple[str, str]] = []  # (listed reference word, the hypothesis word aligned to it)
     for ref, hyp in zip(refs, hyps, strict=True):
         out = jiwer.process_words(ref, hyp or "<empty>")
         r_words, h_words = out.references[0], out.hypotheses[0]
@@ -100,6 +102,9 @@ def tally(refs: list[str], hyps: list[str], entries: list[str]) -> dict[str, flo
                 target = listed if is_listed(word, entries) else other
                 target[0] += hit
                 target[1] += 1
+                if target is listed:
+                    said = h_words[chunk.hyp_start_idx + k] if chunk.type != "delete" else ""
+                    pairs.append((word, said))
     plain = [
         (r, h) for r, h in zip(refs, hyps, strict=True)
         if not any(is_listed(w, entries) for w in r.split())
@@ -108,6 +113,9 @@ def tally(refs: list[str], hyps: list[str], entries: list[str]) -> dict[str, flo
     return {
         "listed_recall": listed[0] / max(1, listed[1]),
         "listed_words": listed[1],
+        "listed_cer": jiwer.cer([r for r, _ in pairs], [h or "-" for _, h in pairs])
+        if pairs
+        else 0.0,
         "other_recall_in_listed_sentences": other[0] / max(1, other[1]),
         "unlisted_sentences": len(plain),
         "unlisted_wer": jiwer.wer(pr, ph) if plain else 0.0,
@@ -117,16 +125,16 @@ def tally(refs: list[str], hyps: list[str], entries: list[str]) -> dict[str, flo
     }
 
 
-def bias_for(condition: str, words: list[str]):
+def bias_for(condition: str, words: list[str], settings: dict[str, float]):
     from desktop_app.asr.bias import BiasOptions
 
     if condition == "none":
         return None
     if condition == "prompt":
-        return BiasOptions.of(words, boost=0.0)
+        return BiasOptions.of(words, **{**settings, "prompt": True, "boost": 0.0})
     if condition == "boost":
-        return BiasOptions.of(words, prompt=False)
-    return BiasOptions.of(words)
+        return BiasOptions.of(words, **{**settings, "prompt": False})
+    return BiasOptions.of(words, **{**settings, "prompt": True})
 
 
 def default_model_dir(models: Path | None, install: bool) -> Path:
@@ -160,6 +168,10 @@ def main() -> int:
     parser.add_argument("--model-dir", type=Path, default=None, help="a Whisper ONNX folder")
     parser.add_argument("--install", action="store_true", help="install the default model")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--boost", type=float, default=None, help="BiasOptions.boost")
+    parser.add_argument("--max-bonus", type=float, default=None)
+    parser.add_argument("--min-prefix", type=int, default=None)
+    parser.add_argument("--min-start", type=int, default=None)
     args = parser.parse_args()
 
     from desktop_app.asr.engines import load_engine
@@ -173,6 +185,14 @@ def main() -> int:
     words = list(LISTED) + ([] if args.no_distractors else list(DISTRACTORS))
     entries = [normalize_kk(w) for w in LISTED]
 
+    settings = {
+        k: v
+        for k, v in (
+            ("boost", args.boost), ("max_bonus", args.max_bonus),
+            ("min_prefix", args.min_prefix), ("min_start", args.min_start),
+        )
+        if v is not None
+    }  # fmt: skip
     clips: list[Clip] = []
     with tempfile.TemporaryDirectory(prefix="jazba-vocab-bias-") as tmp:
         for v, (voice, speed, pitch) in enumerate(VOICES[: args.voices]):
@@ -182,28 +202,33 @@ def main() -> int:
     audio_s = sum(len(c.audio) for c in clips) / 16000
     print(f"{len(clips)} clips ({audio_s:.0f} s of speech), {len(sentences)} sentences, "
           f"{len(words)} listed words ({len(LISTED)} said, {len(words) - len(LISTED)} not), "
-          f"model {model_dir.name}, preset {args.preset}, {args.threads} threads")  # fmt: skip
+          f"model {model_dir.name}, preset {args.preset}, {args.threads} threads, "
+          f"bias settings {settings or 'default'}")  # fmt: skip
 
     refs = [normalize_kk(c.sentence) for c in clips]
     results: dict[str, dict[str, float]] = {}
-    hyps_by: dict[str, list[str]] = {}
+    options = {
+        c: preset(args.preset, language="kk", vad_filter=False, bias=bias_for(c, words, settings))
+        for c in args.conditions
+    }
+    hyps_by: dict[str, list[str]] = {c: [] for c in args.conditions}
+    seconds = dict.fromkeys(args.conditions, 0.0)
+    # Clip by clip, every condition in turn: a busy CPU slows them all alike.
+    for clip in clips:
+        for condition in args.conditions:
+            t0 = time.perf_counter()
+            segments, _ = engine.transcribe(clip.audio, options[condition])
+            text = "".join(s.text for s in segments)
+            seconds[condition] += time.perf_counter() - t0
+            hyps_by[condition].append(normalize_kk(text))
     for condition in args.conditions:
-        options = preset(
-            args.preset, language="kk", vad_filter=False, bias=bias_for(condition, words)
-        )
-        hyps = []
-        t0 = time.perf_counter()
-        for clip in clips:
-            segments, _ = engine.transcribe(clip.audio, options)
-            hyps.append(normalize_kk("".join(s.text for s in segments)))
-        seconds = time.perf_counter() - t0
-        results[condition] = {**tally(refs, hyps, entries), "seconds": seconds}
-        hyps_by[condition] = hyps
-        r = results[condition]
-        print(f"{condition:>7}: listed recall {r['listed_recall']:.1%} ({r['listed_words']} words)"
-              f", other recall {r['other_recall_in_listed_sentences']:.1%}; unlisted sentences "
+        r = {**tally(refs, hyps_by[condition], entries), "seconds": seconds[condition]}
+        results[condition] = r
+        print(f"{condition:>7}: listed recall {r['listed_recall']:.1%} ({r['listed_words']} words,"
+              f" CER {r['listed_cer']:.1%}), other recall "
+              f"{r['other_recall_in_listed_sentences']:.1%}; unlisted sentences "
               f"WER {r['unlisted_wer']:.1%} CER {r['unlisted_cer']:.1%}; all WER {r['wer']:.1%} "
-              f"CER {r['cer']:.1%}; {seconds:.1f} s", flush=True)  # fmt: skip
+              f"CER {r['cer']:.1%}; {r['seconds']:.1f} s", flush=True)  # fmt: skip
     base = results.get("none", {}).get("seconds")
     if base:
         for r in results.values():

@@ -123,6 +123,7 @@ def greedy_batch(
     rules = decoder.rules(options, sample_begin=start)
     lps: list[list[float]] = [[] for _ in rows]
     sums = np.zeros(len(rows))
+    bonus = np.zeros(len(rows))  # what the word list added (see WindowDecoder.decode)
     slots: list[int | None] = list(range(len(rows)))  # cache row -> row (None: finished)
     step = 0
     while True:
@@ -130,13 +131,16 @@ def greedy_batch(
         live_rows = [rows[slots[i]] for i in live]  # type: ignore[index]
         processed = rules.apply(last[live], live_rows)
         logprobs = log_softmax(processed)
-        chosen = rules.biased(processed, live_rows).argmax(axis=-1)
+        biased = rules.biased(processed, live_rows)
+        chosen = biased.argmax(axis=-1)
+        biased_lps = logprobs if biased is processed else log_softmax(biased)
         feed = np.full(len(slots), tok.eot, dtype=np.int64)
         for j, i in enumerate(live):
             r = slots[i]
             assert r is not None
             lp = float(logprobs[j, chosen[j]])
             sums[r] += lp
+            bonus[r] += float(biased_lps[j, chosen[j]]) - lp
             if chosen[j] == tok.eot:
                 slots[i] = None
                 continue
@@ -163,7 +167,7 @@ def greedy_batch(
                 tokens=tuple(tokens),
                 token_logprobs=tuple(lps[r]),
                 sum_logprob=float(sums[r]),
-                avg_logprob=float(sums[r]) / (len(tokens) + 1),
+                avg_logprob=float(sums[r] + bonus[r]) / (len(tokens) + 1),
                 no_speech_prob=float(no_speech[r]),
                 temperature=0.0,
                 compression_ratio=compression_ratio(text),

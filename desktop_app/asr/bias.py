@@ -4,17 +4,21 @@ A project keeps a list of names and terms (with an optional weight each). At
 transcription time it reaches the decoder as :class:`BiasOptions`
 (``DecodeOptions.bias``) and is used in two ways by Whisper:
 
-* **Prompt.** The words, joined by commas, go before ``<|startoftranscript|>``
-  after ``<|startofprev|>``, as if they had been said in the previous window
-  (Whisper's "initial prompt"). The prompt is capped at
+* **Prompt** (opt-in, ``prompt=True``). The words, joined by commas, go
+  before ``<|startoftranscript|>`` after ``<|startofprev|>``, as if they had
+  been said in the previous window (Whisper's "initial prompt"), capped at
   ``max_prompt_tokens`` (Whisper allows 223; we keep well below): words are
   taken by weight, then in list order, and a word that does not fit is left
   out, so the same list always gives the same prompt. The prompt is never part
-  of the output: only tokens generated after the start sequence are text.
-* **Token boosting** (:class:`TokenBoost`). A logit bonus for the first token of
-  each listed word (the token that starts with a space) and, once a listed
-  word is under way, for the next token along its spelling instead (a prefix
-  trie of the words' token sequences). Each bonus is ``boost × weight`` capped at
+  of the output: only tokens generated after the start sequence are text. It
+  is off by default: with Whisper base on Kazakh it found a few more listed
+  words but made the others worse (the model copies listed words into
+  speech that does not hold them; see ``benchmarks/vocab_bias.py``).
+* **Token boosting** (:class:`TokenBoost`). Once the model has itself begun a
+  word the way a listed word begins (two letters), a logit bonus for every
+  token that carries that spelling on (matched on bytes, so any split of the
+  word into tokens is followed); a token that alone spells three or more
+  letters of a listed word earns it at a word's start. Each bonus is ``boost × weight`` capped at
   ``max_bonus``, and at most ``max_boosted_tokens`` tokens per step are
   boosted (those the model already likes best), so the bonus can only tip a
   close call, never force a listed word on speech that sounds nothing like it.
@@ -52,11 +56,13 @@ class BiasOptions:
     """
 
     words: tuple[tuple[str, float], ...] = ()
-    prompt: bool = True
+    prompt: bool = False  # off by default: it made unlisted words worse (benchmarks/vocab_bias.py)
     max_prompt_tokens: int = 96
     boost: float = 2.0  # logit bonus per boosted token (times the word's weight)
     max_bonus: float = 4.0
     max_boosted_tokens: int = 8  # per decoding step and row
+    min_prefix: int = 2  # letters of a listed word the model must have begun itself
+    min_start: int = 3  # letters a single token must spell to be boosted at a word's start
     ctc_bonus: float = 3.0
     ctc_beam_size: int = 8  # beam width used for CTC when the preset is greedy
 
@@ -116,67 +122,104 @@ def _variants(word: str) -> list[str]:
     return [word] if flipped == word else [word, flipped]
 
 
+def _letters(data: bytes) -> int:
+    """Whole characters in ``data`` (a trailing half character does not count)."""
+    return len(data.decode("utf-8", errors="ignore").strip())
+
+
 class TokenBoost:
-    """Logit bonuses along the token spellings of listed words (a prefix trie)."""
+    """Logit bonuses along the spellings of listed words, matched on bytes.
+
+    Whisper's byte-level BPE splits Kazakh finely and not always the same way
+    (" кітап" may come as " к"+"іт"+"ап" or otherwise), so words are followed
+    by their *bytes*, not by one canonical token sequence: the current word
+    is the text since the last token that starts with a space (or since the
+    last timestamp). Once that word has ``bias.min_prefix`` letters and is the
+    start of a listed spelling, every token that carries the spelling on
+    earns its bonus; a whole listed word may then take any ending
+    ("Алматы" → "Алматыға"). A new word gets a bonus only from a token that
+    spells at least ``bias.min_start`` letters of a listed word by itself (or all
+    of a short one), so short starts (" к", " ал"), which begin countless
+    words, are never boosted.
+    """
 
     def __init__(self, tokenizer: WhisperTokenizer, bias: BiasOptions) -> None:
         self.tokenizer = tokenizer
         self.max_boosted = bias.max_boosted_tokens
-        # prefix of a word's tokens (after its first) -> {next token: bonus}
-        self.children: dict[tuple[int, ...], dict[int, float]] = {}
+        self.min_prefix = bias.min_prefix
+        min_start = bias.min_start
+        self.spellings: list[tuple[bytes, float]] = []
+        # (spelling index, byte offset) -> tokens that spell the bytes from there on
+        self.nodes: dict[tuple[int, int], list[int]] = {}
         self.starts: dict[int, float] = {}
-        self.depth = 0
-        if bias.boost <= 0 or bias.max_boosted_tokens == 0:
+        self.longest = 0
+        if bias.boost <= 0 or bias.max_boosted_tokens == 0 or not bias.words:
             return
+        pieces = tokenizer.token_bytes()
+        index: dict[bytes, int] = {}
+        for token_id, piece in enumerate(pieces):
+            if piece:
+                index.setdefault(piece, token_id)
+        longest_piece = max(len(p) for p in pieces)
         for word, weight in bias.words:
-            bonus = bias.bonus(weight)
             for spelling in _variants(word):
-                seq = tokenizer.encode(" " + spelling)
-                seq = [t for t in seq if t < tokenizer.eot]
-                if not seq:
-                    continue
-                self.starts[seq[0]] = max(self.starts.get(seq[0], 0.0), bonus)
-                for i in range(1, len(seq)):
-                    node = self.children.setdefault(tuple(seq[:i]), {})
-                    node[seq[i]] = max(node.get(seq[i], 0.0), bonus)
-                self.depth = max(self.depth, len(seq))
+                data = (" " + spelling).encode("utf-8")
+                k = len(self.spellings)
+                self.spellings.append((data, bias.bonus(weight)))
+                self.longest = max(self.longest, len(data))
+                for i in range(len(data)):
+                    tokens = [
+                        index[data[i:j]]
+                        for j in range(i + 1, min(len(data), i + longest_piece) + 1)
+                        if data[i:j] in index
+                    ]
+                    if tokens:
+                        self.nodes[(k, i)] = tokens
+                for token in self.nodes.get((k, 0), []):
+                    if _letters(pieces[token]) >= min(min_start, _letters(data)):
+                        self.starts[token] = max(self.starts.get(token, 0.0), bias.bonus(weight))
 
     def __bool__(self) -> bool:
-        return bool(self.starts)
+        return bool(self.spellings)
 
-    def candidates(self, text: Sequence[int]) -> dict[int, float]:
-        """Tokens to boost after the text tokens ``text`` (of the current segment).
+    def current_word(self, generated: Sequence[int]) -> bytes:
+        """The bytes of the word being written at the end of ``generated``."""
+        pieces = self.tokenizer.token_bytes()
+        eot = self.tokenizer.eot
+        out = b""
+        for token in reversed(generated):
+            if token >= eot or len(out) > self.longest:
+                break
+            out = pieces[token] + out
+            if out[:1] == b" ":
+                break
+        return out
 
-        Inside a listed word (the text ends with a proper prefix of its
-        tokens) only the tokens that carry it on; elsewhere the words' first
-        tokens, so a started word is not cut short by the start of another.
-        """
+    def candidates(self, generated: Sequence[int]) -> dict[int, float]:
+        """Tokens to boost after the generated tokens ``generated`` (with their bonus)."""
+        word = self.current_word(generated)
         out: dict[int, float] = {}
-        for k in range(min(len(text), self.depth - 1), 0, -1):
-            node = self.children.get(tuple(text[-k:]))
-            if node:
-                for token, bonus in node.items():
-                    out[token] = max(out.get(token, 0.0), bonus)
-        return out or dict(self.starts)
+        if word[:1] == b" " and _letters(word) >= self.min_prefix:
+            for k, (data, bonus) in enumerate(self.spellings):
+                if len(word) < len(data) and data.startswith(word):
+                    for token in self.nodes.get((k, len(word)), ()):
+                        out[token] = max(out.get(token, 0.0), bonus)
+        return out or dict(self.starts)  # inside a listed word, no other word may start
 
     def apply(
         self, logits: np.ndarray, rows: Sequence[Sequence[int]], sample_begin: int
     ) -> np.ndarray:
         """``logits`` (already through the logit rules) with the bonuses added; a new array.
 
-        ``rows`` are the start sequence plus the generated tokens of each row;
-        a listed word is followed from the last timestamp on (a segment's text).
+        ``rows`` are the start sequence plus the generated tokens of each row.
         """
         if not self:
             return logits
         out = np.array(logits, dtype=np.float32, copy=True)
-        eot = self.tokenizer.eot
         for b, row in enumerate(rows):
-            seq = row[sample_begin:]
-            start = len(seq)
-            while start > 0 and seq[start - 1] < eot and len(seq) - start < self.depth - 1:
-                start -= 1  # back to the last timestamp, or as far as a word can reach
-            boost = self.candidates(seq[start:])
+            boost = self.candidates(row[sample_begin:])
+            if not boost:
+                continue
             ids = np.fromiter(boost, dtype=np.int64, count=len(boost))
             ids = ids[np.isfinite(out[b, ids])]
             if ids.size > self.max_boosted:  # the ones the model already likes best

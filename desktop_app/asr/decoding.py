@@ -11,9 +11,11 @@ or improbable (average log-probability).
 
 A word list (``options.bias``, :mod:`desktop_app.asr.bias`) adds a prompt of
 its words before the start sequence and a capped bonus to their tokens
-(:meth:`LogitRules.biased`). The bonus only steers the *choice*: the
-log-probabilities recorded (confidence, the fallback's checks) are the
-model's own, and a candidate's bonus is kept apart (:attr:`Candidate.bonus`).
+(:meth:`LogitRules.biased`). The bonus steers the choice; the token
+log-probabilities recorded (word and segment confidence) stay the model's
+own, a candidate's bonus is kept apart (:attr:`Candidate.bonus`), and the
+fallback judges a window by the biased average it was decoded with (else a
+listed word the model found unlikely would send every window to sampling).
 """
 
 from __future__ import annotations
@@ -89,9 +91,9 @@ class DecodingResult:
     """The chosen hypothesis for one window at one temperature."""
 
     tokens: tuple[int, ...]  # generated tokens (text and timestamps), without <|endoftext|>
-    token_logprobs: tuple[float, ...]
+    token_logprobs: tuple[float, ...]  # the model's own (a word list's bonus left out)
     sum_logprob: float
-    avg_logprob: float
+    avg_logprob: float  # with a word list: of the biased log-probabilities the choice followed
     no_speech_prob: float
     temperature: float
     compression_ratio: float
@@ -303,7 +305,7 @@ class WindowDecoder:
             tokens=tuple(best.tokens),
             token_logprobs=tuple(best.logprobs),
             sum_logprob=best.sum_logprob,
-            avg_logprob=best.sum_logprob / n_scored,
+            avg_logprob=(best.sum_logprob + best.bonus) / n_scored,
             no_speech_prob=no_speech_prob,
             temperature=temperature,
             compression_ratio=compression_ratio(text),

@@ -135,6 +135,14 @@ def transcribe(
     no_bias: Annotated[
         bool, typer.Option("--no-bias", help="Use no word list, not even the project's.")
     ] = False,
+    bias_prompt: Annotated[
+        bool | None,
+        typer.Option(
+            "--bias-prompt/--no-bias-prompt",
+            help="Also give Whisper the words as its prompt (finds more of them, but made "
+            "other words worse in our tests); default: the project's setting.",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Transcribe recordings with the local model; edited/approved segments are kept.
@@ -156,6 +164,7 @@ def transcribe(
         precision=precision,
         bias_words=bias_override(bias_words, bias_file, no_bias),
         use_bias=not no_bias,
+        bias_prompt=bias_prompt,
     )
     if not quiet and model is None:
         hint = kazakh_model_hint(language)

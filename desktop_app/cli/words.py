@@ -23,6 +23,8 @@ from desktop_app.core.services.bias_words import (
     parse_word_file,
     remove_words,
     save_words,
+    set_prompt,
+    uses_prompt,
 )
 
 
@@ -32,6 +34,7 @@ class Action(StrEnum):
     remove = "remove"
     import_ = "import"
     clear = "clear"
+    prompt = "prompt"
 
 
 def _show(words: list[BiasWord], as_json: bool) -> None:
@@ -48,7 +51,9 @@ def _show(words: list[BiasWord], as_json: bool) -> None:
 @user_errors
 def words_cmd(
     project_path: Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")],
-    action: Annotated[Action, typer.Argument(help="list, add, remove, import or clear.")],
+    action: Annotated[
+        Action, typer.Argument(help="list, add, remove, import, clear, or prompt on|off.")
+    ],
     items: Annotated[
         list[str] | None,
         typer.Argument(help="Words to add or remove; for import: word files (UTF-8)."),
@@ -62,16 +67,27 @@ def words_cmd(
 
     Examples: 'jazba words P.jazba add Жамбыл Алматы', 'jazba words P.jazba
     import names.txt' (one word per line, optional ';weight'), 'jazba words
-    P.jazba remove Алматы', 'jazba words P.jazba clear'."""
+    P.jazba remove Алматы', 'jazba words P.jazba clear'. 'jazba words P.jazba prompt on'
+    also gives Whisper the words as its prompt (off by default: it finds more
+    listed words but made other words worse in our tests)."""
     items = items or []
     if action in (Action.list, Action.clear) and items:
         raise typer.BadParameter(f"'{action.value}' takes no words.")
     if action in (Action.add, Action.remove, Action.import_) and not items:
         raise typer.BadParameter(f"'{action.value}' needs at least one word or file.")
+    if action is Action.prompt and items not in (["on"], ["off"]):
+        raise typer.BadParameter("'prompt' takes 'on' or 'off'.")
     with open_project(project_path) as project:
         before = len(load_words(project))
         if action is Action.list:
             _show(load_words(project), as_json)
+            if not as_json:
+                state = "on" if uses_prompt(project) else "off"
+                typer.echo(f"(Whisper prompt: {state})", err=True)
+            return
+        if action is Action.prompt:
+            set_prompt(project, items == ["on"])
+            typer.echo(f"Whisper prompt from the word list: {items[0]}.")
             return
         if action is Action.clear:
             save_words(project, [])

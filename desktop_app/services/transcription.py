@@ -32,7 +32,7 @@ from desktop_app.core.audio.importer import load_model_audio
 from desktop_app.core.errors import Cancelled, Fix, ModelError
 from desktop_app.core.jobs import JobState, Progress
 from desktop_app.core.project import Project
-from desktop_app.core.services.bias_words import load_words
+from desktop_app.core.services.bias_words import load_words, uses_prompt
 from desktop_app.core.services.job_log import JobLog
 from desktop_app.core.services.model_pass import ModelPass, ModelRef, PassUpdate
 from desktop_app.core.services.recordings import RecordingService
@@ -59,6 +59,8 @@ class TranscribeRequest:
     #: Words to lean towards, ``(word, weight)``; ``None``: the project's word list.
     bias_words: tuple[tuple[str, float], ...] | None = None
     use_bias: bool = True  # False: no word list at all (neither given nor the project's)
+    #: Whether Whisper also gets the words as its prompt; ``None``: the project's setting.
+    bias_prompt: bool | None = None
 
 
 PRECISIONS = ("auto", "fp32", "int8")
@@ -175,7 +177,8 @@ def bias_for(project: Project, request: TranscribeRequest) -> BiasOptions | None
         words = request.bias_words
     else:
         words = tuple((b.word, b.weight) for b in load_words(project))
-    bias = BiasOptions(words=words)
+    prompt = uses_prompt(project) if request.bias_prompt is None else request.bias_prompt
+    bias = BiasOptions(words=words, prompt=prompt)
     return bias if bias else None
 
 
@@ -244,6 +247,7 @@ def transcribe_recording(
             "language": request.language,
             "precision": precision,
             "bias_words": len(bias.words) if bias else 0,
+            "bias_prompt": bool(bias and bias.prompt),
         },
     )
     t0 = time.perf_counter()

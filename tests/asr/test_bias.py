@@ -34,24 +34,24 @@ def test_options_are_cleaned_and_hashable() -> None:
 
 # ------------------------------------------------------------------- prompt
 def test_prompt_holds_the_words_within_the_budget(tok) -> None:
-    bias = BiasOptions.of(NAMES)
+    assert prompt_tokens(tok, BiasOptions.of(NAMES)) == []  # the prompt is opt-in
+    bias = BiasOptions.of(NAMES, prompt=True)
     tokens = prompt_tokens(tok, bias)
     assert tok.decode(tokens) == " " + ", ".join(NAMES)
     assert all(t < tok.eot for t in tokens)
-    assert prompt_tokens(tok, BiasOptions.of(NAMES, prompt=False)) == []
 
 
 def test_prompt_is_truncated_deterministically_by_weight(tok) -> None:
     many = [f"Сөз{i}" for i in range(200)]
-    bias = BiasOptions.of([*many, ("Жамбыл", 3.0)], max_prompt_tokens=40)
+    bias = BiasOptions.of([*many, ("Жамбыл", 3.0)], prompt=True, max_prompt_tokens=40)
     tokens = prompt_tokens(tok, bias)
     assert 30 < len(tokens) <= 40
     text = tok.decode(tokens)
     assert text.startswith(" Жамбыл, Сөз0, Сөз1")  # the heaviest first, then list order
     assert tokens == prompt_tokens(
-        tok, BiasOptions.of([*many, ("Жамбыл", 3.0)], max_prompt_tokens=40)
+        tok, BiasOptions.of([*many, ("Жамбыл", 3.0)], prompt=True, max_prompt_tokens=40)
     )
-    default = prompt_tokens(tok, BiasOptions.of(many))
+    default = prompt_tokens(tok, BiasOptions.of(many, prompt=True))
     assert len(default) <= 96
 
 
@@ -60,27 +60,52 @@ def _logits(tok, value: float = 0.0) -> np.ndarray:
     return np.full((1, tok.timestamp_begin + 1501), value, dtype=np.float32)
 
 
-def test_first_tokens_and_continuations_get_the_bonus(tok) -> None:
-    boost = TokenBoost(tok, BiasOptions.of(["Жамбыл"], boost=2.0, max_bonus=4.0))
-    seq = tok.encode(" Жамбыл")
-    assert len(seq) >= 2
+def _pieces(tok, ids) -> list[str]:
+    return [tok.token_bytes()[i].decode("utf-8", "replace") for i in ids]
+
+
+def test_a_started_listed_word_is_carried_on(tok) -> None:
+    boost = TokenBoost(tok, BiasOptions.of(["Жамбыл", "Алматы"], boost=2.0, max_bonus=4.0))
     sot = [tok.sot, tok.languages["kk"], tok.transcribe]
-    start = boost.apply(_logits(tok), [sot], sample_begin=3)
-    assert start[0, seq[0]] == pytest.approx(2.0)
-    assert start[0, seq[1]] == 0.0  # a continuation only after the word's start
-    lower = tok.encode(" жамбыл")[0]
-    assert start[0, lower] == pytest.approx(2.0)  # the other case of the first letter
-    mid = boost.apply(_logits(tok), [[*sot, 400, seq[0]]], sample_begin=3)
-    assert mid[0, seq[1]] == pytest.approx(2.0)
-    assert mid[0, seq[0]] == 0.0  # inside the word: no other word may start
+    # At a word's start only tokens spelling three letters or more of a listed word
+    # earn a bonus; single letters (" Ж") and common two-letter starts (" Ал") do not.
+    assert all(len(p.strip()) >= 3 for p in _pieces(tok, boost.starts))
+    first = boost.apply(_logits(tok), [sot], sample_begin=3)
+    assert first[0, tok.encode(" Ж")[0]] == 0.0 and first[0, tok.encode(" Ал")[0]] == 0.0
+    # After " Жам" (the model's own start) the tokens spelling on "бы…" get the bonus,
+    # however the word is split into tokens.
+    mid = boost.apply(_logits(tok), [[*sot, 400, *tok.encode(" Жам")]], sample_begin=3)
+    boosted = set(np.flatnonzero(mid[0] > 0).tolist())
+    assert {tok.encode("б")[0], tok.encode("бы")[0]} <= boosted
+    assert all("былм"[0].startswith(p[:1]) or p == "\ufffd" for p in _pieces(tok, boosted))
+    assert np.allclose(mid[0, sorted(boosted)], 2.0)
+    lower = boost.apply(_logits(tok), [[*sot, *tok.encode(" жам")]], sample_begin=3)
+    assert lower[0, tok.encode("б")[0]] == pytest.approx(2.0)  # the first letter's other case
+    # One letter is not yet a listed word's start; a finished word takes any ending.
+    one = boost.apply(_logits(tok), [[*sot, *tok.encode(" Ж")]], sample_begin=3)
+    assert one[0, tok.encode("ам")[0]] == 0.0
+    done = boost.apply(_logits(tok), [[*sot, *tok.encode(" Алматы")]], sample_begin=3)
+    assert (done[0] == 0.0).all()
     # A timestamp ends the segment's text: the word is followed afresh after it.
-    after_ts = boost.apply(_logits(tok), [[*sot, seq[0], tok.timestamp_begin + 5]], sample_begin=3)
-    assert after_ts[0, seq[1]] == 0.0 and after_ts[0, seq[0]] == pytest.approx(2.0)
+    after_ts = boost.apply(
+        _logits(tok), [[*sot, *tok.encode(" Жам"), tok.timestamp_begin + 5]], sample_begin=3
+    )
+    assert after_ts[0, tok.encode("б")[0]] == 0.0
+
+
+def test_inside_a_listed_word_no_other_word_starts(tok) -> None:
+    boost = TokenBoost(tok, BiasOptions.of(["Жамбыл", "Москва"]))
+    starts = set(boost.starts)
+    assert starts  # " Мос" spells three letters
+    sot = [tok.sot, tok.languages["kk"], tok.transcribe]
+    mid = boost.apply(_logits(tok), [[*sot, *tok.encode(" Жам")]], sample_begin=3)
+    assert all(mid[0, t] == 0.0 for t in starts)
 
 
 def test_the_bonus_and_the_number_of_boosted_tokens_are_capped(tok) -> None:
-    letters = "АӘБВГҒДЕЖЗИЙКҚЛМНҢОӨПРСТУҰҮФХҺЦЧШЫІЭЮЯ"
-    many = [f"{a}{b.lower()}тау" for a in letters for b in letters[:5]] + ["Жамбыл"]
+    # Words that are single tokens (" people", " world"…): each one is its own start.
+    pieces = [p.decode("utf-8", "ignore") for p in tok.token_bytes()[:5000]]
+    many = [p.strip() for p in pieces if p[:1] == " " and p[1:].isalpha() and len(p) > 5][:300]
     bias = BiasOptions.of([(w, 5.0) for w in many], boost=2.0, max_bonus=3.0, max_boosted_tokens=8)
     boost = TokenBoost(tok, bias)
     assert len(boost.starts) > 8
@@ -130,7 +155,7 @@ def _spy(model, monkeypatch) -> PrefillSpy:
 
 def test_prompt_reaches_the_decoder_and_never_the_output(tiny_whisper, monkeypatch) -> None:
     tok = tiny_whisper.tokenizer
-    bias = BiasOptions.of(NAMES, boost=0.0)
+    bias = BiasOptions.of(NAMES, prompt=True, boost=0.0)
     spy = _spy(tiny_whisper, monkeypatch)
     audio = tone_speechlike(6.0, seed=3)
     segments, _ = tiny_whisper.transcribe(audio, BASE.replace(bias=bias, max_new_tokens=20))
@@ -150,7 +175,7 @@ def test_prompt_reaches_the_decoder_and_never_the_output(tiny_whisper, monkeypat
 
 def test_prompt_goes_before_the_previous_text(tiny_whisper, monkeypatch) -> None:
     tok = tiny_whisper.tokenizer
-    bias = BiasOptions.of(NAMES, boost=0.0)
+    bias = BiasOptions.of(NAMES, prompt=True, boost=0.0)
     spy = _spy(tiny_whisper, monkeypatch)
     encoded = tiny_whisper.encode(tone_speechlike(3.0))
     previous = tuple(tok.encode(" алдыңғы мәтін"))
@@ -168,16 +193,18 @@ def test_boosting_steers_the_choice_but_not_the_logprobs(tiny_whisper, beam_size
     encoded = tiny_whisper.encode(tone_speechlike(4.0, seed=5))
     options = BASE.replace(beam_size=beam_size, max_new_tokens=12, without_timestamps=True)
     plain = tiny_whisper.decoder.decode(encoded, options, language="kk", max_new_tokens=12)
-    word = "Жамбыл"
+    word = "Москва"  # " Мос" spells three letters: a start the bonus may pick
     strong = BiasOptions.of([word], prompt=False, boost=40.0, max_bonus=40.0)
     forced = tiny_whisper.decoder.decode(
         encoded, options.replace(bias=strong), language="kk", max_new_tokens=12
     )
     assert word in forced.text and word not in plain.text
-    # The log-probabilities kept are the model's own: a forced word is not "confident".
-    seq = tok.encode(" " + word)
-    at = forced.tokens.index(seq[0])
-    assert forced.token_logprobs[at] < -1.0
+    # The log-probabilities kept are the model's own: a forced word is not "confident";
+    # the average the fallback judges by is the biased one the choice followed.
+    assert min(forced.token_logprobs) < -1.0
+    assert sum(forced.token_logprobs) <= forced.sum_logprob + 1e-6  # (+ the end token)
+    assert forced.avg_logprob * (len(forced.tokens) + 1) > forced.sum_logprob + 1.0
+    assert all(t < tok.eot for t in forced.tokens)
     # Without a bias the decoder is unchanged; a zero-strength bias changes nothing either.
     neutral = BiasOptions.of([word], prompt=False, boost=0.0)
     same = tiny_whisper.decoder.decode(
@@ -193,7 +220,7 @@ def test_batched_decoding_uses_the_word_list_too(tiny_whisper, monkeypatch) -> N
     audio = [tone_speechlike(3.0, seed=s) for s in (1, 2)]
     feats = np.stack([tiny_whisper.mel(a) for a in audio])
     encoded = tiny_whisper.sessions.encode(feats)
-    bias = BiasOptions.of(NAMES, boost=3.0)
+    bias = BiasOptions.of(NAMES, prompt=True, boost=3.0)
     options = BASE.replace(bias=bias, max_new_tokens=10)
     batched = greedy_batch(tiny_whisper.decoder, encoded, options, ["kk", "kk"], [10, 10])
     for row, result in enumerate(batched):

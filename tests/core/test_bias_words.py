@@ -25,6 +25,8 @@ from desktop_app.core.services.bias_words import (
     parse_word_text,
     remove_words,
     save_words,
+    set_prompt,
+    uses_prompt,
 )
 from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.store.schema import Job
@@ -40,6 +42,12 @@ def test_words_are_stored_cleaned_in_order(project: Project) -> None:
     assert load_words(project) == [BiasWord("Жамбыл", 3.0), BiasWord("Алматы", 2.0)]
     stored = json.loads(project.meta()[BIAS_WORDS_KEY])
     assert stored["version"] == 1 and stored["words"][0] == {"w": "Жамбыл", "weight": 3.0}
+    assert stored["prompt"] is False and not uses_prompt(project)
+    set_prompt(project, True)
+    assert uses_prompt(project) and len(load_words(project)) == 2
+    save_words(project, load_words(project))  # the setting stays when the words change
+    assert uses_prompt(project)
+    set_prompt(project, False)
     add_words(project, [BiasWord("Байқоңыр  ғарыш айлағы")])
     assert load_words(project)[-1].word == "Байқоңыр ғарыш айлағы"
     kept, missing = remove_words(project, ["алматы", "Астана"])
@@ -92,7 +100,9 @@ def test_words_command(tmp_path: Path) -> None:
         {"w": "Байқоңыр", "weight": 3.0},
     ]
     res = runner.invoke(app, ["words", str(proj), "list"])
-    assert res.output.splitlines() == ["Жамбыл", "Алматы", "Тараз\t2", "Байқоңыр\t3"]
+    assert res.output.splitlines() == [
+        "Жамбыл", "Алматы", "Тараз\t2", "Байқоңыр\t3", "(Whisper prompt: off)"
+    ]  # fmt: skip
     res = runner.invoke(app, ["words", str(proj), "remove", "алматы", "Астана"])
     assert res.exit_code == 0 and "Not in the list: астана" in res.output
     res = runner.invoke(app, ["words", str(proj), "add"])
@@ -101,6 +111,10 @@ def test_words_command(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "weight" in res.output
     res = runner.invoke(app, ["words", str(proj), "import", str(tmp_path / "none.txt")])
     assert res.exit_code == 1 and "Cannot read the word file" in res.output
+    res = runner.invoke(app, ["words", str(proj), "prompt", "on"])
+    assert res.exit_code == 0 and "on" in res.output
+    assert "Whisper prompt: on" in runner.invoke(app, ["words", str(proj), "list"]).output
+    assert runner.invoke(app, ["words", str(proj), "prompt", "maybe"]).exit_code != 0
     res = runner.invoke(app, ["words", str(proj), "clear"])
     assert res.exit_code == 0 and "3 word(s)" in res.output
     assert "empty" in runner.invoke(app, ["words", str(proj), "list"]).output
@@ -140,18 +154,19 @@ def recording(project: Project, tmp_path: Path) -> int:
 
 
 @pytest.mark.parametrize(
-    ("kw", "expected"),
+    ("kw", "expected", "prompt"),
     [
-        ({}, (("Жамбыл", 2.0), ("Алматы", 1.0))),
-        ({"bias_words": (("Тараз", 1.0),)}, (("Тараз", 1.0),)),
-        ({"bias_words": ()}, None),
-        ({"use_bias": False}, None),
+        ({}, (("Жамбыл", 2.0), ("Алматы", 1.0)), True),
+        ({"bias_prompt": False}, (("Жамбыл", 2.0), ("Алматы", 1.0)), False),
+        ({"bias_words": (("Тараз", 1.0),)}, (("Тараз", 1.0),), True),
+        ({"bias_words": ()}, None, False),
+        ({"use_bias": False}, None, False),
     ],
 )
 def test_the_word_list_reaches_the_engine(
-    project: Project, recording: int, tmp_path: Path, kw, expected
+    project: Project, recording: int, tmp_path: Path, kw, expected, prompt
 ) -> None:
-    save_words(project, [BiasWord("Жамбыл", 2.0), BiasWord("Алматы")])
+    save_words(project, [BiasWord("Жамбыл", 2.0), BiasWord("Алматы")], prompt=True)
     engine = RecordingEngine()
     registry, engines = fake_model(engine, tmp_path)
     request = TranscribeRequest(recording_id=recording, preset="fast", vad=False, **kw)
@@ -159,6 +174,8 @@ def test_the_word_list_reaches_the_engine(
     (options,) = engine.options
     got = options.bias.words if options.bias is not None else None
     assert got == expected
+    assert bool(options.bias and options.bias.prompt) == prompt
     with project.unit() as s:
         job = s.scalars(select(Job).where(Job.kind == "transcribe")).one()
         assert job.params["bias_words"] == (len(expected) if expected else 0)
+        assert job.params["bias_prompt"] == prompt

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QDialog, QMenu
 
-from desktop_app.core.services.bias_words import BiasWord, load_words, save_words
+from desktop_app.core.services.bias_words import BiasWord, load_words, save_words, uses_prompt
 from desktop_app.gui.dialogs import word_list_dialog
 from desktop_app.gui.dialogs.word_list_dialog import WordListDialog
 
@@ -40,12 +40,15 @@ def test_the_menu_action_saves_the_projects_list(window, qtbot, monkeypatch) -> 
 
     def answer(dialog: WordListDialog) -> int:
         assert dialog.editor.toPlainText() == "Жамбыл\n"
+        assert not dialog.prompt_box.isChecked()  # the prompt is opt-in
         dialog.editor.setPlainText("Жамбыл\nАлматы;2\n")
+        dialog.prompt_box.setChecked(True)
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(WordListDialog, "exec", answer)
     action.trigger()
     assert load_words(project) == [BiasWord("Жамбыл"), BiasWord("Алматы", 2.0)]
+    assert uses_prompt(project)
     assert "2 word(s)" in window.statusBar().currentMessage()
 
     monkeypatch.setattr(WordListDialog, "exec", lambda d: QDialog.DialogCode.Rejected)

@@ -1,11 +1,13 @@
 """A project's word list: names and terms the speech model should lean towards.
 
 Stored in ``project_meta`` under :data:`BIAS_WORDS_KEY` as JSON
-``{"version": 1, "words": [{"w": "Алматы", "weight": 1.0}, ...]}``, in the
-order the user gave them. Words are trimmed, inner whitespace collapsed and
-duplicates (same spelling) dropped; a weight is a positive number (1.0 is
-normal strength; a heavier word is kept first when the prompt budget runs
-out and earns a larger, still capped, bonus).
+``{"version": 1, "prompt": false, "words": [{"w": "Алматы", "weight": 1.0}, ...]}``,
+in the order the user gave them; ``prompt`` says whether Whisper also gets the
+words as its previous-text prompt (off unless the user turns it on). Words
+are trimmed, inner whitespace collapsed and duplicates (same spelling)
+dropped; a weight is a positive number (1.0 is normal strength; a heavier
+word is kept first when the prompt budget runs out and earns a larger,
+still capped, bonus).
 
 Word files (:func:`parse_word_file`) hold one word or phrase per line, an
 optional weight after a tab, comma or semicolon (``Жамбыл;2``); blank lines
@@ -58,25 +60,48 @@ def normalise(words: Iterable[BiasWord]) -> list[BiasWord]:
     return [BiasWord(w, weight) for w, weight in order.items()]
 
 
-def load_words(project: Project) -> list[BiasWord]:
-    """The project's word list (empty when none was set)."""
+def _load(project: Project) -> tuple[list[BiasWord], bool]:
     raw = project.meta().get(BIAS_WORDS_KEY)
     if not raw:
-        return []
+        return [], False
     try:
         data = json.loads(raw)
         items = data["words"] if isinstance(data, dict) else data
-        return normalise(BiasWord(str(i["w"]), float(i.get("weight", 1.0))) for i in items)
-    except (ValueError, KeyError, TypeError) as exc:
+        prompt = bool(data.get("prompt", False)) if isinstance(data, dict) else False
+        words = normalise(BiasWord(str(i["w"]), float(i.get("weight", 1.0))) for i in items)
+        return words, prompt
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise JazbaError(f"The project's word list cannot be read: {exc}") from exc
 
 
-def save_words(project: Project, words: Iterable[BiasWord]) -> list[BiasWord]:
-    """Replace the project's word list; returns what was stored."""
+def load_words(project: Project) -> list[BiasWord]:
+    """The project's word list (empty when none was set)."""
+    return _load(project)[0]
+
+
+def uses_prompt(project: Project) -> bool:
+    """Whether Whisper also gets the project's words as its prompt."""
+    return _load(project)[1]
+
+
+def save_words(
+    project: Project, words: Iterable[BiasWord], prompt: bool | None = None
+) -> list[BiasWord]:
+    """Replace the project's word list (``prompt=None`` keeps that setting); returns it."""
     clean = normalise(words)
-    data = {"version": 1, "words": [{"w": b.word, "weight": b.weight} for b in clean]}
+    if prompt is None:
+        prompt = uses_prompt(project) if project.meta().get(BIAS_WORDS_KEY) else False
+    data = {
+        "version": 1,
+        "prompt": bool(prompt),
+        "words": [{"w": b.word, "weight": b.weight} for b in clean],
+    }
     project.set_meta(BIAS_WORDS_KEY, json.dumps(data, ensure_ascii=False))
     return clean
+
+
+def set_prompt(project: Project, on: bool) -> None:
+    save_words(project, load_words(project), prompt=on)
 
 
 def add_words(project: Project, words: Iterable[BiasWord]) -> list[BiasWord]:
