@@ -18,8 +18,9 @@ transcription time it reaches the decoder as :class:`BiasOptions`
   word the way a listed word begins (two letters), a logit bonus for every
   token that carries that spelling on (matched on bytes, so any split of the
   word into tokens is followed); a token that alone spells three or more
-  letters of a listed word earns it at a word's start. Each bonus is ``boost × weight`` capped at
-  ``max_bonus``, and at most ``max_boosted_tokens`` tokens per step are
+  letters of a listed word earns it at a word's start. Each bonus is
+  ``boost × weight`` capped at ``max_bonus``, and at most
+  ``max_boosted_tokens`` tokens per step are
   boosted (those the model already likes best), so the bonus can only tip a
   close call, never force a listed word on speech that sounds nothing like it.
   Tokens the logit rules have ruled out (timestamps' order, suppressed tokens)
