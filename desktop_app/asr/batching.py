@@ -12,9 +12,11 @@ temperature of the fallback schedule (greedy search):
   the language of every row is detected from one batched decoder call;
 * every row has its own prompt ``<|sot|><|lang|><|task|>[<|notimestamps|>]``.
   These prompts always have the same length, so no padding is needed: a
-  batch is only formed when no text prompt precedes them (no
+  batch is only formed when no window-specific text prompt precedes them (no
   ``condition_on_previous_text``; an ``initial_prompt`` is used by the
-  windows up to the first one with speech, which are decoded alone first);
+  windows up to the first one with speech, which are decoded alone first).
+  A word list's prompt (``options.bias``) is the same for every window and
+  goes before every row's start sequence;
 * rows finish independently (``<|endoftext|>`` or their own token budget).
   A finished row is fed a dummy ``<|endoftext|>`` and its output ignored;
   when half of the rows of the batch are finished the batch is compacted
@@ -100,7 +102,8 @@ def greedy_batch(
     languages: list[str],
     budgets: list[int],
 ) -> list[DecodingResult]:
-    """Greedy decoding (temperature 0) of one window per row, without a text prompt.
+    """Greedy decoding (temperature 0) of one window per row, without a previous-text prompt
+    (a word list's prompt and bonuses apply, as in :meth:`WindowDecoder.decode`).
 
     Gives what :meth:`WindowDecoder.decode` gives for each row alone (up to
     floating-point differences of batched kernels).
@@ -110,28 +113,34 @@ def greedy_batch(
     timestamps = not options.without_timestamps
     rows = [tok.sot_sequence(lang, options.task, timestamps=timestamps) for lang in languages]
     start = len(rows[0])
-    limits = [max(1, min(b, n_ctx // 2, n_ctx - start)) for b in budgets]
-    logits, cache = sessions.prefill_batch(encoded, np.array(rows))
+    prefix = decoder.prompt_prefix(options, ())
+    limits = [max(1, min(b, n_ctx // 2, n_ctx - start - len(prefix))) for b in budgets]
+    logits, cache = sessions.prefill_batch(encoded, np.array([prefix + r for r in rows]))
     no_speech = np.zeros(len(rows))
     if tok.no_speech is not None:
-        no_speech = np.exp(log_softmax(logits[:, 0])[:, tok.no_speech])
+        no_speech = np.exp(log_softmax(logits[:, len(prefix)])[:, tok.no_speech])
     last = logits[:, -1]
     rules = decoder.rules(options, sample_begin=start)
     lps: list[list[float]] = [[] for _ in rows]
     sums = np.zeros(len(rows))
+    bonus = np.zeros(len(rows))  # what the word list added (see WindowDecoder.decode)
     slots: list[int | None] = list(range(len(rows)))  # cache row -> row (None: finished)
     step = 0
     while True:
         live = [i for i, r in enumerate(slots) if r is not None]
-        processed = rules.apply(last[live], [rows[slots[i]] for i in live])  # type: ignore[index]
+        live_rows = [rows[slots[i]] for i in live]  # type: ignore[index]
+        processed = rules.apply(last[live], live_rows)
         logprobs = log_softmax(processed)
-        chosen = processed.argmax(axis=-1)
+        biased = rules.biased(processed, live_rows)
+        chosen = biased.argmax(axis=-1)
+        biased_lps = logprobs if biased is processed else log_softmax(biased)
         feed = np.full(len(slots), tok.eot, dtype=np.int64)
         for j, i in enumerate(live):
             r = slots[i]
             assert r is not None
             lp = float(logprobs[j, chosen[j]])
             sums[r] += lp
+            bonus[r] += float(biased_lps[j, chosen[j]]) - lp
             if chosen[j] == tok.eot:
                 slots[i] = None
                 continue
@@ -158,7 +167,7 @@ def greedy_batch(
                 tokens=tuple(tokens),
                 token_logprobs=tuple(lps[r]),
                 sum_logprob=float(sums[r]),
-                avg_logprob=float(sums[r]) / (len(tokens) + 1),
+                avg_logprob=float(sums[r] + bonus[r]) / (len(tokens) + 1),
                 no_speech_prob=float(no_speech[r]),
                 temperature=0.0,
                 compression_ratio=compression_ratio(text),

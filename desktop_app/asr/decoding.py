@@ -8,6 +8,14 @@ sampling (for temperature fallback, ``best_of`` samples) and beam search
 (:mod:`desktop_app.asr.beam`) share these rules. The window is decoded again at
 higher temperatures while the text looks repetitive (zlib compression ratio)
 or improbable (average log-probability).
+
+A word list (``options.bias``, :mod:`desktop_app.asr.bias`) adds a prompt of
+its words before the start sequence and a capped bonus to their tokens
+(:meth:`LogitRules.biased`). The bonus steers the choice; the token
+log-probabilities recorded (word and segment confidence) stay the model's
+own, a candidate's bonus is kept apart (:attr:`Candidate.bonus`), and the
+fallback judges a window by the biased average it was decoded with (else a
+listed word the model found unlikely would send every window to sampling).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from desktop_app.asr.beam import Candidate, beam_search, log_softmax
+from desktop_app.asr.bias import BiasOptions, TokenBoost, prompt_tokens
 from desktop_app.asr.options import DecodeOptions
 from desktop_app.asr.ort_session import WhisperSessions
 from desktop_app.asr.tokenizer import TIME_PRECISION, WhisperTokenizer
@@ -82,9 +91,9 @@ class DecodingResult:
     """The chosen hypothesis for one window at one temperature."""
 
     tokens: tuple[int, ...]  # generated tokens (text and timestamps), without <|endoftext|>
-    token_logprobs: tuple[float, ...]
+    token_logprobs: tuple[float, ...]  # the model's own (a word list's bonus left out)
     sum_logprob: float
-    avg_logprob: float
+    avg_logprob: float  # with a word list: of the biased log-probabilities the choice followed
     no_speech_prob: float
     temperature: float
     compression_ratio: float
@@ -107,6 +116,13 @@ class LogitRules:
     max_initial_timestamp_index: int | None = 50
     repetition_penalty: float = 1.0
     no_repeat_ngram_size: int = 0
+    boost: TokenBoost | None = None  # listed words' token bonuses (options.bias)
+
+    def biased(self, processed: np.ndarray, rows: list[list[int]]) -> np.ndarray:
+        """``processed`` logits with the word-list bonuses; the same array when there are none."""
+        if self.boost is None or not self.boost:
+            return processed
+        return self.boost.apply(processed, rows, self.sample_begin)
 
     def apply(self, logits: np.ndarray, rows: list[list[int]]) -> np.ndarray:
         """Processed logits (a new array); ``rows`` are prompt + generated tokens."""
@@ -179,6 +195,32 @@ class WindowDecoder:
         self.sessions = sessions
         self.tokenizer = tokenizer
         self.settings = settings
+        self._bias: dict[BiasOptions, tuple[list[int], TokenBoost]] = {}
+
+    def bias_parts(self, bias: BiasOptions | None) -> tuple[list[int], TokenBoost | None]:
+        """The prompt tokens and token boost of a word list (built once per list)."""
+        if bias is None or not bias:
+            return [], None
+        if bias not in self._bias:
+            if len(self._bias) > 8:
+                self._bias.clear()
+            prompt = prompt_tokens(self.tokenizer, bias) if self.tokenizer.sot_prev else []
+            self._bias[bias] = (prompt, TokenBoost(self.tokenizer, bias))
+        return self._bias[bias]
+
+    def prompt_prefix(self, options: DecodeOptions, previous_tokens: tuple[int, ...]) -> list[int]:
+        """``<|startofprev|>``, the word list's prompt, then the previous text (the most recent
+        last, nearest the start sequence), within half the text context; empty when neither."""
+        tok = self.tokenizer
+        bias_prompt, _ = self.bias_parts(options.bias)
+        if tok.sot_prev is None or not (bias_prompt or previous_tokens):
+            return []
+        room = self.settings.max_target_positions // 2 - 1
+        bias_prompt = bias_prompt[:room]
+        previous = (
+            list(previous_tokens[-(room - len(bias_prompt)) :]) if room > len(bias_prompt) else []
+        )
+        return [tok.sot_prev, *bias_prompt, *previous]
 
     # --------------------------------------------------------------- language
     def detect_language(self, encoder_out: Any) -> dict[str, float]:
@@ -215,6 +257,7 @@ class WindowDecoder:
             max_initial_timestamp_index=max_initial,
             repetition_penalty=options.repetition_penalty,
             no_repeat_ngram_size=options.no_repeat_ngram_size,
+            boost=self.bias_parts(options.bias)[1],
         )
 
     def decode(
@@ -234,9 +277,7 @@ class WindowDecoder:
         sot_seq = tok.sot_sequence(
             language, options.task, timestamps=not options.without_timestamps
         )
-        prefix: list[int] = []
-        if previous_tokens and tok.sot_prev is not None:
-            prefix = [tok.sot_prev, *previous_tokens[-(n_ctx // 2 - 1) :]]
+        prefix = self.prompt_prefix(options, previous_tokens)
         prompt = prefix + sot_seq
         budget = max(1, min(max_new_tokens, n_ctx // 2, n_ctx - len(prompt)))
         logits, cache = self.sessions.prefill(encoder_out, np.array(prompt))
@@ -264,7 +305,7 @@ class WindowDecoder:
             tokens=tuple(best.tokens),
             token_logprobs=tuple(best.logprobs),
             sum_logprob=best.sum_logprob,
-            avg_logprob=best.sum_logprob / n_scored,
+            avg_logprob=(best.sum_logprob + best.bonus) / n_scored,
             no_speech_prob=no_speech_prob,
             temperature=temperature,
             compression_ratio=compression_ratio(text),
@@ -292,13 +333,15 @@ class WindowDecoder:
         lps: list[list[float]] = [[] for _ in range(n)]
         sums = np.zeros(n)
         done = np.zeros(n, dtype=bool)
+        bonus = np.zeros(n)
         for step in range(budget):
             processed = rules.apply(logits, rows)
             logprobs = log_softmax(processed)
+            biased = rules.biased(processed, rows)
             if temperature == 0.0:
-                chosen = processed.argmax(axis=-1)
+                chosen = biased.argmax(axis=-1)
             else:
-                probs = np.exp(log_softmax(processed / temperature))
+                probs = np.exp(log_softmax(biased / temperature))
                 draws = rng.random(n)[:, None]
                 chosen = np.minimum(
                     (probs.cumsum(axis=-1) < draws).sum(axis=-1), probs.shape[1] - 1
@@ -309,6 +352,8 @@ class WindowDecoder:
                     continue
                 lp = float(logprobs[b, chosen[b]])
                 sums[b] += lp
+                if biased is not processed:
+                    bonus[b] += float(log_softmax(biased[b])[chosen[b]]) - lp
                 if chosen[b] == eot:
                     done[b] = True
                 else:
@@ -318,7 +363,9 @@ class WindowDecoder:
                 break
             logits, cache = self.sessions.step(cache, chosen)
         start = len(sot_seq)
-        return [Candidate(rows[b][start:], lps[b], float(sums[b])) for b in range(n)]
+        return [
+            Candidate(rows[b][start:], lps[b], float(sums[b]), float(bonus[b])) for b in range(n)
+        ]
 
     def decode_with_fallback(
         self,

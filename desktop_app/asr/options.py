@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from desktop_app.asr.bias import BiasOptions
+
 Task = Literal["transcribe", "translate"]
 
 # Whisper's temperature schedule for fallback decoding.
@@ -69,6 +71,7 @@ class DecodeOptions:
     condition_on_previous_text: bool = False
     prompt_reset_on_temperature: float = 0.5
     initial_prompt: str | None = None
+    bias: BiasOptions | None = None  # a word list to lean towards (see desktop_app.asr.bias)
     word_timestamps: bool = True  # aligned word times when the model has an aligner
     vad_filter: bool = False
     vad: VadOptions = field(default_factory=VadOptions)

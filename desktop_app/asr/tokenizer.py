@@ -24,6 +24,19 @@ NO_SPACE_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "my", "yue"})
 _LANG_TOKEN = re.compile(r"^<\|([a-z]{2,3}(?:-[A-Za-z]+)?)\|>$")
 
 
+def _byte_decoder() -> dict[str, int]:
+    """GPT-2's byte-level BPE alphabet: the character that stands for each byte."""
+    keep = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAC + 1), *range(0xAE, 0xFF + 1)]
+    chars = list(keep)
+    extra = 0
+    for b in range(256):
+        if b not in keep:
+            keep.append(b)
+            chars.append(256 + extra)
+            extra += 1
+    return {chr(c): b for b, c in zip(keep, chars, strict=True)}
+
+
 class WhisperTokenizer:
     """Text <-> token ids for Whisper, with its special tokens as attributes."""
 
@@ -40,6 +53,7 @@ class WhisperTokenizer:
         self.no_speech = no_speech if no_speech is not None else self._optional("<|nocaptions|>")
         self.timestamp_begin = self.no_timestamps + 1
         self.languages: dict[str, int] = dict(lang_to_id or self._languages_from_vocab())
+        self._bytes: list[bytes] | None = None
 
     @classmethod
     def from_file(
@@ -113,6 +127,17 @@ class WhisperTokenizer:
     def prompt_tokens(self, text: str) -> list[int]:
         """Tokens of an initial prompt (a leading space, as Whisper was trained)."""
         return self.encode(" " + text.strip())
+
+    def token_bytes(self) -> list[bytes]:
+        """The UTF-8 bytes each ordinary token (id below ``<|endoftext|>``) stands for."""
+        if self._bytes is None:
+            table = _byte_decoder()
+            out = []
+            for token_id in range(self.eot):
+                piece = self._tok.id_to_token(token_id) or ""
+                out.append(bytes(table.get(ch, 0x3F) for ch in piece))
+            self._bytes = out
+        return self._bytes
 
     # ------------------------------------------------------------- text <-> ids
     def encode(self, text: str) -> list[int]:

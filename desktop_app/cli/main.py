@@ -22,6 +22,7 @@ from desktop_app.cli.search import search
 from desktop_app.cli.tiers import tiers_app
 from desktop_app.cli.transcribe import transcribe
 from desktop_app.cli.units import unitlm_app, units_app
+from desktop_app.cli.words import words_cmd
 from desktop_app.core.logging_setup import setup_logging
 from desktop_app.core.project import Project
 from desktop_app.core.services.job_log import JobLog
@@ -58,6 +59,7 @@ app.command("evaluate")(evaluate_cmd)
 app.command("review-queue")(review_queue_cmd)
 app.command("search")(search)
 app.command("langtag")(langtag)
+app.command("words")(words_cmd)
 
 ProjectArg = Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")]
 

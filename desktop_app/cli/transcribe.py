@@ -12,6 +12,12 @@ from desktop_app.cli.common import fmt_time, open_project, user_errors
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.jobs import JobState
 from desktop_app.core.project import Project
+from desktop_app.core.services.bias_words import (
+    BiasWord,
+    normalise,
+    parse_word_file,
+    split_word_option,
+)
 from desktop_app.core.services.dto import SegmentInfo
 from desktop_app.core.services.model_pass import PassUpdate, retranscribe_plan
 from desktop_app.core.services.recordings import RecordingService
@@ -112,9 +118,37 @@ def transcribe(
             "or auto (int8 on the CPU when the model has it)."
         ),
     ] = "auto",
+    bias_words: Annotated[
+        str | None,
+        typer.Option(
+            "--bias-words",
+            help="Comma-separated names/terms to lean towards, instead of the project's "
+            "word list ('jazba words').",
+        ),
+    ] = None,
+    bias_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--bias-file", help="A word file (one per line, optional ';weight') to lean towards."
+        ),
+    ] = None,
+    no_bias: Annotated[
+        bool, typer.Option("--no-bias", help="Use no word list, not even the project's.")
+    ] = False,
+    bias_prompt: Annotated[
+        bool | None,
+        typer.Option(
+            "--bias-prompt/--no-bias-prompt",
+            help="Also give Whisper the words as its prompt (finds more of them, but made "
+            "other words worse in our tests); default: the project's setting.",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
-    """Transcribe recordings with the local model; edited/approved segments are kept."""
+    """Transcribe recordings with the local model; edited/approved segments are kept.
+
+    The project's word list ('jazba words') is used unless --bias-words,
+    --bias-file or --no-bias say otherwise."""
     if preset not in preset_names():
         raise typer.BadParameter(f"Unknown preset '{preset}' (use {', '.join(preset_names())}).")
     if precision not in PRECISIONS:
@@ -128,6 +162,9 @@ def transcribe(
         threads=threads,
         vad=vad,
         precision=precision,
+        bias_words=bias_override(bias_words, bias_file, no_bias),
+        use_bias=not no_bias,
+        bias_prompt=bias_prompt,
     )
     if not quiet and model is None:
         hint = kazakh_model_hint(language)
@@ -135,6 +172,20 @@ def transcribe(
             typer.echo(hint, err=True)
     with open_project(project_path) as project:
         transcribe_project(project, recordings, template, quiet)
+
+
+def bias_override(
+    words: str | None, file: Path | None, no_bias: bool
+) -> tuple[tuple[str, float], ...] | None:
+    """The word list given on the command line; ``None``: use the project's."""
+    if no_bias and (words or file):
+        raise typer.BadParameter("--no-bias cannot be combined with --bias-words or --bias-file.")
+    if no_bias or (words is None and file is None):
+        return None
+    given: list[BiasWord] = split_word_option(words or "")
+    if file is not None:
+        given += parse_word_file(file)
+    return tuple((b.word, b.weight) for b in normalise(given))
 
 
 def kazakh_model_hint(language: str) -> str | None:

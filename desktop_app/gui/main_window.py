@@ -30,7 +30,7 @@ from desktop_app.gui import actions as actionlib
 from desktop_app.gui import open_hooks, shortcuts, theme, window_layout
 from desktop_app.gui.capture import capture_hook
 from desktop_app.gui.dialogs import common as dialogs
-from desktop_app.gui.dialogs import project_settings_dialog, save_copy_dialog, vocabulary_dialog
+from desktop_app.gui.dialogs import menu_dialogs, save_copy_dialog
 from desktop_app.gui.dialogs.help_dialog import HelpDialog
 from desktop_app.gui.dialogs.history_dialog import show_segment_history
 from desktop_app.gui.dialogs.settings_dialog import SettingsDialog
@@ -132,9 +132,7 @@ class MainWindow(QMainWindow):
         install_unit_lm(self)  # quality strip, unit-LM scoring, review queue
         self.diarize_hook = install_diarization(self)  # Identify speakers…, suggestions
         install_training(self)  # Project menu: Train a better model…
-        save_copy_dialog.install(self)  # Project menu: Save a copy…
-        project_settings_dialog.install(self)  # Project menu: Project settings… (languages)
-        vocabulary_dialog.install(self)  # Project menu: Controlled vocabularies…
+        menu_dialogs.install(self)  # Save a copy…, Project settings…, vocabularies, word list
         self.tier_stack = tier_stack_hook.install(self)  # every tier under the waveform
         self._build_toolbar()
         self._build_status_bar()

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.asr import engines
+from desktop_app.asr.bias import BiasOptions
 from desktop_app.asr.engines import SpeechEngine, load_engine
 from desktop_app.asr.manifest import Manifest
 from desktop_app.asr.ort_session import choose_device
@@ -31,6 +32,7 @@ from desktop_app.core.audio.importer import load_model_audio
 from desktop_app.core.errors import Cancelled, Fix, ModelError
 from desktop_app.core.jobs import JobState, Progress
 from desktop_app.core.project import Project
+from desktop_app.core.services.bias_words import load_words, uses_prompt
 from desktop_app.core.services.job_log import JobLog
 from desktop_app.core.services.model_pass import ModelPass, ModelRef, PassUpdate
 from desktop_app.core.services.recordings import RecordingService
@@ -54,6 +56,11 @@ class TranscribeRequest:
     tier_id: int | None = None
     #: "auto" (int8 on the CPU when the version has it, else fp32), "fp32" or "int8".
     precision: str = "auto"
+    #: Words to lean towards, ``(word, weight)``; ``None``: the project's word list.
+    bias_words: tuple[tuple[str, float], ...] | None = None
+    use_bias: bool = True  # False: no word list at all (neither given nor the project's)
+    #: Whether Whisper also gets the words as its prompt; ``None``: the project's setting.
+    bias_prompt: bool | None = None
 
 
 PRECISIONS = ("auto", "fp32", "int8")
@@ -162,6 +169,19 @@ def default_engines() -> EngineCache:
     return _DEFAULT_CACHE
 
 
+def bias_for(project: Project, request: TranscribeRequest) -> BiasOptions | None:
+    """The word list this transcription leans towards (``None``: none)."""
+    if not request.use_bias:
+        return None
+    if request.bias_words is not None:
+        words = request.bias_words
+    else:
+        words = tuple((b.word, b.weight) for b in load_words(project))
+    prompt = uses_prompt(project) if request.bias_prompt is None else request.bias_prompt
+    bias = BiasOptions(words=words, prompt=prompt)
+    return bias if bias else None
+
+
 def resolve_model(registry: ModelRegistry, model_id: str | None) -> Manifest:
     if model_id is not None:
         return registry.get(model_id)
@@ -216,6 +236,7 @@ def transcribe_recording(
     recording = RecordingService(project).get(request.recording_id)
     model_dir = registry.path(manifest.id)
     precision = resolve_precision(request.precision, model_dir, request.device)
+    bias = bias_for(project, request)
     jobs = JobLog(project)
     job_id = jobs.start(
         "transcribe",
@@ -225,6 +246,8 @@ def transcribe_recording(
             "preset": request.preset,
             "language": request.language,
             "precision": precision,
+            "bias_words": len(bias.words) if bias else 0,
+            "bias_prompt": bool(bias and bias.prompt),
         },
     )
     t0 = time.perf_counter()
@@ -235,7 +258,9 @@ def transcribe_recording(
         )
         if engine.device_warning:
             jobs.append_log(job_id, engine.device_warning)
-        options = preset(request.preset, language=request.language, vad_filter=request.vad)
+        options = preset(
+            request.preset, language=request.language, vad_filter=request.vad, bias=bias
+        )
         mp = ModelPass(
             project,
             recording.id,

@@ -17,8 +17,11 @@ gives one segment, or several where the speaker pauses longer than
 a CTC model has no language detection, and ``options.language`` only fills
 in when the folder does not say.
 
-Of the decoding options only ``beam_size``, ``vad_filter`` and ``vad`` apply;
-Whisper's temperatures, prompts and token budgets have no CTC counterpart.
+Of the decoding options only ``beam_size``, ``vad_filter``, ``vad`` and
+``bias`` apply; Whisper's temperatures, prompts and token budgets have no CTC
+counterpart. A word list (``options.bias``) is used by the prefix beam search
+(:class:`~desktop_app.asr.ctc.decoding.WordBias`): with one, a greedy preset
+searches with ``bias.ctc_beam_size`` beams; without one, greedy stays greedy.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop_app.asr.bias import BiasOptions, ctc_bonuses
 from desktop_app.asr.ctc.decoding import (
     WordBias,
     forced_align,
@@ -108,6 +112,20 @@ class CtcOnnx:
             if word_bias
             else None
         )
+        self._biases: dict[BiasOptions, WordBias] = {}
+
+    def bias_for(self, options: DecodeOptions) -> tuple[WordBias | None, int]:
+        """The word bias and beam width for ``options`` (the word list, else the engine's own)."""
+        bias = options.bias
+        if bias is None or not bias:
+            return self.word_bias, options.beam_size
+        if bias not in self._biases:
+            if len(self._biases) > 8:
+                self._biases.clear()
+            tokens, delimiter = self.config.tokens, self.config.word_delimiter_id
+            self._biases[bias] = WordBias(ctc_bonuses(bias), tokens, delimiter)
+        width = options.beam_size if options.beam_size > 1 else bias.ctc_beam_size
+        return self._biases[bias], width
 
     @property
     def device(self) -> str:
@@ -184,23 +202,28 @@ class CtcOnnx:
     ) -> Iterator[Segment]:
         next_id = 0
         rate = self.config.sample_rate
+        bias, width = self.bias_for(options)
         for window in windows:
             if window.end - window.start < MIN_WINDOW_SAMPLES:
                 continue
-            words = self.decode_window(audio[window.start : window.end], options.beam_size)
+            words = self.decode_window(audio[window.start : window.end], width, bias)
             offset, limit = window.start / rate, window.end / rate
             for group in split_at_pauses(words, self.split_pause_s):
                 yield _segment(next_id, group, offset, limit, language)
                 next_id += 1
 
-    def decode_window(self, audio: np.ndarray, beam_size: int = 1) -> list[TimedWord]:
-        """The timed words of one window (times from its start)."""
+    def decode_window(
+        self, audio: np.ndarray, beam_size: int = 1, bias: WordBias | None = None
+    ) -> list[TimedWord]:
+        """The timed words of one window (times from its start); ``bias`` defaults to the
+        engine's own ``word_bias``."""
         lp = self.logprobs(audio)
         blank = self.config.blank_id
         if beam_size <= 1:
             path = greedy_path(lp)
         else:
-            best = prefix_beam_search(lp, blank, beam_width=beam_size, bias=self.word_bias)
+            bias = bias if bias is not None else self.word_bias
+            best = prefix_beam_search(lp, blank, beam_width=beam_size, bias=bias)
             path = forced_align(lp, best.labels, blank)
         return timed_words(path, lp, self.config)
 
