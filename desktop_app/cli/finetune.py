@@ -159,7 +159,10 @@ def finetune_cmd(
         _close_all(opened)
     if out.before is not None:
         _print_report(f"before ({out.parent.name})", out.before)
-    _print_report(f"after ({out.manifest.name})", out.after)
+    if out.after is not None:
+        _print_report(f"after ({out.manifest.name})", out.after)
+    else:
+        typer.echo("Not evaluated: no approved speech is held out for testing.")
     typer.echo(f"Installed {out.manifest.id} in {out.minutes:.1f} min (run: {out.run_dir})")
     typer.echo(
         "Active: "

@@ -445,7 +445,7 @@ class TrainingDialog(QDialog):
         self.result_shown = True
         self.log_view.append(f"Installed {result.manifest.name} ({result.manifest.id}).")
         self.tabs.setCurrentWidget(self.eval_table)
-        b = result.before.overall.wer if result.before else None
+        b = result.before.overall.wer if result.before and result.after else None
         change = f" (test WER {100 * b:.1f} → {100 * result.after.overall.wer:.1f} %)" if b else ""
         self.status.setText(f"Installed {result.manifest.name}{change}.")
         self.refresh_versions()
