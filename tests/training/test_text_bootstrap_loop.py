@@ -92,3 +92,29 @@ def test_text_alone_trains_without_approved_speech(
     card = (registry.path(result.manifest.id) / CARD_NAME).read_text("utf-8")
     assert "Not evaluated: no real speech was held out" in card
     assert registry.active_id() != result.manifest.id
+
+
+def test_cli_teaches_words_from_text(
+    project: Project, tiny_onnx_dir: Path, tiny_hf_dir: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from desktop_app.asr.registry import ModelRegistry
+    from desktop_app.cli.main import app
+
+    reg = ModelRegistry()  # the default registry, under the test's data folder
+    reg.import_onnx_dir(tiny_onnx_dir, name="Tiny base", extra={"hf": tiny_hf_dir})
+    words = tmp_path / "words.txt"
+    words.write_text("бауырсақ\n", encoding="utf-8")
+    path = str(project.path)
+    refused = CliRunner().invoke(
+        app, ["finetune", path, "--from-text", str(words), "--synthetic-share", "0"]
+    )
+    assert refused.exit_code == 1 and "synthetic share" in refused.output
+    args = ["finetune", path, "--from-text", str(words), "--voices-per-text", "1",
+            "--max-steps", "1", "--batch-size", "2", "--threads", "1", "-q"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Not evaluated: no approved speech is held out" in result.output
+    [new] = [m for m in reg.versions() if m.parent_id]
+    assert "synthetic clips" in new.notes and f"Installed {new.id}" in result.output
