@@ -21,8 +21,8 @@ sentences in the test voice (for harm); word recall is reported by where
 training saw a word. The bootstrap voices exclude the test and dev voices::
 
     .venv/bin/python benchmarks/text_bootstrap.py [--work DIR] [--threads 2]
-        [--runs speech,text,both] [--epochs 6] [--lr 8e-5] [--voices-per-text 2]
-        [--carriers 2] [--share 0.5]
+        [--runs speech,text,both] [--epochs 6] [--lr 8e-5] [--voices-per-text 3]
+        [--carriers 1] [--lists 5] [--share 0.5]
 
 Prints a table, writes ``result.json`` (runs of earlier calls with the same
 work folder are kept, so the runs can be made one at a time) and each run's
@@ -117,8 +117,9 @@ def main() -> int:
     parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--method", default="full")
     parser.add_argument("--select-by", default="wer")
-    parser.add_argument("--voices-per-text", type=int, default=2)
-    parser.add_argument("--carriers", type=int, default=2, help="carrier phrases per word")
+    parser.add_argument("--voices-per-text", type=int, default=3)
+    parser.add_argument("--carriers", type=int, default=1, help="carrier phrases per word")
+    parser.add_argument("--lists", type=int, default=5, help="word lists each word is in")
     parser.add_argument("--share", type=float, default=0.5, help="synthetic share of an epoch")
     parser.add_argument("--max-clips", type=int, default=None)
     args = parser.parse_args()
@@ -148,7 +149,8 @@ def main() -> int:
         files=tuple(files),
         options=BootstrapOptions(
             voices=voices, voices_per_text=args.voices_per_text,
-            carriers_per_word=args.carriers, max_clips=args.max_clips, workers=args.threads,
+            carriers_per_word=args.carriers, lists_per_word=args.lists,
+            max_clips=args.max_clips, workers=args.threads,
         ),
     )  # fmt: skip
     print(f"Parts (sentence numbers): {parts}", flush=True)

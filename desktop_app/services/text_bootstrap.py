@@ -71,8 +71,8 @@ class BootstrapOptions:
     voices_per_text: int = 2
     speed: tuple[int, int] = (140, 200)  # words a minute, drawn uniformly
     pitch: tuple[int, int] = (30, 70)
-    carriers_per_word: int = 3
-    lists_per_word: int = 1
+    carriers_per_word: int = 2
+    lists_per_word: int = 3
     augment: bool = True
     seed: int = 0
     max_clips: int | None = None  # None: every sentence × voices_per_text

@@ -63,19 +63,23 @@ def test_word_lists_are_detected_and_read_as_lexicons(tmp_path: Path) -> None:
 
 def test_carrier_phrases_put_each_word_in_frames_and_lists_deterministically() -> None:
     words = ["бауырсақ", "домбыра", "қымыз", "Алматы"]
-    out = carrier_sentences(words, per_word=3, seed=1)
-    assert out == carrier_sentences(words, per_word=3, seed=1)
-    framed = [s for s in out if "," not in s]
+    out = carrier_sentences(words, per_word=3, lists_per_word=1, seed=1)
+    assert out == carrier_sentences(words, per_word=3, lists_per_word=1, seed=1)
+    frames = {f.format(w=w) for f in CARRIERS for w in words}
+    framed = [s for s in out if s in frames]
     for w in words:
         mine = [s for s in framed if w in s]
         assert len(mine) == 3
         # Each sentence is one of the frames with the word in it.
         assert all(any(s == f.format(w=w) for f in CARRIERS) for s in mine)
-    lists = [s for s in out if "," in s]
-    listed = {w for s in lists for w in normalize_kk(s).split()}
-    assert listed == {normalize_kk(w) for w in words}  # every word also in a list
+    lists = [s for s in out if s not in frames]
+    listed = [w for s in lists for w in normalize_kk(s).split()]
+    assert sorted(listed) == sorted(normalize_kk(w) for w in words)  # each word in one list
+    three = carrier_sentences(words, per_word=0, lists_per_word=3, seed=1)
+    assert len([w for s in three for w in normalize_kk(s).split()]) == 12
+    assert any("," in s for s in three) and any("," not in s for s in three)
     # Adding a word keeps the other words' frames.
-    more = carrier_sentences([*words, "кітап"], per_word=3, seed=1)
+    more = carrier_sentences([*words, "кітап"], per_word=3, lists_per_word=1, seed=1)
     assert set(framed) <= set(more)
     assert carrier_sentences(words, per_word=3, seed=2) != out
 

@@ -80,6 +80,7 @@ def _recall_lines(before: EvalReport | None, after: EvalReport) -> list[str]:
         if r is None or not r.words:
             continue
         b = before.word_recall.get(group) if before else None
+        b = b if b is not None and b.words else None
         lines.append(
             f"| {label} | {r.distinct} | {r.words} | {_pct(b.recall) if b else '–'} "
             f"| {_pct(r.recall)} |"

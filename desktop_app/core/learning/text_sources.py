@@ -156,16 +156,18 @@ def carrier_sentences(
     words: Sequence[str],
     per_word: int = 3,
     list_size: tuple[int, int] = (3, 6),
-    lists_per_word: int = 1,
+    lists_per_word: int = 3,
     seed: int = 0,
     frames: Sequence[str] = CARRIERS,
 ) -> list[str]:
-    """Each word in ``per_word`` different frames, then in short comma lists.
+    """Each word in ``per_word`` different frames, then in short lists of listed words.
 
     Frames for a word come from a hash of the word and ``seed`` (so adding a
     word to the list does not change the others' sentences). The lists put
-    every word into about ``lists_per_word`` groups of ``list_size`` listed
-    words, so words are also heard next to words rather than only in frames.
+    words, so words are also heard next to words rather than only in frames
+    (every other list with commas, i.e. pauses, the others in one run). Lists
+    matter more than frames: a model trained on many frames of few words
+    learns to say the frames.
     """
     out: list[str] = []
     for w in words:
@@ -174,16 +176,23 @@ def carrier_sentences(
             out.append(frame.format(w=w))
     if len(words) >= 2 and lists_per_word > 0:
         rng = _seeded(seed, "lists", len(words))
-        pool = [w for _ in range(lists_per_word) for w in words]
-        rng.shuffle(pool)
         low, high = list_size
-        while pool:
-            take = min(len(pool), rng.randint(low, high))
-            group, pool = pool[:take], pool[take:]
-            group = list(dict.fromkeys(group))  # a word once a list
-            if len(group) >= 2:
-                text = ", ".join(group)
+        made = 0
+        for _round in range(lists_per_word):  # each round lists every word once
+            pool = list(words)
+            rng.shuffle(pool)
+            groups: list[list[str]] = []
+            while pool:
+                take = rng.randint(low, high)
+                groups.append(pool[:take])
+                pool = pool[take:]
+            if len(groups) > 1 and len(groups[-1]) < 2:
+                groups[-2] += groups.pop()
+            for group in groups:
+                # Every other list is said in one breath, as words run in a sentence.
+                text = (", " if made % 2 else " ").join(group)
                 out.append(LIST_FRAME.format(words=text[0].upper() + text[1:]))
+                made += 1
     return out
 
 

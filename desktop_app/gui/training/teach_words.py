@@ -40,8 +40,8 @@ INTRO = (
     "Give Jazba text for this project's domain: word lists (names, places, terms; "
     "one a line), earlier transcripts, printed texts. Synthetic voices read it aloud "
     "(listed words in short Kazakh carrier phrases), in several speeds, pitches and "
-    "rooms, and the new model learns from those clips alongside your approved speech. "
-    "The new model is tested on real held-out speech only."
+    "rooms, and the new model learns from those clips alongside your approved speech "
+    "(none is needed to start). It is tested on real held-out speech only."
 )
 
 
