@@ -195,29 +195,15 @@ def main() -> int:
 
     work = args.work or Path(tempfile.mkdtemp(prefix="jazba-learning-loop-"))
     work.mkdir(parents=True, exist_ok=True)
-    from desktop_app.core.paths import models_dir
-
-    installed_root = Path(os.environ.get("JAZBA_PREBUILT_MODELS") or models_dir())
-    os.environ["JAZBA_DATA_DIR"] = str(work / "data")  # runs and base weights go here
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
-
-    from desktop_app.asr.manifest import ModelSource
-    from desktop_app.asr.registry import ModelRegistry
+    from benchmarks.loop_common import benchmark_config, install_parent, printers, scores
     from desktop_app.core.jobs import JobState
-    from desktop_app.core.learning.config import FinetuneConfig
-    from desktop_app.core.learning.metrics import relative_reduction
-    from desktop_app.modelbuild.protocol import MetricsMsg
     from desktop_app.services.learning_loop import FinetuneRequest, finetune_on_splits
 
-    installed = ModelRegistry(installed_root)  # the user's registry (or JAZBA_PREBUILT_MODELS)
-    defaults = [m for m in installed.versions() if m.source == ModelSource.PYPI_DEFAULT]
-    if not defaults:
-        print("The default model is not installed: run 'jazba models install-default'.")
+    found = install_parent(work)
+    if found is None:
         return 2
-    registry = ModelRegistry(work / "models")  # a throwaway registry for the new version
-    parent = registry.import_onnx_dir(
-        installed.path(defaults[-1].id), name="Whisper base", source=ModelSource.PYPI_DEFAULT,
-    )  # fmt: skip
+    registry, parent = found
 
     t0 = time.monotonic()
     load0 = os.getloadavg()
@@ -233,24 +219,8 @@ def main() -> int:
         "training sentences)",
         flush=True,
     )
-    config = FinetuneConfig(
-        method=args.method, freeze_encoder=True, spec_augment=False, epochs=args.epochs,
-        batch_size=16, learning_rate=args.lr, warmup_ratio=0.1, patience=3,
-        select_by=args.select_by, threads=args.threads, device="cpu",
-    )  # fmt: skip
-    last = [0.0]
-
-    def show(msg) -> None:
-        if isinstance(msg, MetricsMsg) and "dev_wer" in msg.values:
-            print(f"  step {msg.step}: dev WER {100 * msg.values['dev_wer']:.1f} %", flush=True)
-        elif isinstance(msg, MetricsMsg) and time.monotonic() - last[0] > 30:
-            last[0] = time.monotonic()
-            print(f"  step {msg.step}: loss {msg.values.get('loss', 0):.3f}", flush=True)
-
-    def progress(fraction: float, text: str) -> None:
-        if text and not text.startswith("Step"):
-            print(f"[{(time.monotonic() - t0) / 60:5.1f} min] {100 * fraction:3.0f} % {text}",
-                  flush=True)  # fmt: skip
+    config = benchmark_config(args)
+    show, progress = printers(t0)
 
     result = finetune_on_splits(
         splits,
@@ -272,13 +242,7 @@ def main() -> int:
     }
     cases[whole] = (result.before.overall, result.after.overall)
     for case, (b, a) in cases.items():
-        figures[case] = {
-            "before": {"wer": b.wer, "cer": b.cer, "hallucinations": b.hallucinations},
-            "after": {"wer": a.wer, "cer": a.cer, "hallucinations": a.hallucinations},
-            "relative_wer_reduction": relative_reduction(b.wer, a.wer),
-            "relative_cer_reduction": relative_reduction(b.cer, a.cer),
-            "clips": a.n,
-        }
+        figures[case] = scores(b, a)
         f = figures[case]
         print(f"Voice {case} ({a.n} clips):")
         print(f"  before  WER {100 * b.wer:5.1f} %  CER {100 * b.cer:5.1f} %  "

@@ -29,6 +29,7 @@ from desktop_app.services.learning_loop import (
     finetune,
     list_runs,
 )
+from desktop_app.services.text_bootstrap import BootstrapOptions, TextBootstrap
 
 ProjectsArg = Annotated[list[Path], typer.Argument(help="Project folders (NAME.jazba).")]
 
@@ -98,9 +99,33 @@ def finetune_cmd(
         str | None, typer.Option(help="Continue a stopped run: its folder, or 'latest'.")
     ] = None,
     audit_only: Annotated[bool, typer.Option(help="Show the data audit and stop.")] = False,
+    from_text: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--from-text",
+            help="Teach words from text: a text file or word list (one word a line) read "
+            "aloud by synthetic voices and mixed into training; repeat for more files.",
+        ),
+    ] = None,
+    project_transcripts: Annotated[
+        bool, typer.Option(help="With text: also read the projects' own transcripts aloud.")
+    ] = False,
+    synthetic_share: Annotated[
+        float, typer.Option(help="Most of each epoch synthetic clips may make (with real speech).")
+    ] = 0.5,
+    voices_per_text: Annotated[
+        int, typer.Option(help="Synthetic voices reading each sentence.")
+    ] = 2,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
-    """Fine-tune the speech model on the projects' approved segments."""
+    """Fine-tune the speech model on the projects' approved segments (and text, if given).
+
+    With --from-text the model also learns words nobody has corrected yet:
+    the text is normalised, listed words are put into Kazakh carrier phrases,
+    espeak-ng voices read it all (with room, noise and tempo variation), and
+    those clips join the training data. Real speech stays at least half of
+    each epoch; only real held-out speech is ever scored.
+    """
     config = FinetuneConfig(
         method=method,  # type: ignore[arg-type]
         freeze_encoder=freeze_encoder,
@@ -114,7 +139,15 @@ def finetune_cmd(
         device=device,
         threads=threads,
         precision=precision,  # type: ignore[arg-type]
+        synthetic_share=synthetic_share,
     )
+    text = None
+    if from_text or project_transcripts:
+        text = TextBootstrap(
+            files=tuple(str(f) for f in from_text or ()),
+            project_transcripts=project_transcripts,
+            options=BootstrapOptions(voices_per_text=voices_per_text),
+        )
     opened = _open_all(projects)
     try:
         if audit_only:
@@ -143,6 +176,7 @@ def finetune_cmd(
             include_edited=include_edited,
             name=name,
             activate=activate,
+            text=text,
         )
         try:
             out = finetune(
@@ -159,7 +193,10 @@ def finetune_cmd(
         _close_all(opened)
     if out.before is not None:
         _print_report(f"before ({out.parent.name})", out.before)
-    _print_report(f"after ({out.manifest.name})", out.after)
+    if out.after is not None:
+        _print_report(f"after ({out.manifest.name})", out.after)
+    else:
+        typer.echo("Not evaluated: no approved speech is held out for testing.")
     typer.echo(f"Installed {out.manifest.id} in {out.minutes:.1f} min (run: {out.run_dir})")
     typer.echo(
         "Active: "

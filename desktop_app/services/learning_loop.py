@@ -46,15 +46,17 @@ from desktop_app.core.learning.dataset import (
     export_dataset,
     read_manifest,
 )
-from desktop_app.core.learning.metrics import EvalReport
+from desktop_app.core.learning.metrics import EvalReport, Utterance, word_recall
 from desktop_app.core.learning.model_card import CardInput, render_model_card
 from desktop_app.core.learning.readiness import MIN_TRAIN, check_ready
+from desktop_app.core.learning.text_sources import vocabulary
 from desktop_app.core.paths import data_dir
 from desktop_app.core.project import Project
 from desktop_app.core.services.job_log import JobLog
 from desktop_app.modelbuild.launcher import run_modelbuild
 from desktop_app.modelbuild.protocol import LogMsg, Message
 from desktop_app.services.evaluate import evaluate_model
+from desktop_app.services.text_bootstrap import SYNTHETIC, TextBootstrap, bootstrap
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,8 @@ class FinetuneRequest:
     eval_device: str = "cpu"
     eval_threads: int | None = None
     validate_export: bool = True
+    # Synthetic speech from text, mixed into the training split (never dev or test).
+    text: TextBootstrap | None = None
 
 
 @dataclass
@@ -86,7 +90,7 @@ class FinetuneResult:
     manifest: Manifest
     parent: Manifest
     before: EvalReport | None
-    after: EvalReport
+    after: EvalReport | None  # None: no real speech was held out to test on
     audit: DataAudit
     summary: dict[str, Any]
     card: str
@@ -193,7 +197,8 @@ def finetune(
         else:
             state.set_progress(0.0, "Collecting approved segments")
             splits = build_splits(projects, request.include_edited)
-            check_ready(splits, request.min_train)
+            if request.text is None:  # with text, synthetic speech alone can train
+                check_ready(splits, request.min_train)
             run = None
         result = finetune_on_splits(
             splits,
@@ -204,6 +209,7 @@ def finetune(
             run=run,
             project_names=[p.name for p in projects],
             python=python,
+            text_projects=projects,
         )
         if jobs and job_id is not None:
             jobs.append_log(job_id, f"Installed {result.manifest.id}")
@@ -220,8 +226,14 @@ def finetune_on_splits(
     run: RunFolder | None = None,
     project_names: Sequence[str] = (),
     python: str | None = None,
+    text_projects: Sequence[Project] = (),
 ) -> FinetuneResult:
-    """The loop for given splits (also used by the benchmark with synthetic data)."""
+    """The loop for given splits (also used by the benchmark with synthetic data).
+
+    With ``request.text`` the text bootstrap's clips join the training split
+    (``text_projects`` give their transcripts when asked); held-out texts are
+    never synthesised, and only real speech is scored.
+    """
     t0 = time.monotonic()
     state = state or JobState()
     registry = registry or ModelRegistry()
@@ -233,10 +245,16 @@ def finetune_on_splits(
             cli="Run 'jazba models install-default' first.",
         )
     base, from_default = base_checkpoint(registry, parent)
-    data_audit = audit(splits)
+    synthetic: dict[str, Any] | None = None
     if run is None:
+        if request.text is not None:
+            held_out = [ex.text for ex in (*splits.test, *splits.dev)]
+            made = bootstrap(request.text, held_out, SubState(state, 0.0, 0.04),
+                             projects=text_projects)  # fmt: skip
+            splits = replace(splits, train=[*splits.train, *made.examples])
+            synthetic = made.summary
         run = RunFolder.new()
-        export_dataset(splits, run.path / "data", SubState(state, 0.0, 0.05))
+        export_dataset(splits, run.path / "data", SubState(state, 0.04, 0.05))
         run.write(
             "run.json",
             {
@@ -245,21 +263,35 @@ def finetune_on_splits(
                 "projects": list(project_names),
                 "config": request.config.to_dict(),
                 "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "synthetic": synthetic,
             },
         )
+    else:
+        synthetic = (run.read("run.json") or {}).get("synthetic")
+    real = [ex for ex in splits.train if ex.status != SYNTHETIC]
+    data_audit = audit(replace(splits, train=real))
+    text_words = vocabulary(ex.text for ex in splits.train if ex.status == SYNTHETIC)
+    speech_words = vocabulary(ex.text for ex in (*real, *splits.dev))
+
+    def recall(report: EvalReport, utts: Sequence[Utterance]) -> EvalReport:
+        report.word_recall = word_recall(utts, text_words, speech_words)
+        return report
+
     # A damaged checkpoint is refused now, before any process starts.
     resume_from = verify_run(run.train / "checkpoints")
     test = read_manifest(run.data, "test")
 
     before_data = run.read("before.json")
+    before: EvalReport | None = None
     if before_data is not None and before_data.get("model_id") == parent.id:
-        before: EvalReport | None = EvalReport.from_dict(before_data["report"])
-    else:
+        before = EvalReport.from_dict(before_data["report"])
+    elif test:
         state.set_progress(0.05, f"Scoring {parent.name} on the test set")
         before, utts = evaluate_model(
             registry.path(parent.id), test, SubState(state, 0.05, 0.15),
             request.config.language, request.eval_device, request.eval_threads,
         )  # fmt: skip
+        recall(before, utts)
         run.write("before.json", {"model_id": parent.id, "report": before.to_dict(),
                                   "hypotheses": [u.hypothesis for u in utts]})  # fmt: skip
 
@@ -280,21 +312,20 @@ def finetune_on_splits(
     )  # fmt: skip
     onnx_dir = Path(summary["onnx_dir"])
 
-    state.set_progress(0.85, "Scoring the new model on the test set")
-    after, utts = evaluate_model(
-        onnx_dir, test, SubState(state, 0.85, 0.95), request.config.language,
-        request.eval_device, request.eval_threads,
-    )  # fmt: skip
-    run.write("after.json", {"report": after.to_dict(), "hypotheses": [u.hypothesis for u in utts]})
+    after: EvalReport | None = None
+    metrics: dict[str, float] = {}
+    if test:
+        state.set_progress(0.85, "Scoring the new model on the test set")
+        after, utts = evaluate_model(
+            onnx_dir, test, SubState(state, 0.85, 0.95), request.config.language,
+            request.eval_device, request.eval_threads,
+        )  # fmt: skip
+        recall(after, utts)
+        run.write("after.json", {"report": after.to_dict(),
+                                 "hypotheses": [u.hypothesis for u in utts]})  # fmt: skip
+        metrics = _test_metrics(before, after)
 
     state.set_progress(0.95, "Installing the new version")
-    kept = ("n", "wer", "cer", "mer", "wil", "length_ratio", "insertions", "hallucination_rate")
-    overall = after.overall.as_metrics()
-    metrics = {
-        **{f"test_{k}": overall[k] for k in kept},
-        "parent_test_wer": before.overall.wer if before else float("nan"),
-        "parent_test_cer": before.overall.cer if before else float("nan"),
-    }
     if summary.get("best_dev_wer") is not None:
         metrics["dev_wer"] = float(summary["best_dev_wer"])
     training = {
@@ -305,12 +336,13 @@ def finetune_on_splits(
         "splits": {k: asdict(v) for k, v in data_audit.splits.items()},
         "split_by": splits.split_by,
         "run_dir": str(run.path),
+        "synthetic": synthetic,
     }
     run.write("training.json", training)
     run.write(
         EVAL_NAME,
-        {"before": before.to_dict() if before else None, "after": after.to_dict(),
-         "parent_id": parent.id},
+        {"before": before.to_dict() if before else None,
+         "after": after.to_dict() if after else None, "parent_id": parent.id},
     )  # fmt: skip
     extra = {"training.json": run.path / "training.json", EVAL_NAME: run.path / EVAL_NAME}
     hf_dir = Path(summary["hf_dir"])
@@ -320,7 +352,9 @@ def finetune_on_splits(
     manifest = registry.import_onnx_dir(
         onnx_dir, name=name, parent_id=parent.id, source=ModelSource.FINETUNED,
         source_ref=str(run.path), metrics=metrics,
-        notes=f"Fine-tuned from {parent.name} on {len(splits.train)} segments.", extra=extra,
+        notes=f"Fine-tuned from {parent.name} on {len(real)} segments"
+        + (f" and {len(splits.train) - len(real)} synthetic clips." if synthetic else "."),
+        extra=extra,
     )  # fmt: skip
     minutes = (time.monotonic() - t0) / 60
     card = render_model_card(
@@ -328,7 +362,7 @@ def finetune_on_splits(
             name=manifest.name, model_id=manifest.id, parent_name=parent.name,
             parent_id=parent.id, config=request.config, audit=data_audit, before=before,
             after=after, training={**summary, "minutes": minutes},
-            projects=list(project_names),
+            projects=list(project_names), synthetic=synthetic,
         )
     )  # fmt: skip
     folder = registry.path(manifest.id)
@@ -343,6 +377,21 @@ def finetune_on_splits(
     return FinetuneResult(
         manifest, parent, before, after, data_audit, summary, card, run.path, minutes
     )
+
+
+def _test_metrics(before: EvalReport | None, after: EvalReport) -> dict[str, float]:
+    """What the registry keeps of the scores (shown in the versions table)."""
+    kept = ("n", "wer", "cer", "mer", "wil", "length_ratio", "insertions", "hallucination_rate")
+    overall = after.overall.as_metrics()
+    metrics = {
+        **{f"test_{k}": overall[k] for k in kept},
+        "parent_test_wer": before.overall.wer if before else float("nan"),
+        "parent_test_cer": before.overall.cer if before else float("nan"),
+    }
+    for group, r in after.word_recall.items():
+        if r.words:
+            metrics[f"test_recall_{group}"] = r.recall
+    return metrics
 
 
 def base_problem(registry: ModelRegistry, model_id: str | None) -> str | None:

@@ -26,6 +26,7 @@ class Item:
     text: str
     key: str
     speaker: str | None = None
+    synthetic: bool = False  # a text-bootstrap clip (capped per epoch, never dev/test)
 
 
 def read_items(manifest: str | Path, split: str) -> list[Item]:
@@ -39,7 +40,13 @@ def read_items(manifest: str | Path, split: str) -> list[Item]:
         row = json.loads(line)
         if row.get("split") == split:
             items.append(
-                Item(path.parent / row["audio"], row["text"], row["key"], row.get("speaker"))
+                Item(
+                    path.parent / row["audio"],
+                    row["text"],
+                    row["key"],
+                    row.get("speaker"),
+                    row.get("status") == "synthetic",
+                )
             )
     return items
 
@@ -150,6 +157,36 @@ class ClipDataset(torch.utils.data.Dataset):
             "input_features": features,
             "labels": self.labels.labels(self.items[index].text, duration),
         }
+
+
+def _synthetic_cap(items: list[Item], share: float) -> tuple[list[int], list[int], int]:
+    real = [i for i, it in enumerate(items) if not it.synthetic]
+    synthetic = [i for i, it in enumerate(items) if it.synthetic]
+    if not real or share >= 1:
+        return real, synthetic, len(synthetic)
+    return real, synthetic, min(len(synthetic), int(share / (1 - share) * len(real)))
+
+
+def epoch_size(items: list[Item], share: float) -> int:
+    """Clips in one epoch: every real clip and the capped synthetic ones (:func:`epoch_order`)."""
+    real, _synthetic, cap = _synthetic_cap(items, share)
+    return len(real) + cap
+
+
+def epoch_order(items: list[Item], share: float, rng: np.random.Generator) -> list[int]:
+    """One epoch's clips, shuffled: every real clip, and synthetic clips up to ``share``.
+
+    Real speech dominates: with real clips present, synthetic ones make at
+    most ``share`` of the epoch (a fresh random subset each epoch, so over
+    several epochs all are heard); with none, the epoch is all synthetic.
+    Without synthetic clips this is the plain permutation it always was.
+    """
+    real, synthetic, cap = _synthetic_cap(items, share)
+    if not synthetic:
+        return rng.permutation(len(items)).tolist()
+    chosen = [synthetic[i] for i in rng.permutation(len(synthetic))[:cap]]
+    pool = real + chosen
+    return [pool[i] for i in rng.permutation(len(pool))]
 
 
 def length_grouped_batches(

@@ -32,6 +32,8 @@ from desktop_app.training.data import (
     ClipDataset,
     LabelMaker,
     collate,
+    epoch_order,
+    epoch_size,
     length_grouped_batches,
     read_items,
 )
@@ -148,7 +150,8 @@ class Finetuner:
         self.names = [n for n, p in self.model.named_parameters() if p.requires_grad]
 
         world = self.acc.num_processes
-        self.batches_per_epoch = max(1, len(self.train) // (config.batch_size * world))
+        per_epoch = epoch_size(self.train.items, config.synthetic_share)
+        self.batches_per_epoch = max(1, per_epoch // (config.batch_size * world))
         updates = max(1, self.batches_per_epoch // config.grad_accum)
         self.updates_per_epoch = updates
         self.total = config.max_steps or max(1, math.ceil(config.epochs * updates))
@@ -309,7 +312,7 @@ class Finetuner:
     # -- the loop ----------------------------------------------------------
     def _epoch_batches(self, epoch: int) -> list[list[int]]:
         rng = np.random.default_rng(self.config.seed + epoch)
-        order = rng.permutation(len(self.train)).tolist()
+        order = epoch_order(self.train.items, self.config.synthetic_share, rng)
         world, rank = self.acc.num_processes, self.acc.process_index
         usable = len(order) - len(order) % (world * self.config.batch_size) or len(order)
         mine = order[:usable][rank::world]

@@ -58,6 +58,9 @@ class FinetuneConfig:
     max_label_tokens: int = 200
     # Share of clips trained with <|0.00|> … <|end|> timestamps (keeps segmentation working).
     timestamp_fraction: float = 0.5
+    # Text bootstrap: most of each epoch that synthetic clips may make when real
+    # (approved) clips exist; a fresh subset of them each epoch.
+    synthetic_share: float = 0.5
 
     def __post_init__(self) -> None:
         if self.method not in ("full", "lora"):
@@ -68,6 +71,8 @@ class FinetuneConfig:
             raise JazbaError("Train for at least one step (epochs or max steps).")
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
             raise JazbaError(f"Unknown precision '{self.precision}'.")
+        if not 0 < self.synthetic_share <= 1:
+            raise JazbaError("The synthetic share of an epoch must be above 0 and at most 1.")
         if self.select_by not in ("wer", "cer"):
             raise JazbaError(f"Choose checkpoints by dev 'wer' or 'cer', not '{self.select_by}'.")
 

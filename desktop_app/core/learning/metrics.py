@@ -70,6 +70,26 @@ class Scores:
 
 
 @dataclass
+class WordRecall:
+    """How many reference words of one group the hypotheses got right, in place."""
+
+    words: int = 0  # occurrences in the references
+    hits: int = 0
+    distinct: int = 0
+
+    @property
+    def recall(self) -> float:
+        return self.hits / self.words if self.words else 0.0
+
+
+WORD_GROUPS = {
+    "text_only": "seen only in text",
+    "speech": "seen in corrected speech",
+    "nowhere": "seen nowhere in training",
+}
+
+
+@dataclass
 class EvalReport:
     """Scores of one model on one test set, overall and per group."""
 
@@ -77,9 +97,12 @@ class EvalReport:
     breakdown: dict[str, dict[str, Scores]] = field(default_factory=dict)
     worst: list[tuple[Utterance, float]] = field(default_factory=list)  # by utterance WER
     hallucinated: list[str] = field(default_factory=list)  # keys
+    # Word recall by where a reference word was seen in training (see word_recall).
+    word_recall: dict[str, WordRecall] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "word_recall": {k: asdict(v) for k, v in self.word_recall.items()},
             "overall": asdict(self.overall),
             "breakdown": {
                 k: {g: asdict(s) for g, s in groups.items()} for k, groups in self.breakdown.items()
@@ -101,6 +124,7 @@ class EvalReport:
                 for w in data.get("worst", [])
             ],
             hallucinated=list(data.get("hallucinated", [])),
+            word_recall={k: WordRecall(**v) for k, v in data.get("word_recall", {}).items()},
         )
 
 
@@ -183,3 +207,45 @@ def evaluate_utterances(
 def relative_reduction(before: float, after: float) -> float:
     """``(before - after) / before``: 0.3 means 30 % fewer errors."""
     return (before - after) / before if before > 0 else 0.0
+
+
+def word_group(word: str, text_words: set[str], speech_words: set[str]) -> str:
+    """``speech`` (in a real training transcript), ``text_only`` or ``nowhere``."""
+    if word in speech_words:
+        return "speech"
+    return "text_only" if word in text_words else "nowhere"
+
+
+def word_recall(
+    utterances: Sequence[Utterance],
+    text_words: set[str],
+    speech_words: set[str],
+    normalize: Callable[[str], str] = normalize_kk,
+) -> dict[str, WordRecall]:
+    """Recall of reference words grouped by where training saw them (:data:`WORD_GROUPS`).
+
+    A word counts as recognised when the word alignment (jiwer) matches it
+    exactly; ``text_words`` and ``speech_words`` are scoring-normalised
+    vocabularies of the synthetic and the real training transcripts.
+    """
+    out = {g: WordRecall() for g in WORD_GROUPS}
+    seen: dict[str, set[str]] = {g: set() for g in WORD_GROUPS}
+    for u in utterances:
+        ref, hyp = normalize(u.reference), normalize(u.hypothesis)
+        if not ref:
+            continue
+        words = ref.split()
+        hit = [False] * len(words)
+        if hyp:
+            for chunk in jiwer.process_words(ref, hyp).alignments[0]:
+                if chunk.type == "equal":
+                    for i in range(chunk.ref_start_idx, chunk.ref_end_idx):
+                        hit[i] = True
+        for w, h in zip(words, hit, strict=True):
+            g = word_group(w, text_words, speech_words)
+            out[g].words += 1
+            out[g].hits += h
+            seen[g].add(w)
+    for g, ws in seen.items():
+        out[g].distinct = len(ws)
+    return out

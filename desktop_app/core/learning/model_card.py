@@ -14,7 +14,12 @@ from typing import Any
 
 from desktop_app.core.learning.audit import DataAudit
 from desktop_app.core.learning.config import FinetuneConfig
-from desktop_app.core.learning.metrics import EvalReport, Scores, relative_reduction
+from desktop_app.core.learning.metrics import (
+    WORD_GROUPS,
+    EvalReport,
+    Scores,
+    relative_reduction,
+)
 
 MIN_GROUP_FOR_CLAIMS = 20  # groups with fewer test utterances get a warning
 
@@ -28,10 +33,59 @@ class CardInput:
     config: FinetuneConfig
     audit: DataAudit
     before: EvalReport | None
-    after: EvalReport
+    after: EvalReport | None  # None: nothing real was held out (text bootstrap alone)
     training: Mapping[str, Any] = field(default_factory=dict)  # steps, minutes, device, ...
     projects: list[str] = field(default_factory=list)
     created_at: str = ""
+    synthetic: Mapping[str, Any] | None = None  # the text bootstrap's summary
+
+
+def _synthetic_lines(syn: Mapping[str, Any], share: float) -> list[str]:
+    """The text bootstrap: sources, voices, settings and how it was mixed in."""
+    opts = syn.get("options", {})
+    sources = "; ".join(
+        f"{s['name']} ({s['kind']}: {s['sentences']} sentences, {s['words']} words)"
+        for s in syn.get("sources", [])
+    )
+    aug = "room reverb, noise and tempo (seeded)" if opts.get("augment") else "none"
+    return [
+        "",
+        "**Synthetic speech (text bootstrap)**",
+        "",
+        f"- {syn.get('clips', 0)} clips ({syn.get('minutes', 0):.1f} min) of "
+        f"{syn.get('sentences', 0)} sentences by {syn.get('synthesizer', '?')}; "
+        f"{syn.get('dropped_held_out', 0)} sentences dropped as held-out text",
+        f"- Text: {sources or '–'}",
+        f"- Voices: {', '.join(syn.get('voices', [])) or '–'}; "
+        f"{opts.get('voices_per_text', '?')} per sentence, speed {opts.get('speed')}, "
+        f"pitch {opts.get('pitch')}, augmentation: {aug}, seed {opts.get('seed')}",
+        f"- Listed words in {opts.get('carriers_per_word', '?')} carrier phrases each",
+        f"- Mixed in at most {100 * share:.0f} % of each epoch when real speech exists "
+        "(a fresh subset each epoch); never in the dev or test set",
+    ]
+
+
+def _recall_lines(before: EvalReport | None, after: EvalReport) -> list[str]:
+    if not any(r.words for r in after.word_recall.values()):
+        return []
+    lines = [
+        "",
+        "**Word recall by where training saw the word**",
+        "",
+        "| Words | Distinct | Occurrences | Recall % before | Recall % after |",
+        "|---|---|---|---|---|",
+    ]
+    for group, label in WORD_GROUPS.items():
+        r = after.word_recall.get(group)
+        if r is None or not r.words:
+            continue
+        b = before.word_recall.get(group) if before else None
+        b = b if b is not None and b.words else None
+        lines.append(
+            f"| {label} | {r.distinct} | {r.words} | {_pct(b.recall) if b else '–'} "
+            f"| {_pct(r.recall)} |"
+        )
+    return lines
 
 
 def _pct(x: float) -> str:
@@ -102,9 +156,24 @@ def render_model_card(card: CardInput) -> str:
         "",
         *[f"- {line.strip()}" for line in audit.summary_lines()],
         *([f"- {t['skipped_summary']}."] if t.get("skipped_summary") else []),
+        *(_synthetic_lines(card.synthetic, cfg.synthetic_share) if card.synthetic else []),
         "",
         "## Evaluation",
         "",
+    ]
+    if after is None:
+        out.append(
+            "Not evaluated: no real speech was held out for testing (only real speech "
+            "is ever scored, never synthetic). Approve segments to get a test set."
+        )
+    else:
+        out += _evaluation(card, before, after)
+    out += _training_and_limits(card, t, cfg, audit, after)
+    return "\n".join(out)
+
+
+def _evaluation(card: CardInput, before: EvalReport | None, after: EvalReport) -> list[str]:
+    out = [
         f"Held-out test set: {after.overall.n} utterances that were never trained on. "
         "Both sides are normalised before scoring (lowercase, punctuation removed, "
         "whitespace collapsed, numbers spelled out in Kazakh; FLEURS-style). "
@@ -120,6 +189,7 @@ def render_model_card(card: CardInput) -> str:
         change = -100 * relative_reduction(before.overall.wer, after.overall.wer) + 0.0
         out += ["", f"Relative WER change: **{change:+.1f} %** "
                 f"({_pct(before.overall.wer)} → {_pct(after.overall.wer)})."]  # fmt: skip
+    out += _recall_lines(before, after)
     for key in ("speaker", "gender", "age_band", "language", "code_switching"):
         out += _breakdown(before, after, key)
     if after.worst:
@@ -129,6 +199,17 @@ def render_model_card(card: CardInput) -> str:
             ref = u.reference.replace("|", "/")
             hyp = u.hypothesis.replace("|", "/")
             out.append(f"| {ref} | {hyp} | {_pct(w)} |")
+    return out
+
+
+def _training_and_limits(
+    card: CardInput,
+    t: Mapping[str, Any],
+    cfg: FinetuneConfig,
+    audit: DataAudit,
+    after: EvalReport | None,
+) -> list[str]:
+    out: list[str] = []
     by = str(t.get("select_by", "wer")).upper()
     best_dev = f"{_pct(t['best_dev_wer'])} %" if t.get("best_dev_wer") is not None else "–"
     if t.get("best_dev_cer") is not None:
@@ -150,12 +231,15 @@ def render_model_card(card: CardInput) -> str:
         "- Trained on a small, project-specific set: expect it to be better for these "
         "speakers, this recording setup and this domain, and possibly worse elsewhere. "
         "Compare with the parent before relying on it for new material.",
-        f"- The test set has {after.overall.n} utterances; differences of a few points "
-        "are within noise at that size.",
     ]
+    if after is not None:
+        out.append(
+            f"- The test set has {after.overall.n} utterances; differences of a few points "
+            "are within noise at that size."
+        )
     small = [
         f"{key.replace('_', ' ')} '{g}'"
-        for key, groups in after.breakdown.items()
+        for key, groups in (after.breakdown.items() if after else ())
         for g, s in groups.items()
         if g != "unknown" and s.n < MIN_GROUP_FOR_CLAIMS
     ]
@@ -178,4 +262,4 @@ def render_model_card(card: CardInput) -> str:
         "approved ones stay as people left them.",
         "",
     ]
-    return "\n".join(out)
+    return out

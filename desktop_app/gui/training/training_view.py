@@ -9,7 +9,8 @@ A non-modal dialog over the open project:
   suspicious texts it found;
 * **Parameters**: base version, full or LoRA, frozen encoder, epochs,
   learning rate, batch size, SpecAugment, device, precision, checkpoint choice;
-* **Start / Cancel** with progress and time left; the fine-tune runs in the
+* **Start / Teach words from text… / Cancel** (:mod:`.teach_words`) with
+  progress and time left; the fine-tune runs in the
   spawned training process (through :func:`desktop_app.services.learning_loop.finetune`
   in a worker thread), so the window never loads PyTorch;
 * tabs with live **loss and dev-WER curves** (pyqtgraph), the **before/after**
@@ -26,7 +27,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -62,14 +63,15 @@ from desktop_app.gui.dialogs import common as dialogs
 from desktop_app.gui.panels.jobs_panel import fmt_eta
 from desktop_app.gui.training.parameters_box import ParametersBox
 from desktop_app.gui.training.run_intro import base_card, conditions_html, log_before_run
+from desktop_app.gui.training.teach_words import TeachWords
 from desktop_app.gui.training.training_widgets import (
     EVAL_COLUMNS,
     CurvesView,
+    TrainerMessages,
     eval_rows,
     fill_eval_table,
 )
 from desktop_app.gui.workers import Job, JobRunner, JobStatus
-from desktop_app.modelbuild.protocol import LogMsg, Message, MetricsMsg
 from desktop_app.services.active import rank_for_review
 from desktop_app.services.learning_loop import (
     FinetuneRequest,
@@ -85,19 +87,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONDITION_STATUS = {True: "Ready.", False: "Start needs what is said in red under Training data."}
-
-
-class _Messages(QObject):
-    """Carries the trainer's messages from the worker thread to the GUI thread."""
-
-    metrics = Signal(int, object)
-    log = Signal(str)
-
-    def forward(self, msg: Message) -> None:  # worker thread
-        if isinstance(msg, MetricsMsg):
-            self.metrics.emit(msg.step, dict(msg.values))
-        elif isinstance(msg, LogMsg):
-            self.log.emit(msg.text)
 
 
 class TrainingDialog(QDialog):
@@ -122,7 +111,7 @@ class TrainingDialog(QDialog):
         self.base_problem: str | None = None
         self.result_shown = False  # the card tab shows a run's new card
         self.training_eta: float | None = None
-        self.messages = _Messages(self)
+        self.messages = TrainerMessages(self)
         self.messages.metrics.connect(self._on_metrics)
         self.messages.log.connect(self._on_log)
         self._build()
@@ -172,7 +161,9 @@ class TrainingDialog(QDialog):
         self.cancel_btn.setObjectName("training_cancel")
         self.cancel_btn.setEnabled(False)
         self.cancel_btn.clicked.connect(self.cancel)
+        self.teach = TeachWords(self)  # "Teach words from text…": a run with synthetic speech
         run_row.addWidget(self.start_btn)
+        run_row.addWidget(self.teach.button)
         run_row.addWidget(self.cancel_btn)
         rv.addLayout(run_row)
         self.progress = QProgressBar()
@@ -296,6 +287,7 @@ class TrainingDialog(QDialog):
             )
             ready = self.readiness.ready and self.base_problem is None
         self.start_btn.setEnabled(ready and not self.running)
+        self.teach.button.setEnabled(self.base_problem is None and not self.running)
         self.start_btn.setToolTip("" if ready else "See the conditions under Training data")
         if self.status.text() in ("", *CONDITION_STATUS.values()):  # not a run's outcome
             self.status.setText(CONDITION_STATUS[ready])
@@ -380,6 +372,7 @@ class TrainingDialog(QDialog):
                 name=self.params.name_edit.text().strip() or None,
                 activate=self.params.activate_after.isChecked(),
             )
+            request = self.teach.apply(request)
         except JazbaError as exc:
             dialogs.show_error(self, dialogs.user_message(exc))
             return
@@ -400,6 +393,7 @@ class TrainingDialog(QDialog):
         self.job.failed.connect(self._on_failed)
         self.job.ended.connect(self._on_ended)
         self.start_btn.setEnabled(False)
+        self.teach.button.setEnabled(False)
         self.cancel_btn.setEnabled(True)
 
     def cancel(self) -> None:
@@ -445,7 +439,7 @@ class TrainingDialog(QDialog):
         self.result_shown = True
         self.log_view.append(f"Installed {result.manifest.name} ({result.manifest.id}).")
         self.tabs.setCurrentWidget(self.eval_table)
-        b = result.before.overall.wer if result.before else None
+        b = result.before.overall.wer if result.before and result.after else None
         change = f" (test WER {100 * b:.1f} → {100 * result.after.overall.wer:.1f} %)" if b else ""
         self.status.setText(f"Installed {result.manifest.name}{change}.")
         self.refresh_versions()

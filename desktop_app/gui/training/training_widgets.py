@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
 from desktop_app.core.learning.metrics import EvalReport, Scores
 from desktop_app.gui import theme
+from desktop_app.modelbuild.protocol import LogMsg, Message, MetricsMsg
 
 TREND_STEPS = 10  # the loss trend is the mean of the last this many steps
 
@@ -141,3 +142,16 @@ def eval_rows(
                     rows.append((f"{label}: before", old))
                 rows.append((f"{label}: after", s))
     return rows
+
+
+class TrainerMessages(QObject):
+    """Carries the trainer's messages from the worker thread to the GUI thread."""
+
+    metrics = Signal(int, object)
+    log = Signal(str)
+
+    def forward(self, msg: Message) -> None:  # worker thread
+        if isinstance(msg, MetricsMsg):
+            self.metrics.emit(msg.step, dict(msg.values))
+        elif isinstance(msg, LogMsg):
+            self.log.emit(msg.text)
