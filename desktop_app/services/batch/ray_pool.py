@@ -48,6 +48,20 @@ class Transcriber:
         return self.task_fn(self.engine, self.settings, task)
 
 
+def actor_options(
+    settings: EngineSettings, resources: dict[str, float], cpus_per_actor: float
+) -> dict[str, Any]:
+    """What each actor asks Ray for: a GPU when CUDA is asked for and the cluster
+    has any (else the engine falls back to the CPU and says so), and restarts."""
+    gpus = 1 if settings.device == "cuda" and resources.get("GPU", 0) >= 1 else 0
+    return {
+        "num_cpus": cpus_per_actor,
+        "num_gpus": gpus,
+        "max_restarts": 2,
+        "max_task_retries": 2,
+    }
+
+
 def ensure_ray(address: str | None, workers: int) -> Any:
     """Connect to ``address``, or start a local Ray with ``workers`` CPUs."""
     ray = import_ray()
@@ -73,12 +87,10 @@ def run_ray(
     if not tasks:
         return
     ray = ensure_ray(address, workers)
-    actor_cls = ray.remote(
-        num_cpus=cpus_per_actor,
-        num_gpus=1 if settings.device == "cuda" else 0,
-        max_restarts=2,
-        max_task_retries=2,
-    )(Transcriber)
+    opts = actor_options(settings, ray.cluster_resources(), cpus_per_actor)
+    if settings.device == "cuda" and not opts["num_gpus"]:
+        log.warning("CUDA was asked for, but the Ray cluster has no GPU: actors use the CPU")
+    actor_cls = ray.remote(**opts)(Transcriber)
     actors = [actor_cls.remote(settings, task_fn) for _ in range(max(1, workers))]
     queue = deque(tasks)
     attempts: Counter[str] = Counter()
