@@ -77,6 +77,7 @@ class BatchProgress:
             "hours_done": round(self.audio_s_done / 3600, 4),
             "elapsed_s": round(self.elapsed_s, 1),
             "eta_s": None if self.eta_s is None else round(self.eta_s, 1),
+            "notes": list(self.notes),
         }
 
 
