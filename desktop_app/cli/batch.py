@@ -130,8 +130,16 @@ def batch(
         address=address,
         resume=resume,
     )
-    with BatchBar(quiet) as bar:
-        manifest = run_batch(source, out, options, on_progress=bar)
+    try:
+        with BatchBar(quiet) as bar:
+            manifest = run_batch(source, out, options, on_progress=bar)
+    except KeyboardInterrupt:
+        typer.echo(
+            f"\nStopped. The files finished so far are kept in {out}; "
+            "run the same command with --resume to continue.",
+            err=True,
+        )
+        raise typer.Exit(130) from None
     counts = manifest.counts()
     p = manifest.progress
     typer.echo(
