@@ -67,7 +67,7 @@ class BatchBar:
         hours = f"{p.audio_s_done / 3600:.2f}/{p.audio_s_total / 3600:.2f} h"
         if self.bar is not None and self.task is not None:
             share = p.files_finished / p.files_total if p.files_total else 1.0
-            if p.audio_s_total:
+            if p.audio_s_total and p.files_finished < p.files_total:
                 share = min(1.0, p.audio_s_done / p.audio_s_total)
             self.bar.update(self.task, completed=share, files=files, hours=hours, eta=_hms(p.eta_s))
         elif p.last or p.files_failed > self.failed:
