@@ -75,6 +75,10 @@ def run_local(
                         else:
                             pending.append(task)
                         continue
+                    except Exception as exc:  # e.g. a result that cannot be sent back
+                        log.exception("batch: %s failed in the pool", task.path)
+                        yield FileResult(task.key, ok=False, reason=f"{type(exc).__name__}: {exc}")
+                        continue
                     yield result
             if pending:
                 log.warning("a batch worker died; %d file(s) go to a fresh pool", len(pending))

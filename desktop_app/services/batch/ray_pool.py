@@ -101,6 +101,10 @@ def run_ray(
             task = queue.popleft()
             in_flight[actor.run.remote(task)] = (actor, task)
 
+    def least_busy() -> Any:
+        busy = Counter(a for a, _t in in_flight.values())
+        return min(actors, key=lambda a: busy[a])
+
     for actor in actors:
         for _ in range(IN_FLIGHT_PER_ACTOR):
             feed(actor)
@@ -120,11 +124,15 @@ def run_ray(
                     queue.append(task)
                 if actor in actors:  # not yet replaced for another call it had
                     _replacement(actor, actors, actor_cls, settings, task_fn)
-                busy = Counter(a for a, _t in in_flight.values())
-                feed(min(actors, key=lambda a: busy[a]))
+                feed(least_busy())
+                continue
+            except ray.exceptions.RayError as exc:  # not a death: retrying would fail again
+                log.warning("batch: %s failed on Ray: %s", task.key, exc)
+                yield FileResult(task.key, ok=False, reason=str(exc).splitlines()[0])
+                feed(actor if actor in actors else least_busy())
                 continue
             yield result
-            feed(actor)
+            feed(actor if actor in actors else least_busy())
     finally:
         for ref in in_flight:
             ray.cancel(ref, force=True)
