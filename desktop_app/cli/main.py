@@ -11,6 +11,7 @@ import typer
 
 from desktop_app import __version__
 from desktop_app.cli import interop, participants, project_care, vocab
+from desktop_app.cli.batch import batch
 from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_errors
 from desktop_app.cli.demo import demo_app
 from desktop_app.cli.diarize import diarize, speakers_app
@@ -60,6 +61,7 @@ app.command("review-queue")(review_queue_cmd)
 app.command("search")(search)
 app.command("langtag")(langtag)
 app.command("words")(words_cmd)
+app.command("batch")(batch)
 
 ProjectArg = Annotated[Path, typer.Argument(help="Project folder (NAME.jazba).")]
 

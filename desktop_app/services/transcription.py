@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,10 +24,11 @@ from desktop_app.asr import engines
 from desktop_app.asr.bias import BiasOptions
 from desktop_app.asr.engines import SpeechEngine, load_engine
 from desktop_app.asr.manifest import Manifest
+from desktop_app.asr.options import DecodeOptions
 from desktop_app.asr.ort_session import choose_device
 from desktop_app.asr.presets import DEFAULT_PRESET, preset
 from desktop_app.asr.registry import ModelRegistry
-from desktop_app.asr.transcribe import Segment
+from desktop_app.asr.transcribe import Segment, TranscriptionInfo
 from desktop_app.core.audio.importer import load_model_audio
 from desktop_app.core.errors import Cancelled, Fix, ModelError
 from desktop_app.core.jobs import JobState, Progress
@@ -215,6 +216,45 @@ def to_new_segment(seg: Segment, offset_s: float) -> NewSegment:
     )
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One decoded stretch of a file: its lazy segments (times relative to ``start_s``)."""
+
+    start_s: float
+    end_s: float
+    segments: Iterator[Segment]
+    info: TranscriptionInfo
+
+
+def decode_pieces(
+    engine: SpeechEngine, audio_path: Path, total_s: float, options: DecodeOptions
+) -> Iterator[Piece]:
+    """Decode 16 kHz model audio in :data:`PIECE_S` pieces (bounded memory), lazily.
+
+    The one decoding loop behind :func:`transcribe_recording` and the batch
+    runner, so both give the same segments for the same audio and settings.
+    """
+    piece_start = 0.0
+    while piece_start < total_s:
+        piece_end = min(total_s, piece_start + PIECE_S)
+        audio = load_model_audio(audio_path, piece_start, piece_end)
+        segments, info = engine.transcribe(np.asarray(audio, np.float32), options)
+        yield Piece(piece_start, piece_end, segments, info)
+        piece_start = piece_end
+
+
+def transcribe_file(
+    engine: SpeechEngine, audio_path: Path, total_s: float, options: DecodeOptions
+) -> tuple[list[NewSegment], str | None]:
+    """All segments of one model audio file (absolute times) and the detected language."""
+    out: list[NewSegment] = []
+    language = options.language
+    for piece in decode_pieces(engine, audio_path, total_s, options):
+        language = language or piece.info.language
+        out.extend(to_new_segment(seg, piece.start_s) for seg in piece.segments)
+    return out, language
+
+
 def transcribe_recording(
     project: Project,
     request: TranscribeRequest,
@@ -277,20 +317,15 @@ def transcribe_recording(
         audio_path = project.abspath(recording.model_audio_path)
         total_s = recording.duration_ms / 1000
         language: str | None = request.language
-        piece_start = 0.0
-        while piece_start < total_s:
-            piece_end = min(total_s, piece_start + PIECE_S)
-            audio = load_model_audio(audio_path, piece_start, piece_end)
-            state.set_progress(piece_start / total_s, f"Transcribing on {engine.device.upper()}…")
-            segments, info = engine.transcribe(np.asarray(audio, np.float32), options)
-            language = language or info.language
-            for seg in segments:
+        for piece in decode_pieces(engine, audio_path, total_s, options):
+            state.set_progress(piece.start_s / total_s, f"Transcribing on {engine.device.upper()}…")
+            language = language or piece.info.language
+            for seg in piece.segments:
                 state.check()
-                emit(mp.add(to_new_segment(seg, piece_start)))
-                state.set_progress((piece_start + seg.end) / total_s)
+                emit(mp.add(to_new_segment(seg, piece.start_s)))
+                state.set_progress((piece.start_s + seg.end) / total_s)
             state.check()
-            emit(mp.reached(round(piece_end * 1000)))
-            piece_start = piece_end
+            emit(mp.reached(round(piece.end_s * 1000)))
         emit(mp.finish())
         state.set_progress(1.0, f"Transcribed {mp.added} segment(s)")
     except (Cancelled, KeyboardInterrupt):
