@@ -37,6 +37,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -108,6 +109,12 @@ def write_text_inputs(folder: Path, lines: list[str], parts: dict[str, list[int]
     return [str(text), str(wordlist)]
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (user + system)."""
+    own, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--work", type=Path, default=None)
@@ -160,7 +167,7 @@ def main() -> int:
     saved = work / "result.json"  # runs of an earlier call with the same work folder are kept
     results: dict[str, dict] = json.loads(saved.read_text("utf-8")) if saved.is_file() else {}
     for run in args.runs.split(","):
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), cpu_seconds()
         load0 = os.getloadavg()[0]
         print(f"\n== {run} ==", flush=True)
         splits = Splits(
@@ -192,7 +199,8 @@ def main() -> int:
         results[run] = {
             "cases": {case: scores(b[case], a[case]) for case in (TEST_CASE, SPEECH_CASE)},
             "word_recall": recalls,
-            "minutes": minutes, "loadavg_start": load0, "loadavg_end": os.getloadavg()[0],
+            "minutes": minutes, "cpu_minutes": (cpu_seconds() - cpu0) / 60,
+            "loadavg_start": load0, "loadavg_end": os.getloadavg()[0],
             "train_clips": result.summary.get("train_examples"),
             "steps": result.summary.get("steps"), "model_id": result.manifest.id,
             "synthetic": synthetic,
@@ -204,9 +212,9 @@ def main() -> int:
     print()
     print(
         f"| run | {TEST_CASE}: WER before → after | CER before → after | "
-        "speech sentences WER | recall: text-only / speech / nowhere words | minutes |"
+        "speech sentences WER | recall: text-only / speech / nowhere words | minutes | CPU-minutes |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
 
     def recall(r: dict, group: str) -> str:
         rec = r["word_recall"].get(group)
@@ -219,7 +227,8 @@ def main() -> int:
             f"| {run} | {100 * t['before']['wer']:.1f} → {100 * t['after']['wer']:.1f} % "
             f"({-100 * t['relative_wer_reduction']:+.0f} %) | {100 * t['before']['cer']:.1f} → "
             f"{100 * t['after']['cer']:.1f} % | {100 * s['before']['wer']:.1f} → "
-            f"{100 * s['after']['wer']:.1f} % | {groups} | {r['minutes']:.1f} |"
+            f"{100 * s['after']['wer']:.1f} % | {groups} | {r['minutes']:.1f} | "
+            f"{r.get('cpu_minutes', float('nan')):.1f} |"
         )
     bootstrapped = [r for run, r in results.items() if run != "speech"]
     met = any(r["cases"][TEST_CASE]["relative_wer_reduction"] >= 0.3 for r in bootstrapped)
