@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.asr.catalog import CatalogEntry, get_entry
+from desktop_app.asr.catalog import ASR_ARCHITECTURES, CatalogEntry, get_entry
 from desktop_app.asr.manifest import ModelSource, check_hf_config, detect_kind
+from desktop_app.core.errors import ModelError
 from desktop_app.core.jobs import Progress, SubState
 from desktop_app.modelbuild.launcher import run_modelbuild
 
@@ -157,7 +158,14 @@ def install_from_hub(
 def install_catalog_entry(
     registry: ModelRegistry, entry_id: str, state: Progress, token: str | None = None
 ) -> Manifest:
-    return install_from_hub(registry, catalog_request(get_entry(entry_id)), state, token)
+    entry = get_entry(entry_id)
+    if entry.architecture not in ASR_ARCHITECTURES:
+        raise ModelError(
+            f"'{entry.name}' is a {entry.architecture} model for finding who spoke when, "
+            "not a speech-recognition model: it installs with the speaker models.",
+            cli=f"Run 'jazba speakers install-segmentation {entry.id}'.",
+        )
+    return install_from_hub(registry, catalog_request(entry), state, token)
 
 
 def render_card(request: HubRequest, commit: str, files: list[dict[str, Any]]) -> str:

@@ -8,9 +8,16 @@ from typing import Annotated
 import typer
 
 from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_errors
+from desktop_app.core.errors import Cancelled
 from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.services.speaker_profiles import MATCH_THRESHOLD, ProfileService
-from desktop_app.services.diarization import DiarizeRequest, DiarizeResult, diarize_recording
+from desktop_app.services.diarization import (
+    AUTO,
+    DiarizeRequest,
+    DiarizeResult,
+    choose_segmenter,
+    diarize_recording,
+)
 from desktop_app.speakers.embedder import SpeakerEmbedder
 from desktop_app.speakers.models import (
     GE2E_ID,
@@ -19,6 +26,7 @@ from desktop_app.speakers.models import (
     install_speaker_model,
     verify_speaker_model,
 )
+from desktop_app.speakers.segmentation_model import DEFAULT_ID as DEFAULT_SEGMENTATION
 
 speakers_app = typer.Typer(help="Speaker models, voice profiles and suggestions.")
 speakers_app.info.no_args_is_help = True
@@ -45,6 +53,12 @@ def _summary(title: str, result: DiarizeResult) -> None:
         f"{a.split} split, {a.kept} kept as a person set them; "
         f"{result.wall_seconds:.1f} s (RTF {result.rtf:.3f})"
     )
+    if result.segmentation_id is not None:
+        secs = sum(t.end_ms - t.start_ms for t in result.overlaps) / 1000
+        typer.echo(
+            f"  overlaps ({result.segmentation_id}): {len(result.overlaps)} with a second "
+            f"speaker, {secs:.1f} s; {a.overlaps} written to the overlap tier"
+        )
 
 
 @user_errors
@@ -68,12 +82,25 @@ def diarize(
         float, typer.Option(help="Similarity above which a voice is suggested as a known one.")
     ] = MATCH_THRESHOLD,
     threads: Annotated[int | None, typer.Option(help="CPU threads (default: all cores).")] = None,
+    segmentation: Annotated[
+        str,
+        typer.Option(
+            help="Segmentation model for speech and overlaps: an installed id, 'auto' "
+            "(the installed one, if any) or 'none' (one speaker at a time)."
+        ),
+    ] = AUTO,
+    rttm: Annotated[
+        Path | None,
+        typer.Option(help="Also write the turns found (overlaps included) to this RTTM file."),
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Find who spoke when and label the segments (one undo step per recording).
 
     Segments whose speaker a person set are never changed. Without segments, a
-    recording gets one segment per speaker turn.
+    recording gets one segment per speaker turn. With a segmentation model
+    (see 'jazba speakers install-segmentation'), a second speaker is found
+    where two people speak at once: it goes to the 'Overlap' tier.
     """
     if speakers is not None and (min_speakers != 1 or max_speakers != 8):
         raise typer.BadParameter("Give --speakers, or --min-speakers/--max-speakers, not both.")
@@ -87,6 +114,8 @@ def diarize(
             )
         model = ensure_speaker_model(CliProgress("Speaker model", quiet).state())
         embedder = SpeakerEmbedder(model, threads=threads)
+        segmenter = choose_segmenter(segmentation, threads)
+        lines: list[str] = []
         for r in chosen:
             request = DiarizeRequest(
                 r.id,
@@ -96,10 +125,17 @@ def diarize(
                 use_matches=use_matches,
                 match_threshold=match_threshold,
                 threads=threads,
+                segmentation=segmentation,
             )
             state = CliProgress(f"#{r.id}", quiet).state()
-            result = diarize_recording(project, request, state, embedder=embedder)
+            result = diarize_recording(
+                project, request, state, embedder=embedder, segmenter=segmenter
+            )
             _summary(r.title, result)
+            lines += _rttm_lines(project, r, result)
+        if rttm is not None:
+            rttm.write_text("".join(lines), encoding="utf-8")
+            typer.echo(f"{len(lines)} turn(s) written to {rttm}")
         sugs = ProfileService(project).suggestions()
         if sugs:
             typer.echo(
@@ -207,3 +243,61 @@ def apply_rttm(
             f"{len(ids)} speaker(s), {len(turns)} turn(s): {a.created} segment(s) created, "
             f"{a.labelled} labelled, {a.split} split, {a.kept} kept as a person set them"
         )
+
+
+def _rttm_lines(project, recording, result: DiarizeResult) -> list[str]:
+    """The result's turns (overlapping where two speak) as RTTM lines."""
+    from desktop_app.core.interop.rttm import turn_line
+    from desktop_app.core.services.speakers import SpeakerService
+
+    names = {sp.id: sp.name for sp in SpeakerService(project).list()}
+    fid = Path(recording.original_filename or recording.title).stem or recording.title
+    return [
+        turn_line(fid, t.start_ms, t.end_ms, names.get(t.speaker_id, str(t.speaker_id)))
+        for t in result.turns
+    ]
+
+
+def segmentation_ids() -> set[str]:
+    """Catalog ids of the segmentation models."""
+    from desktop_app.asr.catalog import load_catalog
+
+    return {e.id for e in load_catalog() if e.architecture == "segmentation"}
+
+
+def install_segmentation(entry_id: str, state, token: str | None = None):
+    """Download and install a segmentation model of the catalog (resumable)."""
+    from desktop_app.speakers.segmentation_model import install_segmentation_entry
+
+    try:
+        return install_segmentation_entry(entry_id, state, token=token)
+    except (KeyboardInterrupt, Cancelled) as exc:
+        typer.echo("\nStopped. What was downloaded is kept: run it again to continue.", err=True)
+        raise typer.Exit(130) from exc
+
+
+@speakers_app.command("install-segmentation")
+@user_errors
+def install_segmentation_cmd(
+    model_id: Annotated[
+        str, typer.Argument(help="A segmentation model of the catalog.")
+    ] = DEFAULT_SEGMENTATION,
+    force: Annotated[bool, typer.Option("--force", help="Download again if installed.")] = False,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="HF_TOKEN", help="Hugging Face token, for gated models."),
+    ] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Download a segmentation model (speech and overlapped speech, for 'jazba diarize')."""
+    from desktop_app.speakers.segmentation_model import installed_segmentation_models
+
+    if model_id not in segmentation_ids():
+        known = ", ".join(sorted(segmentation_ids()))
+        raise typer.BadParameter(f"No segmentation model '{model_id}' in the catalog ({known}).")
+    found = [m for m in installed_segmentation_models() if m.id == model_id]
+    if found and not force:
+        typer.echo(f"Already installed: {found[0].name} in {found[0].folder}")
+        return
+    model = install_segmentation(model_id, CliProgress("Segmentation model", quiet).state(), token)
+    typer.echo(f"Installed {model.name} in {model.folder} ({model.license})")

@@ -90,12 +90,17 @@ def install(
     """Install a model: from the catalog or the Hub (resumable), a bundle file or a folder."""
     from desktop_app.asr.bundles import SUFFIX
     from desktop_app.asr.catalog import load_catalog
+    from desktop_app.cli.diarize import install_segmentation, segmentation_ids
 
     reg = _registry()
     state = CliProgress("Installing", quiet).state()
     path = Path(source).expanduser()
     catalog_ids = {e.id for e in load_catalog()}
     if source in catalog_ids and not path.exists():
+        if source in segmentation_ids():  # a diarization model, kept with the speaker models
+            seg = install_segmentation(source, state, token=token)
+            typer.echo(f"Installed {seg.name} in {seg.folder}")
+            return
         m = _resumable(lambda: reg.install_catalog(source, state, token=token))
     elif path.is_file() and (path.suffix == SUFFIX or not path.is_dir()):
         m = reg.install_bundle(path, state)

@@ -5,7 +5,11 @@ the GUI (in a worker thread), the CLI and tests: speech activity → a speaker
 embedding every ``hop_s`` over ``window_s`` windows → agglomerative clustering
 (number of speakers given, a range, or estimated) → turns → one undoable
 operation on the recording (see :mod:`desktop_app.core.services.diarize_apply`).
-Each cluster becomes a new project speaker ("Speaker 1", "Speaker 2"…) with a
+With a segmentation model (pyannote segmentation-3.0 from the catalog), its
+speech regions replace the VAD's and its overlap regions give a second
+speaker where two people speak at once (see :mod:`desktop_app.speakers.overlap`):
+the turns then overlap, and the project gets the second speakers on its
+overlap tier. Each cluster becomes a new project speaker ("Speaker 1", "Speaker 2"…) with a
 voice profile; a cluster that sounds like a known speaker's profile gives a
 suggestion (or, with ``use_matches``, is labelled as that speaker at once).
 """
@@ -42,10 +46,18 @@ from desktop_app.speakers.cluster import (
 )
 from desktop_app.speakers.embedder import SpeakerEmbedder, Window
 from desktop_app.speakers.models import SpeakerModel, ensure_speaker_model
+from desktop_app.speakers.overlap import second_speakers
+from desktop_app.speakers.segmentation import SegmentationOptions, Segmenter
+from desktop_app.speakers.segmentation_model import (
+    best_segmentation_model,
+    find_segmentation_model,
+)
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
+AUTO = "auto"
+NO_SEGMENTATION = "none"
 DIARIZATION_VAD = VadOptions(min_silence_ms=250, speech_pad_ms=60, min_speech_ms=200)
 
 
@@ -62,6 +74,9 @@ class DiarizeRequest:
     use_matches: bool = False  # label matched clusters with the known speaker at once
     threads: int | None = None
     tier_id: int | None = None
+    #: The segmentation model for speech and overlaps: an installed model's id,
+    #: AUTO (the best one installed, if any) or NO_SEGMENTATION (VAD, one speaker at a time).
+    segmentation: str = "auto"
 
     def cluster_options(self) -> ClusterOptions:
         if self.n_speakers is not None and self.n_speakers < 1:
@@ -95,6 +110,8 @@ class DiarizeResult:
     wall_seconds: float
     model_id: str
     timings: dict[str, float] = field(default_factory=dict)
+    overlaps: tuple[SpeakerTurn, ...] = ()  # the second speakers' turns (also in ``turns``)
+    segmentation_id: str | None = None  # the segmentation model used (None: the VAD)
 
     @property
     def rtf(self) -> float:
@@ -111,6 +128,7 @@ class Diarization:
     timings: dict[str, float]
     windows: list[Window] = field(default_factory=list)
     embeddings: np.ndarray | None = None  # (len(windows), dim)
+    overlaps: list[Turn] = field(default_factory=list)  # second speakers (they overlap turns)
 
 
 def diarize_audio(
@@ -120,13 +138,19 @@ def diarize_audio(
     state: Progress,
     window_s: float = 1.5,
     hop_s: float = 0.75,
+    segmenter: Segmenter | None = None,
+    overlap_regions: list[tuple[float, float]] | None = None,
 ) -> Diarization:
-    """Turns of 16 kHz mono ``audio`` (no project involved; the benchmark uses this)."""
+    """Turns of 16 kHz mono ``audio`` (no project involved; the benchmark uses this).
+
+    With ``segmenter``, speech and overlaps come from it; ``overlap_regions``
+    (seconds) overrides the overlaps (the benchmark's oracle)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     state.set_progress(0.0, "Finding speech")
-    vad = detect_speech(audio, DIARIZATION_VAD)
-    regions = [(r.start, r.end) for r in vad.regions]
+    regions, found_overlaps = speech_and_overlaps(audio, segmenter, state)
+    if overlap_regions is not None:
+        found_overlaps = overlap_regions
     timings["vad"] = time.perf_counter() - t0
     state.check()
     windows = sliding_windows(regions, window_s, hop_s)
@@ -148,7 +172,30 @@ def diarize_audio(
     timings["cluster"] = time.perf_counter() - t2
     cents = centroids(embeddings, labels) if len(labels) else embeddings
     counts = np.bincount(labels).tolist() if len(labels) else []
-    return Diarization(turns, cents, counts, timings, windows, embeddings)
+    seconds = second_speakers(turns, found_overlaps)
+    return Diarization(turns, cents, counts, timings, windows, embeddings, seconds)
+
+
+def speech_and_overlaps(
+    audio: np.ndarray, segmenter: Segmenter | None, state: Progress
+) -> tuple[list[tuple[int, int]], list[tuple[float, float]]]:
+    """Speech regions (samples) and overlap regions (seconds): from the segmentation
+    model when there is one, else from the VAD (no overlaps)."""
+    if segmenter is None:
+        vad = detect_speech(audio, DIARIZATION_VAD)
+        return [(r.start, r.end) for r in vad.regions], []
+    found = segmenter.segment(audio, SegmentationOptions(), state)
+    speech = [(round(a * SAMPLE_RATE), round(b * SAMPLE_RATE)) for a, b in found.speech]
+    return speech, found.overlap
+
+
+def choose_segmenter(choice: str, threads: int | None = None) -> Segmenter | None:
+    """The segmenter a request asks for: an installed model's id, :data:`AUTO` (the
+    best installed, or none) or :data:`NO_SEGMENTATION`."""
+    if choice == NO_SEGMENTATION:
+        return None
+    model = best_segmentation_model() if choice == AUTO else find_segmentation_model(choice)
+    return Segmenter(model, threads=threads) if model is not None else None
 
 
 HUMAN_SHARE = 0.6  # of a cluster's speech inside segments a person gave one speaker
@@ -246,8 +293,11 @@ def diarize_recording(
     state: Progress,
     model: SpeakerModel | None = None,
     embedder: SpeakerEmbedder | None = None,
+    segmenter: Segmenter | None = None,
 ) -> DiarizeResult:
-    """Diarize one recording and label its segments (one undo step)."""
+    """Diarize one recording and label its segments (one undo step).
+
+    ``segmenter`` (else the one ``request.segmentation`` names) adds overlaps."""
     opts = request.cluster_options()
     start = time.perf_counter()
     recording = RecordingService(project).get(request.recording_id)
@@ -257,7 +307,11 @@ def diarize_recording(
     model_id = embedder.model.id
     state.set_progress(0.0, "Reading the audio")
     audio = load_model_audio(project.abspath(recording.model_audio_path))
-    found = diarize_audio(audio, embedder, opts, state, request.window_s, request.hop_s)
+    if segmenter is None:
+        segmenter = choose_segmenter(request.segmentation, request.threads)
+    found = diarize_audio(
+        audio, embedder, opts, state, request.window_s, request.hop_s, segmenter=segmenter
+    )
     state.check()
     state.set_progress(0.95, "Writing the speakers")
     profiles = ProfileService(project)
@@ -295,20 +349,32 @@ def diarize_recording(
         profiles.add(info.id, model_id, found.centroids[k], count)
         sug = profiles.suggest(recording.id, info.id, match) if match is not None else None
         out.append(FoundSpeaker(info.id, info.name, seconds[k], match, sug))
-    turns = [
-        SpeakerTurn(round(t.start_s * 1000), round(t.end_s * 1000), ids[t.label])
-        for t in found.turns
-    ]
-    applied = apply_turns(project, recording.id, turns, tier_id=request.tier_id, model_id=model_id)
+    turns, overlaps = _speaker_turns(found.turns, ids), _speaker_turns(found.overlaps, ids)
+    applied = apply_turns(
+        project,
+        recording.id,
+        turns,
+        tier_id=request.tier_id,
+        model_id=model_id,
+        overlaps=overlaps if segmenter is not None else None,
+    )
     wall = time.perf_counter() - start
     state.set_progress(1.0, "Speakers identified")
     return DiarizeResult(
         recording.id,
         tuple(out),
-        tuple(turns),
+        tuple(sorted([*turns, *overlaps], key=lambda t: (t.start_ms, t.end_ms))),
         applied,
         audio.shape[0] / SAMPLE_RATE,
         wall,
         model_id,
         found.timings,
+        tuple(overlaps),
+        segmenter.model.id if segmenter is not None else None,
     )
+
+
+def _speaker_turns(turns: list[Turn], ids: list[int]) -> list[SpeakerTurn]:
+    return [
+        SpeakerTurn(round(t.start_s * 1000), round(t.end_s * 1000), ids[t.label]) for t in turns
+    ]

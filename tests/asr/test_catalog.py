@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.asr.catalog import choose_for, get_entry, load_catalog, parse_catalog
+from desktop_app.asr.catalog import (
+    ASR_ARCHITECTURES,
+    choose_for,
+    get_entry,
+    load_catalog,
+    parse_catalog,
+)
 from desktop_app.core.errors import ModelError
 
 ISSUE_MODELS = {
@@ -21,7 +27,7 @@ def test_the_catalog_lists_the_known_kazakh_models() -> None:
     entries = load_catalog()
     assert {e.repo_id for e in entries} >= ISSUE_MODELS
     assert len(entries) >= 7
-    assert {e.architecture for e in entries} == {"whisper", "ctc"}
+    assert {e.architecture for e in entries} == {"whisper", "ctc", "segmentation"}
 
 
 @pytest.mark.parametrize("entry", load_catalog(), ids=lambda e: e.id)
@@ -29,7 +35,10 @@ def test_every_entry_is_complete(entry) -> None:
     assert entry.license and entry.languages and entry.recommended_for
     assert entry.params_m > 0 and entry.download_mb > 0
     assert entry.verification, "say what was and was not confirmed"
-    assert "kk" in entry.languages
+    if entry.architecture in ASR_ARCHITECTURES:
+        assert "kk" in entry.languages
+    else:  # a segmentation model hears any language
+        assert entry.languages == ("*",) and entry.allow_patterns
     for figure in entry.reported:
         assert figure.metric in ("wer", "cer") and 0 < figure.value < 200
         assert figure.test_set and figure.source
@@ -50,6 +59,7 @@ def test_suggestions_for_kazakh() -> None:
     assert choose_for("kk").id == "whisper-base-kk"  # small enough for a field laptop
     assert choose_for("kk", "ctc").id == "wav2vec2-xlsr-kk"
     assert choose_for("xx") is None
+    assert choose_for("*") is None  # the segmentation model is never suggested for transcribing
 
 
 def test_unknown_ids_name_the_choices() -> None:

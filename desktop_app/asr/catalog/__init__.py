@@ -21,7 +21,11 @@ from desktop_app.core.errors import ModelError
 
 CATALOG_FILE = "models.json"
 CATALOG_VERSION = 1
-ARCHITECTURES = ("whisper", "ctc")
+#: Speech-recognition architectures (what the *Get models* page and suggestions offer).
+ASR_ARCHITECTURES = ("whisper", "ctc")
+#: Every architecture an entry may have; "segmentation" (speech and overlap detection for
+#: diarization) installs under the speaker models, not as a transcription version.
+ARCHITECTURES = (*ASR_ARCHITECTURES, "segmentation")
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class CatalogEntry:
     name: str
     repo_id: str
     revision: str | None  # pinned commit; None: the Hub's main at download time
-    architecture: str  # "whisper" or "ctc"
+    architecture: str  # one of ARCHITECTURES
     params_m: float  # millions of parameters
     download_mb: float  # what the download weighs, approximately
     license: str
@@ -152,13 +156,10 @@ def get_entry(entry_id: str) -> CatalogEntry:
 
 
 def choose_for(language: str, architecture: str | None = None) -> CatalogEntry | None:
-    """The entry to suggest first for ``language``: tagged ``suggest-<lang>``, else the
-    smallest that lists the language."""
-    entries = [
-        e
-        for e in load_catalog()
-        if language in e.languages and (architecture is None or e.architecture == architecture)
-    ]
+    """The speech-recognition entry to suggest first for ``language``: tagged
+    ``suggest-<lang>``, else the smallest that lists the language."""
+    wanted = (architecture,) if architecture is not None else ASR_ARCHITECTURES
+    entries = [e for e in load_catalog() if language in e.languages and e.architecture in wanted]
     tagged = [e for e in entries if f"suggest-{language}" in e.tags]
     pool = tagged or entries
     return min(pool, key=lambda e: e.download_mb) if pool else None

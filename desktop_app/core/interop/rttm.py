@@ -32,6 +32,14 @@ def file_id(rec: ExportRecording) -> str:
     return token(Path(rec.original_filename).stem or rec.title)
 
 
+def turn_line(fid: str, start_ms: int, end_ms: int, speaker: str) -> str:
+    """One ``SPEAKER`` line (turns of different speakers may overlap: RTTM allows it)."""
+    return (
+        f"SPEAKER {token(fid)} 1 {start_ms / 1000:.3f} {(end_ms - start_ms) / 1000:.3f}"
+        f" <NA> <NA> {token(speaker)} <NA> <NA>\n"
+    )
+
+
 def write_rttm(rec: ExportRecording, path: Path) -> int:
     """Write the items that have a speaker; returns how many lines were written."""
     fid = file_id(rec)
@@ -44,10 +52,7 @@ def write_rttm(rec: ExportRecording, path: Path) -> int:
         if key in seen:  # the same turn on several tiers
             continue
         seen.add(key)
-        lines.append(
-            f"SPEAKER {fid} 1 {item.start_ms / 1000:.3f} {(item.end_ms - item.start_ms) / 1000:.3f}"
-            f" <NA> <NA> {token(item.speaker)} <NA> <NA>\n"
-        )
+        lines.append(turn_line(fid, item.start_ms, item.end_ms, item.speaker))
     path.write_text("".join(lines), encoding="utf-8")
     return len(lines)
 

@@ -6,7 +6,8 @@ clearly holds two or more speakers is split where the speaker changes. On an
 empty recording each turn becomes a new (empty-text) segment. A speaker a
 person set (on an ``edited`` or ``approved`` segment) is never changed, and
 such segments are never split; a person's segment without a speaker only gets
-one filled in.
+one filled in. Second speakers where two people speak at once (``overlaps``)
+go to the overlap tier in the same operation (see :mod:`.diarize_overlap`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.core.project import Project
 from desktop_app.core.services import revisions, tier_children
+from desktop_app.core.services.diarize_overlap import write_overlaps
 from desktop_app.core.services.segments import MIN_SEGMENT_MS, default_tier_id, split_text
 from desktop_app.core.store.schema import Segment
 
@@ -39,6 +41,7 @@ class ApplyResult:
     split: int = 0  # segments split at a speaker change
     created: int = 0  # new segments (on a recording without any)
     kept: int = 0  # segments whose speaker a person set
+    overlaps: int = 0  # second-speaker annotations written on the overlap tier
 
 
 def speaker_runs(start: int, end: int, turns: list[SpeakerTurn]) -> list[tuple[int, int, int]]:
@@ -103,8 +106,11 @@ def apply_turns(
     tier_id: int | None = None,
     model_id: str = "",
     split: bool = True,
+    overlaps: list[SpeakerTurn] | None = None,
 ) -> ApplyResult:
-    """Label (or create) the recording's segments from ``turns``: one undo step."""
+    """Label (or create) the recording's segments from ``turns`` (one speaker at a time)
+    and, when ``overlaps`` is given, write the second speakers to the overlap tier:
+    one undo step."""
     turns = sorted(turns, key=lambda t: t.start_ms)
     with project.unit() as s:
         tier = tier_id if tier_id is not None else default_tier_id(s)
@@ -126,13 +132,16 @@ def apply_turns(
             result = _create(s, rec, recording_id, tier, turns)
         else:
             result = _label(s, rec, segs, turns, split)
+        n_overlaps = 0
+        if overlaps is not None:
+            n_overlaps = write_overlaps(s, rec, recording_id, overlaps)[0]
         if not rec.touched:
             s.flush()
             s.delete(rec.op)  # nothing changed: no empty undo step
             return ApplyResult(None, kept=result.kept)
         op = rec.result()
         return ApplyResult(
-            op.operation_id, result.labelled, result.split, result.created, result.kept
+            op.operation_id, result.labelled, result.split, result.created, result.kept, n_overlaps
         )
 
 

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.asr.catalog import CatalogEntry, load_catalog
+from desktop_app.asr.catalog import ASR_ARCHITECTURES, CatalogEntry, load_catalog
 from desktop_app.core.errors import JazbaError
 from desktop_app.gui import theme
 from desktop_app.gui.dialogs import common as dialogs
@@ -111,7 +111,8 @@ class CatalogPage(QWidget):
         self.file_job: Job | None = None
         if entries is None:
             try:
-                entries = load_catalog()
+                # speech-recognition models only: a segmentation model is no version
+                entries = tuple(e for e in load_catalog() if e.architecture in ASR_ARCHITECTURES)
             except JazbaError as exc:
                 log.warning("cannot read the model catalog: %s", exc)
                 entries = ()
