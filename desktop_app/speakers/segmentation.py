@@ -169,9 +169,7 @@ def regions(
     for on, group in itertools.groupby(range(active.size), key=lambda i: bool(active[i])):
         idx = list(group)
         if on:
-            runs.append(
-                [float(times[idx[0]]) - half_frame_s, float(times[idx[-1]]) + half_frame_s]
-            )
+            runs.append([float(times[idx[0]]) - half_frame_s, float(times[idx[-1]]) + half_frame_s])
     merged: list[list[float]] = []
     for run in runs:
         if merged and run[0] - merged[-1][1] < min_off_s:

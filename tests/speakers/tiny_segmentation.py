@@ -74,7 +74,7 @@ def build_tiny_segmentation(path: Path) -> Path:
 
 
 def tone(seconds: float, f: float, amp: float = 0.3) -> np.ndarray:
-    n = int(round(seconds * SR))
+    n = round(seconds * SR)
     return (amp * np.sin(2 * np.pi * f * np.arange(n) / SR)).astype(np.float32)
 
 
@@ -86,6 +86,6 @@ def conversation(
     audio = (0.002 * rng.standard_normal(int(seconds * SR))).astype(np.float32)
     for a, b, who in parts:
         piece = tone(b - a, TONES[who])
-        start = int(round(a * SR))
+        start = round(a * SR)
         audio[start : start + piece.size] += piece
     return audio

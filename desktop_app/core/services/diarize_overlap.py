@@ -79,7 +79,7 @@ def write_overlaps(
             wanted.discard(key)  # the same as the last run found: left alone
         elif seg.status == "auto":
             rec.change(seg, deleted=True)
-    names = dict(s.execute(select(Speaker.id, Speaker.name)).tuples())
+    names = {i: n for i, n in s.execute(select(Speaker.id, Speaker.name))}
     values = []
     for start, end, speaker in sorted(wanted):
         values.append(
