@@ -12,6 +12,13 @@ speaker of the first recording with the same voice.
 
     .venv/bin/python benchmarks/diarization.py [--conversations 3] [--turns 24]
 
+Overlaps: ``--segmentation ID`` runs an installed segmentation model (speech
+and overlap regions; the hypothesis then has two speakers where it finds
+overlap), and ``--oracle-overlap`` scores the second-speaker assignment alone:
+the reference's own overlap regions (where two known turns overlap) stand in
+for the detector, and the DER with the second speakers is compared with the
+one-speaker output of the same run.
+
 Needs espeak-ng, the 'resemblyzer' weights (built into the speaker model on
 first run) and pyannote.metrics.
 """
@@ -84,8 +91,8 @@ def conversation(
         voice, pitch, speed = voices[who]
         text = " ".join(rng.choice(sentences, size=int(rng.integers(1, 3)), replace=False))
         audio = speak(text, voice, pitch, speed, folder)
-        if i and rng.random() < overlap_rate:
-            t -= float(rng.uniform(0.3, 0.6))  # the next speaker starts before the end
+        if i and rng.random() < overlap_rate:  # the next speaker starts before the end
+            t = pieces[-1][0] + pieces[-1][1].size / SR - float(rng.uniform(0.3, 0.6))
         pieces.append((t, audio, f"spk{who}"))
         t += audio.size / SR + float(rng.uniform(0.25, 1.0))
     total = int((t + 0.5) * SR)
@@ -126,7 +133,74 @@ def score(ref: list[RefTurn], hyp: list[tuple[float, float, str]], collar: float
     }
 
 
-def run_condition(name: str, voices, args, embedder, folder: Path) -> dict:
+def second_speaker_accuracy(ref: list[RefTurn], found) -> tuple[float, float]:
+    """Seconds of second-speaker turns whose speaker (mapped to the reference as the DER
+    maps it) really speaks there, and seconds in all."""
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    main = [(t.start_s, t.end_s, f"c{t.label}") for t in found.turns]
+    mapping = DiarizationErrorRate().optimal_mapping(
+        annotation([(r.start_s, r.end_s, r.speaker) for r in ref]), annotation(main)
+    )
+    right = total = 0.0
+    for t in found.overlaps:
+        who = mapping.get(f"c{t.label}")
+        total += t.end_s - t.start_s
+        for r in ref:
+            if r.speaker == who:
+                right += max(0.0, min(t.end_s, r.end_s) - max(t.start_s, r.start_s))
+    return right, total
+
+
+def oracle_overlap(name: str, voices, args, embedder, folder: Path) -> None:
+    """DER of one-speaker output vs the same with second speakers in the reference's
+    overlap regions (the assignment alone: no detector errors)."""
+    from desktop_app.core.jobs import JobState
+    from desktop_app.services.diarization import diarize_audio
+    from desktop_app.speakers.cluster import ClusterOptions
+    from desktop_app.speakers.overlap import regions_from_turns
+
+    sums = {"one": 0.0, "two": 0.0, "secs": 0.0, "right": 0.0, "assigned": 0.0, "ovl": 0.0}
+    parts = {"one": {}, "two": {}}
+    for c in range(args.conversations):
+        seed = args.seed + 1000 * len(voices) + c
+        audio, ref = conversation(voices, args.turns, seed=seed, folder=folder, snr_db=args.snr)
+        oracle = regions_from_turns([(r.start_s, r.end_s, r.speaker) for r in ref])
+        opts = ClusterOptions(n_speakers=len(voices))
+        found = diarize_audio(audio, embedder, opts, JobState(), overlap_regions=oracle)
+        one = [(t.start_s, t.end_s, f"c{t.label}") for t in found.turns]
+        two = one + [(t.start_s, t.end_s, f"c{t.label}") for t in found.overlaps]
+        secs = audio.size / SR
+        for key, hyp in (("one", one), ("two", two)):
+            got = score(ref, hyp, 0.0)
+            sums[key] += got["der"] * secs
+            for k, v in got.items():
+                parts[key][k] = parts[key].get(k, 0.0) + v * secs
+        right, assigned = second_speaker_accuracy(ref, found)
+        sums["right"] += right
+        sums["assigned"] += assigned
+        sums["ovl"] += sum(b - a for a, b in oracle)
+        sums["secs"] += secs
+    n = sums["secs"]
+    print(
+        f"\n{name}, oracle overlap ({sums['ovl']:.1f} s of overlap in {n:.0f} s, "
+        f"{args.conversations} conversation(s), speakers known)"
+    )
+    print("  output          DER    missed  f.alarm  confusion")
+    for key, label in (("one", "one speaker"), ("two", "+ second speaker")):
+        p = {k: v / n for k, v in parts[key].items()}
+        print(
+            f"  {label:16s}{p['der']:6.1%}  {p['missed']:6.1%}  {p['false_alarm']:6.1%}"
+            f"   {p['confusion']:6.1%}"
+        )
+    share = sums["right"] / sums["assigned"] if sums["assigned"] else 0.0
+    print(
+        f"  DER change {100 * (sums['two'] - sums['one']) / n:+.2f} points; second speaker "
+        f"right for {share:.0%} of {sums['assigned']:.1f} s assigned"
+    )
+
+
+def run_condition(name: str, voices, args, embedder, folder: Path, segmenter=None) -> dict:
     from desktop_app.core.jobs import JobState
     from desktop_app.services.diarization import diarize_audio
     from desktop_app.speakers.cluster import ClusterOptions
@@ -140,9 +214,9 @@ def run_condition(name: str, voices, args, embedder, folder: Path) -> dict:
             ("estimated", ClusterOptions(max_speakers=8)),
         ):
             t0 = time.perf_counter()
-            found = diarize_audio(audio, embedder, opts, JobState())
+            found = diarize_audio(audio, embedder, opts, JobState(), segmenter=segmenter)
             wall = time.perf_counter() - t0
-            hyp = [(t.start_s, t.end_s, f"c{t.label}") for t in found.turns]
+            hyp = [(t.start_s, t.end_s, f"c{t.label}") for t in [*found.turns, *found.overlaps]]
             row = {"mode": mode, "seconds": audio.size / SR, "rtf": wall / (audio.size / SR)}
             row.update({f"{k}": v for k, v in score(ref, hyp, 0.0).items()})
             row["der_collar"] = score(ref, hyp, args.collar)["der"]
@@ -235,6 +309,15 @@ def main() -> None:
     parser.add_argument("--only", choices=("2", "4"), default=None)
     # the clustering threshold was tuned on seeds 2000-2001 and 4000-4001 (20 turns)
     parser.add_argument("--seed", type=int, default=100)
+    parser.add_argument(
+        "--segmentation", default=None, help="an installed segmentation model's id (overlaps)"
+    )
+    parser.add_argument(
+        "--oracle-overlap",
+        action="store_true",
+        help="also score the second-speaker assignment on the reference's overlap regions",
+    )
+    parser.add_argument("--no-profiles", action="store_true", help="skip profile matching")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     from desktop_app.core.jobs import JobState
@@ -244,12 +327,22 @@ def main() -> None:
     if not shutil.which("espeak-ng"):
         sys.exit("espeak-ng is needed to synthesise the conversations.")
     embedder = SpeakerEmbedder(ensure_speaker_model(JobState()), threads=args.threads)
+    segmenter = None
+    if args.segmentation:
+        from desktop_app.speakers.segmentation import Segmenter
+        from desktop_app.speakers.segmentation_model import find_segmentation_model
+
+        segmenter = Segmenter(find_segmentation_model(args.segmentation), threads=args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for n, voices in ((2, VOICES_2), (4, VOICES_4)):
             if args.only and args.only != str(n):
                 continue
-            run_condition(f"{n} speakers", voices, args, embedder, folder)
+            run_condition(f"{n} speakers", voices, args, embedder, folder, segmenter)
+            if args.oracle_overlap:
+                oracle_overlap(f"{n} speakers", voices, args, embedder, folder)
+            if args.no_profiles:
+                continue
             right, total = profile_matching(voices, args, folder / f"m{n}")
             print(
                 f"  profile matching, {args.conversations} pair(s) of recordings: "
