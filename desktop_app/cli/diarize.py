@@ -9,6 +9,9 @@ import typer
 
 from desktop_app.cli.common import CliProgress, fmt_time, open_project, user_errors
 from desktop_app.core.errors import Cancelled
+from desktop_app.core.jobs import Progress
+from desktop_app.core.project import Project
+from desktop_app.core.services.dto import RecordingInfo
 from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.services.speaker_profiles import MATCH_THRESHOLD, ProfileService
 from desktop_app.services.diarization import (
@@ -27,6 +30,7 @@ from desktop_app.speakers.models import (
     verify_speaker_model,
 )
 from desktop_app.speakers.segmentation_model import DEFAULT_ID as DEFAULT_SEGMENTATION
+from desktop_app.speakers.segmentation_model import SegmentationModel
 
 speakers_app = typer.Typer(help="Speaker models, voice profiles and suggestions.")
 speakers_app.info.no_args_is_help = True
@@ -245,7 +249,7 @@ def apply_rttm(
         )
 
 
-def _rttm_lines(project, recording, result: DiarizeResult) -> list[str]:
+def _rttm_lines(project: Project, recording: RecordingInfo, result: DiarizeResult) -> list[str]:
     """The result's turns (overlapping where two speak) as RTTM lines."""
     from desktop_app.core.interop.rttm import turn_line
     from desktop_app.core.services.speakers import SpeakerService
@@ -265,7 +269,9 @@ def segmentation_ids() -> set[str]:
     return {e.id for e in load_catalog() if e.architecture == "segmentation"}
 
 
-def install_segmentation(entry_id: str, state, token: str | None = None):
+def install_segmentation(
+    entry_id: str, state: Progress, token: str | None = None
+) -> SegmentationModel:
     """Download and install a segmentation model of the catalog (resumable)."""
     from desktop_app.speakers.segmentation_model import install_segmentation_entry
 

@@ -238,9 +238,22 @@ class Segmenter:
         )
         self.classes = powerset_classes(model.local_speakers, model.max_active)
         self.grid = FrameGrid(model.frame_step, model.frame_size)
+        self.batched = True  # until the graph refuses a batch of windows
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
-        out = self.session.run([self.model.output], {self.model.input: batch[:, None, :]})[0]
+        feed = batch[:, None, :]
+        if self.batched:
+            try:
+                out = self.session.run([self.model.output], {self.model.input: feed})[0]
+            except Exception:  # a graph exported with a fixed batch of 1
+                self.batched = False
+        if not self.batched:
+            out = np.concatenate(
+                [
+                    self.session.run([self.model.output], {self.model.input: x[None]})[0]
+                    for x in feed
+                ]
+            )
         if out.ndim != 3 or out.shape[-1] != len(self.classes):
             raise ValueError(f"unexpected segmentation output shape {out.shape}")
         return out

@@ -207,3 +207,13 @@ def test_turn_overlap_counts_are_consistent_with_audio() -> None:
     audio = conversation(PARTS, 17.0)
     assert np.abs(audio[int(3.7 * SR) : int(3.8 * SR)]).max() > 0.45  # two tones add up
     assert np.abs(audio[int(2.0 * SR) : int(2.1 * SR)]).max() < 0.35
+
+
+def test_the_transcription_registry_refuses_a_segmentation_entry(tmp_path: Path) -> None:
+    from desktop_app.asr.registry import ModelRegistry
+    from desktop_app.core.errors import ModelError
+
+    registry = ModelRegistry(tmp_path / "models")
+    with pytest.raises(ModelError, match="installs with the speaker models") as info:
+        registry.install_catalog(ID, JobState())
+    assert "install-segmentation" in (info.value.cli or "")

@@ -139,6 +139,19 @@ def test_the_tiny_model_finds_speech_and_the_overlap(tiny_model: SegmentationMod
     assert abs(a - 3.5) < 0.08 and abs(b - 4.0) < 0.08
 
 
+def test_a_graph_with_a_fixed_batch_of_one_runs_window_by_window(
+    tiny_model: SegmentationModel, tmp_path: Path
+) -> None:
+    path = build_tiny_segmentation(tmp_path / "fixed" / "model.onnx", batch=1)
+    fixed = Segmenter(SegmentationModel("fixed", "fixed", path.parent, **probe_graph(path)))
+    audio = conversation([(0.5, 4.0, 0), (3.5, 7.5, 1)], 22.0)
+    got = fixed.segment(audio)
+    assert not fixed.batched
+    want = Segmenter(tiny_model).segment(audio)
+    np.testing.assert_allclose(got.scores.overlap, want.scores.overlap, atol=1e-5)
+    assert got.overlap == want.overlap and len(got.overlap) == 1
+
+
 def test_a_graph_that_is_not_a_powerset_segmenter_is_refused(tmp_path: Path) -> None:
     from desktop_app.core.errors import ModelError
 

@@ -22,7 +22,8 @@ STEP, SIZE = 270, 991
 TONES = (300.0, 1200.0)
 
 
-def build_tiny_segmentation(path: Path) -> Path:
+def build_tiny_segmentation(path: Path, batch: int | str = "B") -> Path:
+    """Write the model to ``path``; ``batch=1`` fixes the batch size, as some exports do."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -61,8 +62,8 @@ def build_tiny_segmentation(path: Path) -> Path:
     graph = helper.make_graph(
         nodes,
         "tiny_powerset_segmentation",
-        [helper.make_tensor_value_info("input_values", TensorProto.FLOAT, ["B", 1, "N"])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["B", "F", 7])],
+        [helper.make_tensor_value_info("input_values", TensorProto.FLOAT, [batch, 1, "N"])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [batch, "F", 7])],
         inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
