@@ -55,8 +55,10 @@ def catalog(
 ) -> None:
     """Models Jazba can download: size, licence, languages and reported error rates."""
     from desktop_app.asr.catalog import load_catalog
+    from desktop_app.speakers.segmentation_model import installed_segmentation_models
 
     installed = _registry().installed_catalog()
+    installed |= {m.catalog_id: m.id for m in installed_segmentation_models() if m.catalog_id}
     for e in load_catalog():
         if language and language not in e.languages:
             continue
