@@ -27,6 +27,7 @@ from desktop_app.modelbuild.launcher import run_modelbuild
 if TYPE_CHECKING:
     from desktop_app.asr.manifest import Manifest
     from desktop_app.asr.registry import ModelRegistry
+    from desktop_app.speakers.models import SpeakerModel
 
 DOWNLOADS = ".downloads"
 #: The build subcommand for a Hugging Face checkpoint of each architecture.
@@ -156,8 +157,14 @@ def install_from_hub(
 
 def install_catalog_entry(
     registry: ModelRegistry, entry_id: str, state: Progress, token: str | None = None
-) -> Manifest:
-    return install_from_hub(registry, catalog_request(get_entry(entry_id)), state, token)
+) -> Manifest | SpeakerModel:
+    """An ASR entry becomes a model version; a speaker entry a speaker model."""
+    entry = get_entry(entry_id)
+    if entry.architecture == "speaker":
+        from desktop_app.speakers.hub_install import install_speaker_entry
+
+        return install_speaker_entry(registry, entry, state, token)
+    return install_from_hub(registry, catalog_request(entry), state, token)
 
 
 def render_card(request: HubRequest, commit: str, files: list[dict[str, Any]]) -> str:

@@ -21,7 +21,9 @@ from desktop_app.core.errors import ModelError
 
 CATALOG_FILE = "models.json"
 CATALOG_VERSION = 1
-ARCHITECTURES = ("whisper", "ctc")
+ARCHITECTURES = ("whisper", "ctc", "speaker")
+#: Architectures that transcribe (the others serve them, e.g. speaker embeddings).
+ASR_ARCHITECTURES = ("whisper", "ctc")
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class CatalogEntry:
     notes: str = ""
     verification: str = ""  # what was and was not confirmed, and where
     tags: tuple[str, ...] = field(default=())
+    frontend: str = ""  # a speaker model's features ("kaldi-fbank80"); empty for ASR
 
     @property
     def best(self) -> Reported | None:
@@ -115,6 +118,7 @@ def _entry(data: dict[str, Any]) -> CatalogEntry:
         notes=str(data.get("notes", "")),
         verification=str(data.get("verification", "")),
         tags=tuple(str(t) for t in data.get("tags", [])),
+        frontend=str(data.get("frontend", "")),
     )
     if entry.architecture not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {entry.architecture!r}")
@@ -157,7 +161,8 @@ def choose_for(language: str, architecture: str | None = None) -> CatalogEntry |
     entries = [
         e
         for e in load_catalog()
-        if language in e.languages and (architecture is None or e.architecture == architecture)
+        if language in e.languages
+        and e.architecture in ((architecture,) if architecture else ASR_ARCHITECTURES)
     ]
     tagged = [e for e in entries if f"suggest-{language}" in e.tags]
     pool = tagged or entries
