@@ -41,7 +41,7 @@ from desktop_app.speakers.cluster import (
     turns_from_windows,
 )
 from desktop_app.speakers.embedder import SpeakerEmbedder, Window
-from desktop_app.speakers.models import SpeakerModel, ensure_speaker_model
+from desktop_app.speakers.models import SpeakerModel, choose_speaker_model
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ class DiarizeRequest:
     use_matches: bool = False  # label matched clusters with the known speaker at once
     threads: int | None = None
     tier_id: int | None = None
+    #: The speaker model's id; None: the best installed (a catalog model over GE2E).
+    speaker_model: str | None = None
 
     def cluster_options(self) -> ClusterOptions:
         if self.n_speakers is not None and self.n_speakers < 1:
@@ -95,6 +97,7 @@ class DiarizeResult:
     wall_seconds: float
     model_id: str
     timings: dict[str, float] = field(default_factory=dict)
+    model_name: str = ""
 
     @property
     def rtf(self) -> float:
@@ -252,10 +255,11 @@ def diarize_recording(
     start = time.perf_counter()
     recording = RecordingService(project).get(request.recording_id)
     if embedder is None:
-        model = model or ensure_speaker_model(state)
+        model = model or choose_speaker_model(request.speaker_model, state)
         embedder = SpeakerEmbedder(model, threads=request.threads)
     model_id = embedder.model.id
-    state.set_progress(0.0, "Reading the audio")
+    log.info("Identifying speakers with the speaker model '%s'", model_id)
+    state.set_progress(0.0, f"Reading the audio (speaker model: {embedder.model.name})")
     audio = load_model_audio(project.abspath(recording.model_audio_path))
     found = diarize_audio(audio, embedder, opts, state, request.window_s, request.hop_s)
     state.check()
@@ -311,4 +315,5 @@ def diarize_recording(
         wall,
         model_id,
         found.timings,
+        embedder.model.name,
     )

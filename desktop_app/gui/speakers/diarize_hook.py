@@ -36,7 +36,8 @@ COUNT_CHOICES = ["Find out how many", "1", "2", "3", "4", "5", "6"]
 def describe(result: DiarizeResult) -> str:
     a = result.applied
     done = f"{a.created} created" if a.created else f"{a.labelled + a.split} labelled"
-    return f"{len(result.speakers)} speaker(s); {done}; {a.kept} kept as a person set them"
+    model = f" (speaker model: {result.model_name or result.model_id})"
+    return f"{len(result.speakers)} speaker(s); {done}; {a.kept} kept as a person set them{model}"
 
 
 class DiarizeHook:
