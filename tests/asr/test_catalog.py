@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.asr.catalog import choose_for, get_entry, load_catalog, parse_catalog
+from desktop_app.asr.catalog import (
+    ARCHITECTURES,
+    choose_for,
+    get_entry,
+    load_catalog,
+    parse_catalog,
+)
 from desktop_app.core.errors import ModelError
 
 ISSUE_MODELS = {
@@ -21,15 +27,18 @@ def test_the_catalog_lists_the_known_kazakh_models() -> None:
     entries = load_catalog()
     assert {e.repo_id for e in entries} >= ISSUE_MODELS
     assert len(entries) >= 7
-    assert {e.architecture for e in entries} == {"whisper", "ctc"}
+    assert {"whisper", "ctc"} <= {e.architecture for e in entries} <= set(ARCHITECTURES)
 
 
 @pytest.mark.parametrize("entry", load_catalog(), ids=lambda e: e.id)
 def test_every_entry_is_complete(entry) -> None:
-    assert entry.license and entry.languages and entry.recommended_for
+    assert entry.license and entry.recommended_for
     assert entry.params_m > 0 and entry.download_mb > 0
     assert entry.verification, "say what was and was not confirmed"
-    assert "kk" in entry.languages
+    if entry.architecture == "speaker":  # any language: it tells voices apart
+        assert entry.frontend and entry.allow_patterns
+    else:
+        assert "kk" in entry.languages
     for figure in entry.reported:
         assert figure.metric in ("wer", "cer") and 0 < figure.value < 200
         assert figure.test_set and figure.source

@@ -200,3 +200,32 @@ def test_fbank_models_embed_each_window_mean_normalised(
     # one window alone gives the same row as in a batch; louder audio the same (CMN)
     assert np.allclose(emb.embed(audio, wins[1:2])[0], out[1], atol=1e-5)
     assert np.allclose(emb.embed(audio * 4, wins[:1])[0], out[0], atol=1e-4)
+
+
+def test_cli_installs_lists_and_diarizes_with_the_chosen_model(
+    hub: FakeHub, two_voices: tuple[Path, Turns], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from desktop_app.cli.main import app
+
+    cli = CliRunner()
+    res = cli.invoke(app, ["speakers", "install-model", ENTRY_ID, "-q"])
+    assert res.exit_code == 0, res.output
+    assert "cc-by-4.0" in res.output and f"--speaker-model {ENTRY_ID}" in res.output
+    res = cli.invoke(app, ["speakers", "install-model", ENTRY_ID])
+    assert res.exit_code == 0 and "Already installed" in res.output
+    res = cli.invoke(app, ["speakers", "install-model", "whisper-base-kk"])
+    assert res.exit_code != 0 and "transcription model" in res.output
+    assert f"* {ENTRY_ID}" in cli.invoke(app, ["speakers", "models"]).output
+
+    proj = tmp_path / "p.jazba"
+    assert cli.invoke(app, ["project", "new", str(proj)]).exit_code == 0
+    assert cli.invoke(app, ["import", str(proj), str(two_voices[0]), "-q"]).exit_code == 0
+    res = cli.invoke(app, ["diarize", str(proj), "-n", "2", "--speaker-model", "best", "-q"])
+    assert res.exit_code == 0, res.output
+    assert f"[speaker model: {ENTRY_ID}]" in res.output
+    res = cli.invoke(app, ["speakers", "profiles", str(proj)])
+    assert f"{ENTRY_ID}: 2 speaker(s)" in res.output
+    res = cli.invoke(app, ["diarize", str(proj), "--speaker-model", "no-such-model", "-q"])
+    assert res.exit_code == 1 and "not installed" in res.output
