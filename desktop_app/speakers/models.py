@@ -151,8 +151,9 @@ def verify_speaker_model(model: SpeakerModel) -> None:
             raise ModelError(f"The speaker model file {name} is missing in {model.folder}.")
         if sha256_file(path) != digest:
             raise ModelError(
-                f"The speaker model file {name} is damaged; install the speaker model again.",
-                cli="Run 'jazba speakers install-model --force'.",
+                f"The speaker model file {name} is damaged; install the speaker model "
+                f"'{model.id}' again.",
+                cli=f"Run 'jazba speakers install-model {model.id} --force'.",
             )
 
 
@@ -212,7 +213,10 @@ def choose_speaker_model(
     installed (GE2E is built when nothing is installed)."""
     if model_id is None:
         model = best_speaker_model(root)
-        return model if model is not None else ensure_speaker_model(state, root)
+        if model is None:
+            return ensure_speaker_model(state, root)
+        verify_speaker_model(model)
+        return model
     if model_id == GE2E_ID:
         return ensure_speaker_model(state, root)
     model = find_speaker_model(model_id, root)

@@ -78,3 +78,21 @@ def test_download_and_install_a_speaker_model_from_the_page(
         assert not page.download_button.isEnabled()
     finally:
         runner.shutdown()
+
+
+def test_identify_speakers_uses_the_installed_catalog_model_and_says_so(
+    window, qtbot, answers, hub: FakeHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a catalog speaker model installed, *Identify speakers…* uses it (not GE2E,
+    which is then never built) and the job's summary names it."""
+    entry = replace(get_entry(ENTRY_ID), repo_id=REPO, allow_patterns=(GRAPH,))
+    monkeypatch.setattr(hub_install, "get_entry", lambda _id: entry)
+    from desktop_app.core.jobs import JobState
+
+    model = ModelRegistry().install_catalog(ENTRY_ID, JobState())  # the test's data folder
+    job = window.diarization.identify(n_speakers=2, ask=False)
+    qtbot.waitUntil(lambda: job.status.finished, timeout=60_000)
+    assert job.status is JobStatus.DONE, answers.errors
+    assert job.result.model_id == ENTRY_ID
+    assert f"(speaker model: {model.name})" in job.message
+    assert not (model.folder.parent / "ge2e").exists()

@@ -64,7 +64,7 @@ INTRO = (
     "Speech models Jazba can download from Hugging Face, convert and install. Error rates "
     "are what the models' authors report; figures marked unverified were not checked by "
     "Jazba. A model installed here becomes a version you can choose on the Transcription tab; "
-    "a speaker model is used by Identify speakers…."
+    "a Speakers model is used by Identify speakers…"
 )
 TOKEN_NOTE = "Used for this download only; Jazba does not save it."
 #: Catalog architectures that serve the transcript rather than transcribe it.
