@@ -198,6 +198,35 @@ def profiles(project_path: ProjectArg) -> None:
         typer.echo(f"{model_id}: {n} speaker(s)")
 
 
+@speakers_app.command("learn-profiles")
+@user_errors
+def learn_profiles_cmd(
+    project_path: ProjectArg,
+    speaker_model: Annotated[
+        str, typer.Option(help="The speaker model to teach ('best': the best installed).")
+    ] = "best",
+    relearn: Annotated[
+        bool, typer.Option("--all", help="Also speakers that have a profile under it.")
+    ] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Learn voice profiles under a speaker model from the segments people labelled.
+
+    After installing another speaker model, known speakers have no profile under
+    it yet; this teaches it from their labelled segments (segments are not changed).
+    """
+    from desktop_app.services.profile_learning import learn_profiles
+
+    wanted = None if speaker_model == "best" else speaker_model
+    with open_project(project_path) as project:
+        state = CliProgress("Learning voices", quiet).state()
+        learnt = learn_profiles(project, state, wanted, only_missing=not relearn)
+    typer.echo(
+        f"{len(learnt.windows)} speaker(s) learnt under '{learnt.model_id}' "
+        f"({sum(learnt.windows.values())} window(s))"
+    )
+
+
 @speakers_app.command("suggestions")
 @user_errors
 def suggestions(

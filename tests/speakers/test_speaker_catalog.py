@@ -227,5 +227,36 @@ def test_cli_installs_lists_and_diarizes_with_the_chosen_model(
     assert f"[speaker model: {ENTRY_ID}]" in res.output
     res = cli.invoke(app, ["speakers", "profiles", str(proj)])
     assert f"{ENTRY_ID}: 2 speaker(s)" in res.output
+    res = cli.invoke(app, ["speakers", "learn-profiles", str(proj), "-q"])
+    assert res.exit_code == 0 and f"0 speaker(s) learnt under '{ENTRY_ID}'" in res.output
     res = cli.invoke(app, ["diarize", str(proj), "--speaker-model", "no-such-model", "-q"])
     assert res.exit_code == 1 and "not installed" in res.output
+
+
+def test_learn_profiles_teaches_a_new_model_from_labelled_segments(
+    hub: FakeHub, project: Project, two_voices: tuple[Path, Turns], registry: ModelRegistry
+) -> None:
+    from desktop_app.services.profile_learning import learn_profiles
+
+    model = registry.install_catalog(ENTRY_ID, JobState())
+    path, turns = two_voices
+    rec = RecordingService(project).import_file(path)
+    aigul = SpeakerService(project).create("Айгүл")
+    profiles = ProfileService(project)
+    profiles.add(aigul.id, GE2E_ID, np.ones(256), 5)
+    segments = SegmentService(project)
+    ms = [(round(a * 1000), round(b * 1000)) for a, b, _ in turns]
+    segments.add_many(rec.id, [NewSegment(*ms[0], text="а"), NewSegment(*ms[2], text="б")])
+    for seg in segments.list(rec.id):
+        segments.set_speaker(seg.id, aigul.id)
+        segments.set_status(seg.id, "approved")
+    before = [(s.id, s.start_ms, s.end_ms, s.speaker_id) for s in segments.list(rec.id)]
+
+    emb = SpeakerEmbedder(model, threads=1)
+    learnt = learn_profiles(project, JobState(), embedder=emb)
+    assert learnt.model_id == ENTRY_ID and learnt.windows[aigul.id] >= 4
+    [p] = profiles.profiles(ENTRY_ID)
+    assert p.speaker_id == aigul.id and p.count == learnt.windows[aigul.id]
+    assert [(q.speaker_id, q.count) for q in profiles.profiles(GE2E_ID)] == [(aigul.id, 5)]
+    assert [(s.id, s.start_ms, s.end_ms, s.speaker_id) for s in segments.list(rec.id)] == before
+    assert learn_profiles(project, JobState(), embedder=emb).windows == {}  # nothing twice
