@@ -11,6 +11,7 @@ real project path, and each of its speakers should be suggested as the
 speaker of the first recording with the same voice.
 
     .venv/bin/python benchmarks/diarization.py [--conversations 3] [--turns 24]
+        [--speaker-model ge2e | wespeaker-resnet34-lm]
 
 Overlaps: ``--segmentation ID`` runs an installed segmentation model (speech
 and overlap regions; the hypothesis then has two speakers where it finds
@@ -20,7 +21,8 @@ for the detector, and the DER with the second speakers is compared with the
 one-speaker output of the same run.
 
 Needs espeak-ng, the 'resemblyzer' weights (built into the speaker model on
-first run) and pyannote.metrics.
+first run) and pyannote.metrics. ``--speaker-model`` measures another installed
+speaker model (``jazba speakers install-model wespeaker-resnet34-lm``, online once).
 """
 
 from __future__ import annotations
@@ -276,6 +278,7 @@ def _match_pair(voices, args, folder: Path, seed: int) -> tuple[int, int]:
                 project,
                 DiarizeRequest(info.id, n_speakers=len(voices), threads=args.threads),
                 JobState(),
+                embedder=args.embedder,
             )
             for spk in result.speakers:
                 overlap: dict[str, float] = {}
@@ -318,15 +321,23 @@ def main() -> None:
         help="also score the second-speaker assignment on the reference's overlap regions",
     )
     parser.add_argument("--no-profiles", action="store_true", help="skip profile matching")
+    parser.add_argument(
+        "--speaker-model",
+        default="ge2e",
+        help="an installed speaker model's id ('jazba speakers models'); default: ge2e",
+    )
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     from desktop_app.core.jobs import JobState
     from desktop_app.speakers.embedder import SpeakerEmbedder
-    from desktop_app.speakers.models import ensure_speaker_model
+    from desktop_app.speakers.models import choose_speaker_model
 
     if not shutil.which("espeak-ng"):
         sys.exit("espeak-ng is needed to synthesise the conversations.")
-    embedder = SpeakerEmbedder(ensure_speaker_model(JobState()), threads=args.threads)
+    model = choose_speaker_model(args.speaker_model, JobState())
+    embedder = SpeakerEmbedder(model, threads=args.threads)
+    args.embedder = embedder
+    print(f"Speaker model: {model.name} ({model.id}, {model.frontend})")
     segmenter = None
     if args.segmentation:
         from desktop_app.speakers.segmentation import Segmenter

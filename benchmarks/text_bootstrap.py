@@ -212,7 +212,8 @@ def main() -> int:
     print()
     print(
         f"| run | {TEST_CASE}: WER before → after | CER before → after | "
-        "speech sentences WER | recall: text-only / speech / nowhere words | minutes | CPU-minutes |"
+        "speech sentences WER | recall: text-only / speech / nowhere words | minutes | "
+        "CPU-minutes |"
     )
     print("|---|---|---|---|---|---|---|")
 

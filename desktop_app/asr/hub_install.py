@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.asr.catalog import ASR_ARCHITECTURES, CatalogEntry, get_entry
+from desktop_app.asr.catalog import CatalogEntry, get_entry
 from desktop_app.asr.manifest import ModelSource, check_hf_config, detect_kind
-from desktop_app.core.errors import ModelError
 from desktop_app.core.jobs import Progress, SubState
 from desktop_app.modelbuild.launcher import run_modelbuild
 
 if TYPE_CHECKING:
     from desktop_app.asr.manifest import Manifest
     from desktop_app.asr.registry import ModelRegistry
+    from desktop_app.speakers.models import SpeakerModel
 
 DOWNLOADS = ".downloads"
 #: The build subcommand for a Hugging Face checkpoint of each architecture.
@@ -157,14 +157,18 @@ def install_from_hub(
 
 def install_catalog_entry(
     registry: ModelRegistry, entry_id: str, state: Progress, token: str | None = None
-) -> Manifest:
+) -> Manifest | SpeakerModel:
+    """An ASR entry becomes a model version; a speaker entry a speaker model."""
     entry = get_entry(entry_id)
-    if entry.architecture not in ASR_ARCHITECTURES:
-        raise ModelError(
-            f"'{entry.name}' is a {entry.architecture} model for finding who spoke when, "
-            "not a speech-recognition model: it installs with the speaker models.",
-            cli=f"Run 'jazba speakers install-segmentation {entry.id}'.",
-        )
+    if entry.architecture == "speaker":
+        from desktop_app.speakers.hub_install import install_speaker_entry
+
+        return install_speaker_entry(registry, entry, state, token)
+    if entry.architecture == "segmentation":
+        from desktop_app.speakers.hub_install import speakers_dir
+        from desktop_app.speakers.segmentation_model import install_segmentation_entry
+
+        return install_segmentation_entry(entry, state, root=speakers_dir(registry), token=token)
     return install_from_hub(registry, catalog_request(entry), state, token)
 
 

@@ -24,9 +24,10 @@ from desktop_app.services.diarization import (
 from desktop_app.speakers.embedder import SpeakerEmbedder
 from desktop_app.speakers.models import (
     GE2E_ID,
-    ensure_speaker_model,
+    choose_speaker_model,
     find_speaker_model,
     install_speaker_model,
+    list_speaker_models,
     verify_speaker_model,
 )
 from desktop_app.speakers.segmentation_model import DEFAULT_ID as DEFAULT_SEGMENTATION
@@ -40,7 +41,10 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output."
 
 
 def _summary(title: str, result: DiarizeResult) -> None:
-    typer.echo(f"#{result.recording_id} {title}: {len(result.speakers)} speaker(s)")
+    typer.echo(
+        f"#{result.recording_id} {title}: {len(result.speakers)} speaker(s) "
+        f"[speaker model: {result.model_id}]"
+    )
     for sp in result.speakers:
         line = f"  {sp.name}: {fmt_time(round(sp.seconds * 1000))} of speech"
         if sp.match is not None and sp.suggestion_id is not None:
@@ -97,6 +101,14 @@ def diarize(
         Path | None,
         typer.Option(help="Also write the turns found (overlaps included) to this RTTM file."),
     ] = None,
+    speaker_model: Annotated[
+        str,
+        typer.Option(
+            help="The speaker model: 'ge2e' (offline, built in), an installed catalog model "
+            "such as 'wespeaker-resnet34-lm', or 'best' for the best one installed. Voice "
+            "profiles are kept per model: only profiles of this model are matched."
+        ),
+    ] = GE2E_ID,
     quiet: Quiet = False,
 ) -> None:
     """Find who spoke when and label the segments (one undo step per recording).
@@ -116,7 +128,8 @@ def diarize(
             raise typer.BadParameter(
                 f"No recording with id {', '.join(map(str, sorted(missing)))}."
             )
-        model = ensure_speaker_model(CliProgress("Speaker model", quiet).state())
+        wanted = None if speaker_model == "best" else speaker_model
+        model = choose_speaker_model(wanted, CliProgress("Speaker model", quiet).state())
         embedder = SpeakerEmbedder(model, threads=threads)
         segmenter = choose_segmenter(segmentation, threads)
         lines: list[str] = []
@@ -130,6 +143,7 @@ def diarize(
                 match_threshold=match_threshold,
                 threads=threads,
                 segmentation=segmentation,
+                speaker_model=model.id,
             )
             state = CliProgress(f"#{r.id}", quiet).state()
             result = diarize_recording(
@@ -151,18 +165,106 @@ def diarize(
 @speakers_app.command("install-model")
 @user_errors
 def install_model(
-    force: Annotated[bool, typer.Option("--force", help="Rebuild even if installed.")] = False,
+    model_id: Annotated[
+        str,
+        typer.Argument(
+            help="'ge2e' (offline, from the resemblyzer package) or a speaker model of the "
+            "catalog (see 'jazba speakers models'), downloaded from Hugging Face."
+        ),
+    ] = GE2E_ID,
+    force: Annotated[
+        bool, typer.Option("--force", help="Install again even if installed.")
+    ] = False,
+    token: Annotated[
+        str | None, typer.Option(envvar="HF_TOKEN", help="Hugging Face token, if gated.")
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
-    """Build the offline speaker encoder (GE2E, from the resemblyzer package)."""
-    found = find_speaker_model(GE2E_ID)
+    """Install a speaker model: the offline GE2E encoder, or a stronger one from the catalog."""
+    from desktop_app.asr.catalog import get_entry
+    from desktop_app.asr.registry import ModelRegistry
+    from desktop_app.cli.models import _resumable
+
+    found = find_speaker_model(model_id)
     if found is not None and not force:
         verify_speaker_model(found)
         typer.echo(f"Already installed: {found.name} in {found.folder}")
         return
-    model = install_speaker_model(CliProgress("Speaker model", quiet).state())
-    cos = model.parity.get("min_cosine")
-    typer.echo(f"Installed {model.name} in {model.folder} (parity cosine {cos})")
+    state = CliProgress("Speaker model", quiet).state()
+    if model_id == GE2E_ID:
+        model = install_speaker_model(state)
+        cos = model.parity.get("min_cosine")
+        typer.echo(f"Installed {model.name} in {model.folder} (parity cosine {cos})")
+        return
+    entry = get_entry(model_id)
+    if entry.architecture != "speaker":
+        raise typer.BadParameter(
+            f"'{model_id}' is a transcription model; install it with 'jazba models install'."
+        )
+    registry = ModelRegistry()
+    model = _resumable(lambda: registry.install_catalog(entry.id, state, token=token))
+    typer.echo(f"Installed {model.name} in {registry.root / 'speakers' / model.id}")
+    typer.echo(
+        f"Licence: {entry.license}. Use it with 'jazba diarize PROJECT --speaker-model {model.id}'."
+    )
+
+
+@speakers_app.command("models")
+@user_errors
+def models() -> None:
+    """Speaker models: installed ones, and those the catalog can download."""
+    from desktop_app.asr.catalog import load_catalog
+
+    installed = {m.id: m for m in list_speaker_models()}
+    for m in installed.values():
+        typer.echo(f"* {m.id:<24} {m.name} [{m.frontend}, {m.embedding_dim}-d, {m.license}]")
+    for e in load_catalog():
+        if e.architecture == "speaker" and e.id not in installed:
+            typer.echo(f"  {e.id:<24} {e.name} [{e.size_text()}, {e.license}] (not installed)")
+    if GE2E_ID not in installed:
+        typer.echo(f"  {GE2E_ID:<24} GE2E (offline, built from the resemblyzer package)")
+    typer.echo("\n* installed. Install one with 'jazba speakers install-model ID'.")
+
+
+@speakers_app.command("profiles")
+@user_errors
+def profiles(project_path: ProjectArg) -> None:
+    """How many speakers have a voice profile under each speaker model."""
+    with open_project(project_path, read_only=True) as project:
+        counts = ProfileService(project).models()
+    if not counts:
+        typer.echo("No voice profiles yet.")
+    for model_id, n in sorted(counts.items()):
+        typer.echo(f"{model_id}: {n} speaker(s)")
+
+
+@speakers_app.command("learn-profiles")
+@user_errors
+def learn_profiles_cmd(
+    project_path: ProjectArg,
+    speaker_model: Annotated[
+        str, typer.Option(help="The speaker model to teach ('best': the best installed).")
+    ] = "best",
+    relearn: Annotated[
+        bool, typer.Option("--all", help="Also speakers that have a profile under it.")
+    ] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Learn voice profiles under a speaker model from the segments people labelled.
+
+    After installing another speaker model, known speakers have no profile under
+    it yet; this teaches it from their labelled segments (segments are not changed).
+    """
+    from desktop_app.services.profile_learning import learn_profiles
+
+    wanted = None if speaker_model == "best" else speaker_model
+    with open_project(project_path) as project:
+        state = CliProgress("Learning voices", quiet).state()
+        learnt = learn_profiles(project, state, wanted, only_missing=not relearn)
+    typer.echo(
+        f"{len(learnt.windows)} speaker(s) learnt under '{learnt.model_id}' "
+        f"({sum(learnt.windows.values())} window(s))"
+    )
 
 
 @speakers_app.command("suggestions")

@@ -45,7 +45,7 @@ from desktop_app.speakers.cluster import (
     turns_from_windows,
 )
 from desktop_app.speakers.embedder import SpeakerEmbedder, Window
-from desktop_app.speakers.models import SpeakerModel, ensure_speaker_model
+from desktop_app.speakers.models import SpeakerModel, choose_speaker_model
 from desktop_app.speakers.overlap import second_speakers
 from desktop_app.speakers.segmentation import SegmentationOptions, Segmenter
 from desktop_app.speakers.segmentation_model import (
@@ -77,6 +77,8 @@ class DiarizeRequest:
     #: The segmentation model for speech and overlaps: an installed model's id,
     #: AUTO (the best one installed, if any) or NO_SEGMENTATION (VAD, one speaker at a time).
     segmentation: str = "auto"
+    #: The speaker model's id; None: the best installed (a catalog model over GE2E).
+    speaker_model: str | None = None
 
     def cluster_options(self) -> ClusterOptions:
         if self.n_speakers is not None and self.n_speakers < 1:
@@ -112,6 +114,7 @@ class DiarizeResult:
     timings: dict[str, float] = field(default_factory=dict)
     overlaps: tuple[SpeakerTurn, ...] = ()  # the second speakers' turns (also in ``turns``)
     segmentation_id: str | None = None  # the segmentation model used (None: the VAD)
+    model_name: str = ""
 
     @property
     def rtf(self) -> float:
@@ -302,10 +305,11 @@ def diarize_recording(
     start = time.perf_counter()
     recording = RecordingService(project).get(request.recording_id)
     if embedder is None:
-        model = model or ensure_speaker_model(state)
+        model = model or choose_speaker_model(request.speaker_model, state)
         embedder = SpeakerEmbedder(model, threads=request.threads)
     model_id = embedder.model.id
-    state.set_progress(0.0, "Reading the audio")
+    log.info("Identifying speakers with the speaker model '%s'", model_id)
+    state.set_progress(0.0, f"Reading the audio (speaker model: {embedder.model.name})")
     audio = load_model_audio(project.abspath(recording.model_audio_path))
     if segmenter is None:
         segmenter = choose_segmenter(request.segmentation, request.threads)
@@ -371,6 +375,7 @@ def diarize_recording(
         found.timings,
         tuple(overlaps),
         segmenter.model.id if segmenter is not None else None,
+        embedder.model.name,
     )
 
 

@@ -27,16 +27,18 @@ def test_the_catalog_lists_the_known_kazakh_models() -> None:
     entries = load_catalog()
     assert {e.repo_id for e in entries} >= ISSUE_MODELS
     assert len(entries) >= 7
-    assert {e.architecture for e in entries} == {"whisper", "ctc", "segmentation"}
+    assert {"whisper", "ctc", "segmentation", "speaker"} == {e.architecture for e in entries}
 
 
 @pytest.mark.parametrize("entry", load_catalog(), ids=lambda e: e.id)
 def test_every_entry_is_complete(entry) -> None:
-    assert entry.license and entry.languages and entry.recommended_for
+    assert entry.license and entry.recommended_for
     assert entry.params_m > 0 and entry.download_mb > 0
     assert entry.verification, "say what was and was not confirmed"
     if entry.architecture in ASR_ARCHITECTURES:
         assert "kk" in entry.languages
+    elif entry.architecture == "speaker":  # any language: it tells voices apart
+        assert entry.frontend and entry.allow_patterns
     else:  # a segmentation model hears any language
         assert entry.languages == ("*",) and entry.allow_patterns
     for figure in entry.reported:

@@ -179,7 +179,7 @@ def test_cli_installs_diarizes_with_overlaps_and_writes_rttm(
     from desktop_app.cli import diarize as cli_diarize
     from desktop_app.cli.main import app
 
-    monkeypatch.setattr(cli_diarize, "ensure_speaker_model", lambda _state: None)
+    monkeypatch.setattr(cli_diarize, "choose_speaker_model", lambda *_a: BandEmbedder().model)
     monkeypatch.setattr(cli_diarize, "SpeakerEmbedder", lambda *_a, **_k: BandEmbedder())
     runner = CliRunner()
     res = runner.invoke(app, ["speakers", "install-segmentation", "-q"])
@@ -209,11 +209,18 @@ def test_turn_overlap_counts_are_consistent_with_audio() -> None:
     assert np.abs(audio[int(2.0 * SR) : int(2.1 * SR)]).max() < 0.35
 
 
-def test_the_transcription_registry_refuses_a_segmentation_entry(tmp_path: Path) -> None:
+def test_the_registry_installs_a_segmentation_entry_beside_the_speaker_models(
+    hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the *Get models* page calls: the entry goes to the speaker models, no version."""
+    from desktop_app.asr import hub_install
     from desktop_app.asr.registry import ModelRegistry
-    from desktop_app.core.errors import ModelError
+    from desktop_app.speakers.models import list_speaker_models
 
+    monkeypatch.setattr(hub_install, "get_entry", sm.get_entry)  # the fake Hub's repo
     registry = ModelRegistry(tmp_path / "models")
-    with pytest.raises(ModelError, match="installs with the speaker models") as info:
-        registry.install_catalog(ID, JobState())
-    assert "install-segmentation" in (info.value.cli or "")
+    model = registry.install_catalog(ID, JobState())
+    assert model.folder == tmp_path / "models" / "speakers" / ID and model.path.is_file()
+    assert registry.versions() == [] and registry.installed_catalog() == {ID: ID}
+    # a speaker-model listing skips it rather than reading it as an embedding model
+    assert ID not in [m.id for m in list_speaker_models(tmp_path / "models" / "speakers")]

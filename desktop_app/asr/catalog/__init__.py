@@ -21,11 +21,11 @@ from desktop_app.core.errors import ModelError
 
 CATALOG_FILE = "models.json"
 CATALOG_VERSION = 1
-#: Speech-recognition architectures (what the *Get models* page and suggestions offer).
+#: Speech-recognition architectures (what transcription suggestions offer).
 ASR_ARCHITECTURES = ("whisper", "ctc")
-#: Every architecture an entry may have; "segmentation" (speech and overlap detection for
-#: diarization) installs under the speaker models, not as a transcription version.
-ARCHITECTURES = (*ASR_ARCHITECTURES, "segmentation")
+#: Every architecture an entry may have: "speaker" (voice embeddings) and "segmentation"
+#: (speech and overlap detection) serve diarization and install under the speaker models.
+ARCHITECTURES = (*ASR_ARCHITECTURES, "speaker", "segmentation")
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class CatalogEntry:
     notes: str = ""
     verification: str = ""  # what was and was not confirmed, and where
     tags: tuple[str, ...] = field(default=())
+    frontend: str = ""  # a speaker model's features ("kaldi-fbank80"); empty for ASR
 
     @property
     def best(self) -> Reported | None:
@@ -119,6 +120,7 @@ def _entry(data: dict[str, Any]) -> CatalogEntry:
         notes=str(data.get("notes", "")),
         verification=str(data.get("verification", "")),
         tags=tuple(str(t) for t in data.get("tags", [])),
+        frontend=str(data.get("frontend", "")),
     )
     if entry.architecture not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {entry.architecture!r}")

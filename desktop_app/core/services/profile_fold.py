@@ -7,6 +7,11 @@ that is remembered in the merge operation's detail, so undoing the merge
 restores the known speaker's profile exactly as it was and reopens the
 suggestions, and redoing it folds again. The found speaker's own profile is
 never deleted (a merged speaker's profile is simply not matched against).
+
+Profiles are per embedding model: each of the found speaker's profiles folds
+into the known speaker's profile of the same model (or becomes it); profiles
+of other models are left alone. Merges recorded before profiles were per model
+(``target_profile`` / ``source_profile``, one each) undo and redo too.
 """
 
 from __future__ import annotations
@@ -30,11 +35,13 @@ def fold(a: Any, n_a: int, b: Any, n_b: int) -> np.ndarray:
     return unit(n_a * unit(a) + n_b * unit(b))
 
 
-def profile_state(session: Session, speaker_id: int) -> dict[str, Any] | None:
-    prof = session.get(SpeakerProfile, speaker_id)
-    if prof is None:
-        return None
-    return {"model_id": prof.model_id, "centroid": list(prof.centroid), "count": prof.count}
+def profile_states(session: Session, speaker_id: int) -> dict[str, dict[str, Any]]:
+    """The speaker's profiles by model id."""
+    rows = session.scalars(select(SpeakerProfile).where(SpeakerProfile.speaker_id == speaker_id))
+    return {
+        p.model_id: {"model_id": p.model_id, "centroid": list(p.centroid), "count": p.count}
+        for p in rows
+    }
 
 
 def accept_detail(session: Session, suggestion_id: int) -> dict[str, Any]:
@@ -48,13 +55,25 @@ def accept_detail(session: Session, suggestion_id: int) -> dict[str, Any]:
             SpeakerSuggestion.id != suggestion_id,
         )
     ).all()
+    source = profile_states(session, sug.speaker_id)
+    target = profile_states(session, sug.suggested_id)
     return {
         "suggestion": suggestion_id,
         "moot": list(moot),
         "target": sug.suggested_id,
-        "target_profile": profile_state(session, sug.suggested_id),
-        "source_profile": profile_state(session, sug.speaker_id),
+        "target_profiles": {m: target.get(m) for m in source},
+        "source_profiles": source,
     }
+
+
+def _profiles_of(detail: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(target's profiles before, source's profiles)`` by model, either format."""
+    if "source_profiles" in detail:
+        return dict(detail.get("target_profiles") or {}), dict(detail["source_profiles"])
+    before, source = detail.get("target_profile"), detail.get("source_profile")
+    targets = {before["model_id"]: before} if before else {}
+    sources = {source["model_id"]: source} if source else {}
+    return {**{m: None for m in sources}, **targets}, sources
 
 
 def apply_accept(session: Session, detail: dict[str, Any], *, undo: bool) -> None:
@@ -64,15 +83,17 @@ def apply_accept(session: Session, detail: dict[str, Any], *, undo: bool) -> Non
         if row is not None:
             accepted = "accepted" if sid == detail["suggestion"] else "rejected"
             row.status = "open" if undo else accepted
-    before, source = detail.get("target_profile"), detail.get("source_profile")
-    after = before if undo else _folded(before, source)
-    _set_profile(session, detail["target"], after)
+    targets, sources = _profiles_of(detail)
+    for model_id in sorted(set(targets) | set(sources)):
+        before = targets.get(model_id)
+        after = before if undo else _folded(before, sources.get(model_id))
+        _set_profile(session, detail["target"], model_id, after)
 
 
 def _folded(target: dict[str, Any] | None, source: dict[str, Any] | None) -> dict[str, Any] | None:
     if source is None:
         return target
-    if target is None or target["model_id"] != source["model_id"]:
+    if target is None:
         return {**source, "centroid": [float(x) for x in unit(source["centroid"])]}
     vec = fold(target["centroid"], target["count"], source["centroid"], source["count"])
     return {
@@ -82,8 +103,10 @@ def _folded(target: dict[str, Any] | None, source: dict[str, Any] | None) -> dic
     }
 
 
-def _set_profile(session: Session, speaker_id: int, state: dict[str, Any] | None) -> None:
-    prof = session.get(SpeakerProfile, speaker_id)
+def _set_profile(
+    session: Session, speaker_id: int, model_id: str, state: dict[str, Any] | None
+) -> None:
+    prof = session.get(SpeakerProfile, (speaker_id, model_id))
     if state is None:
         if prof is not None:
             session.delete(prof)
@@ -91,4 +114,4 @@ def _set_profile(session: Session, speaker_id: int, state: dict[str, Any] | None
     if prof is None:
         session.add(SpeakerProfile(speaker_id=speaker_id, **state))
         return
-    prof.model_id, prof.centroid, prof.count = state["model_id"], state["centroid"], state["count"]
+    prof.centroid, prof.count = state["centroid"], state["count"]

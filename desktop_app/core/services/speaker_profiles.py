@@ -79,14 +79,12 @@ class ProfileService:
             ]
 
     def add(self, speaker_id: int, model_id: str, centroid: np.ndarray, count: int) -> None:
-        """Fold ``count`` embeddings with mean direction ``centroid`` into the profile."""
+        """Fold ``count`` embeddings with mean direction ``centroid`` into the speaker's
+        profile under ``model_id`` (profiles of other models are kept as they are)."""
         with self.project.unit() as s:
-            prof = s.get(SpeakerProfile, speaker_id)
+            prof = s.get(SpeakerProfile, (speaker_id, model_id))
             vec = unit(centroid)
-            if prof is None or prof.model_id != model_id:
-                if prof is not None:
-                    s.delete(prof)
-                    s.flush()
+            if prof is None:
                 s.add(
                     SpeakerProfile(
                         speaker_id=speaker_id,
@@ -99,6 +97,19 @@ class ProfileService:
             merged = fold(np.asarray(prof.centroid), prof.count, vec, count)
             prof.centroid = [float(x) for x in merged]
             prof.count = prof.count + int(count)
+
+    def models(self) -> dict[str, int]:
+        """Embedding model id -> how many live speakers have a profile under it."""
+        with self.project.unit() as s:
+            rows = s.execute(
+                select(SpeakerProfile.model_id, Speaker.id)
+                .join(Speaker, Speaker.id == SpeakerProfile.speaker_id)
+                .where(Speaker.merged_into_id.is_(None))
+            ).all()
+        out: dict[str, int] = {}
+        for model_id, _ in rows:
+            out[model_id] = out.get(model_id, 0) + 1
+        return out
 
     def match(
         self,

@@ -95,14 +95,15 @@ class Speaker(Base):
 
 
 class SpeakerProfile(Base):
-    """A speaker's voice: the mean of its speech embeddings under one embedding model."""
+    """A speaker's voice: the mean of its speech embeddings under one embedding model
+    (one row per speaker and model: embeddings of two models cannot be compared)."""
 
     __tablename__ = "speaker_profiles"
 
     speaker_id: Mapped[int] = mapped_column(
         ForeignKey("speakers.id", ondelete="CASCADE"), primary_key=True
     )
-    model_id: Mapped[str] = mapped_column(String(100))  # the embedder, e.g. "ge2e"
+    model_id: Mapped[str] = mapped_column(String(100), primary_key=True)  # e.g. "ge2e"
     centroid: Mapped[list[Any]] = mapped_column(JSON)  # unit vector (list of floats)
     count: Mapped[int] = mapped_column(Integer, default=0)  # embeddings folded in
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -36,10 +36,11 @@ COUNT_CHOICES = ["Find out how many", "1", "2", "3", "4", "5", "6"]
 def describe(result: DiarizeResult) -> str:
     a = result.applied
     done = f"{a.created} created" if a.created else f"{a.labelled + a.split} labelled"
+    model = f" (speaker model: {result.model_name or result.model_id})"
     text = f"{len(result.speakers)} speaker(s); {done}; {a.kept} kept as a person set them"
     if a.overlaps:  # a segmentation model found people speaking at once
         text += f"; {a.overlaps} overlap(s) on the Overlap tier"
-    return text
+    return text + model
 
 
 class DiarizeHook:

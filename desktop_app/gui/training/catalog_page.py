@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.asr.catalog import ASR_ARCHITECTURES, CatalogEntry, load_catalog
+from desktop_app.asr.catalog import CatalogEntry, load_catalog
 from desktop_app.core.errors import JazbaError
 from desktop_app.gui import theme
 from desktop_app.gui.dialogs import common as dialogs
@@ -51,6 +51,7 @@ from desktop_app.gui.workers import Job, JobRunner, JobStatus
 if TYPE_CHECKING:
     from desktop_app.asr.manifest import Manifest
     from desktop_app.asr.registry import ModelRegistry
+    from desktop_app.speakers.models import SpeakerModel
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,25 @@ INSTALL_FILE = "Install from &file…"
 INTRO = (
     "Speech models Jazba can download from Hugging Face, convert and install. Error rates "
     "are what the models' authors report; figures marked unverified were not checked by "
-    "Jazba. A model installed here becomes a version you can choose on the Transcription tab."
+    "Jazba. A model installed here becomes a version you can choose on the Transcription tab; "
+    "Speakers and Overlaps models are used by Identify speakers…"
 )
 TOKEN_NOTE = "Used for this download only; Jazba does not save it."
+#: Catalog architectures that serve the transcript rather than transcribe it.
+SERVING_ARCHITECTURES = ("speaker", "segmentation")
+
+
+def speaker_installed_text(name: str, architecture: str | None = "speaker") -> str:
+    if architecture == "segmentation":
+        return (
+            f"'{name}' is installed. Identify speakers… now uses it to find speech and the "
+            "places where two people speak at once (listed on the Overlap tier)."
+        )
+    return (
+        f"'{name}' is installed. Identify speakers… now uses it instead of the built-in "
+        "GE2E encoder. Voice profiles learnt with another speaker model are kept; speakers "
+        "you labelled teach this model again when you identify speakers."
+    )
 
 
 def installed_entries(registry: ModelRegistry) -> dict[str, str]:
@@ -93,6 +110,7 @@ class CatalogPage(QWidget):
     gated models, and Install from file…; ``entries`` default to the shipped catalog."""
 
     installed = Signal(str)  # the new version's id, after an install ended
+    speaker_model_installed = Signal(str)  # a speaker model's id, after its install ended
     job_started = Signal(object)  # Job
 
     def __init__(
@@ -111,8 +129,7 @@ class CatalogPage(QWidget):
         self.file_job: Job | None = None
         if entries is None:
             try:
-                # speech-recognition models only: a segmentation model is no version
-                entries = tuple(e for e in load_catalog() if e.architecture in ASR_ARCHITECTURES)
+                entries = load_catalog()
             except JazbaError as exc:
                 log.warning("cannot read the model catalog: %s", exc)
                 entries = ()
@@ -386,18 +403,30 @@ class CatalogPage(QWidget):
         if entry is not None and entry.id == entry_id:
             self._sync()
 
-    def _installed(self, entry_id: str, manifest: Manifest) -> None:
+    def _installed(self, entry_id: str, manifest: Manifest | SpeakerModel) -> None:
         self._ended(entry_id, None)
         self.token_edit.clear()
+        name = self._name(entry_id)
+        architecture = self._architecture(entry_id)
+        if architecture in SERVING_ARCHITECTURES:
+            # not a transcription model: nothing to choose on the Transcription tab
+            self.speaker_model_installed.emit(manifest.id)
+            if self.window().isVisible():
+                dialogs.show_info(self, speaker_installed_text(name, architecture), TITLE)
+            return
         self.installed.emit(manifest.id)
         if self.window().isVisible():
-            name = self._name(entry_id)
             dialogs.show_info(
                 self,
                 f"'{name}' is installed as version '{manifest.id}'. It is chosen as the model "
                 "version on the Transcription tab; press OK to keep that choice.",
                 TITLE,
             )
+
+    def _architecture(self, entry_id: str) -> str | None:
+        row = self.model.row_of(entry_id)
+        entry = self.model.entry(row) if row is not None else None
+        return entry.architecture if entry is not None else None
 
     def _failed(self, entry_id: str, message: str) -> None:
         row = self.model.row_of(entry_id)

@@ -25,7 +25,12 @@ Index = QModelIndex | QPersistentModelIndex
 
 INSTALLED = "Installed ✓"
 PAUSED = "Paused: can be resumed"
-ARCHITECTURE_NAMES = {"whisper": "Whisper", "ctc": "CTC"}
+ARCHITECTURE_NAMES = {
+    "whisper": "Whisper",
+    "ctc": "CTC",
+    "speaker": "Speakers",
+    "segmentation": "Overlaps",
+}
 LANGUAGE_NAMES = {"kk": "Kazakh", "ru": "Russian", "en": "English"}
 
 
@@ -166,7 +171,7 @@ class CatalogModel(QAbstractTableModel):
         if col == CatalogCol.LICENCE:
             return entry.license
         if col == CatalogCol.LANGUAGES:
-            return ", ".join(entry.languages)
+            return ", ".join(entry.languages) or "any"
         if col == CatalogCol.REPORTED:
             return entry.reported_text()
         if col == CatalogCol.RECOMMENDED:
