@@ -27,6 +27,7 @@ from desktop_app.modelbuild.launcher import run_modelbuild
 if TYPE_CHECKING:
     from desktop_app.asr.manifest import Manifest
     from desktop_app.asr.registry import ModelRegistry
+    from desktop_app.tts.installed import VoiceManifest
 
 DOWNLOADS = ".downloads"
 #: The build subcommand for a Hugging Face checkpoint of each architecture.
@@ -156,8 +157,14 @@ def install_from_hub(
 
 def install_catalog_entry(
     registry: ModelRegistry, entry_id: str, state: Progress, token: str | None = None
-) -> Manifest:
-    return install_from_hub(registry, catalog_request(get_entry(entry_id)), state, token)
+) -> Manifest | VoiceManifest:
+    """A speech model becomes a version; a voice (``tts``) goes to the voice folders."""
+    entry = get_entry(entry_id)
+    if entry.architecture == "tts":
+        from desktop_app.tts.install import install_voice
+
+        return install_voice(registry, entry, state, token)
+    return install_from_hub(registry, catalog_request(entry), state, token)
 
 
 def render_card(request: HubRequest, commit: str, files: list[dict[str, Any]]) -> str:

@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.asr.hub_install import EXPORT_COMMAND, copy_checkpoint
 from desktop_app.asr.manifest import (
@@ -55,6 +55,9 @@ from desktop_app.core.errors import ModelError
 from desktop_app.core.jobs import Progress, SubState
 from desktop_app.core.paths import models_dir
 from desktop_app.modelbuild.launcher import run_modelbuild
+
+if TYPE_CHECKING:
+    from desktop_app.tts.installed import VoiceManifest
 
 log = logging.getLogger(__name__)
 
@@ -281,8 +284,11 @@ class ModelRegistry:
 
         return install_from_hub(self, HubRequest(repo_id, revision, name or repo_id), state, token)
 
-    def install_catalog(self, entry_id: str, state: Progress, token: str | None = None) -> Manifest:
-        """Download, check, convert and install a model of the catalog (resumable)."""
+    def install_catalog(
+        self, entry_id: str, state: Progress, token: str | None = None
+    ) -> Manifest | VoiceManifest:
+        """Download, check, convert and install a model of the catalog (resumable); a
+        voice (architecture ``tts``) is installed under ``tts/`` instead of as a version."""
         from desktop_app.asr.hub_install import install_catalog_entry
 
         return install_catalog_entry(self, entry_id, state, token)
@@ -300,8 +306,11 @@ class ModelRegistry:
         discard_download(self, key)
 
     def installed_catalog(self) -> dict[str, str]:
-        """Catalog entry id -> the newest installed version made from it."""
-        return {m.catalog_id: m.id for m in self.versions() if m.catalog_id}
+        """Catalog entry id -> the newest installed version (or voice) made from it."""
+        from desktop_app.tts.installed import installed_voices
+
+        voices = {v.catalog_id: v.id for v in installed_voices(self.root) if v.catalog_id}
+        return {**voices, **{m.catalog_id: m.id for m in self.versions() if m.catalog_id}}
 
     def pack(self, model_id: str, file: str | Path, state: Progress) -> Path:
         """Write an installed version to one offline bundle file (see :mod:`.bundles`)."""

@@ -21,7 +21,9 @@ from desktop_app.core.errors import ModelError
 
 CATALOG_FILE = "models.json"
 CATALOG_VERSION = 1
-ARCHITECTURES = ("whisper", "ctc")
+ARCHITECTURES = ("whisper", "ctc", "tts")
+#: Architectures that transcribe (the others are helpers: a TTS voice for the text bootstrap).
+ASR_ARCHITECTURES = ("whisper", "ctc")
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class CatalogEntry:
     name: str
     repo_id: str
     revision: str | None  # pinned commit; None: the Hub's main at download time
-    architecture: str  # "whisper" or "ctc"
+    architecture: str  # one of ARCHITECTURES
     params_m: float  # millions of parameters
     download_mb: float  # what the download weighs, approximately
     license: str
@@ -78,6 +80,15 @@ class CatalogEntry:
     def size_text(self) -> str:
         mb = self.download_mb
         return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:.0f} MB"
+
+    @property
+    def non_commercial(self) -> bool:
+        """A licence that forbids commercial use (Creative Commons NC)."""
+        return "-nc" in self.license.lower()
+
+    def license_text(self) -> str:
+        """The licence as a table shows it: ``"cc-by-nc-4.0 (non-commercial use only)"``."""
+        return f"{self.license} (non-commercial use only)" if self.non_commercial else self.license
 
     def ref(self) -> str:
         """``repo@revision``: what a version installed from this entry records as its source."""
@@ -152,13 +163,10 @@ def get_entry(entry_id: str) -> CatalogEntry:
 
 
 def choose_for(language: str, architecture: str | None = None) -> CatalogEntry | None:
-    """The entry to suggest first for ``language``: tagged ``suggest-<lang>``, else the
-    smallest that lists the language."""
-    entries = [
-        e
-        for e in load_catalog()
-        if language in e.languages and (architecture is None or e.architecture == architecture)
-    ]
+    """The speech-recognition entry to suggest first for ``language``: tagged
+    ``suggest-<lang>``, else the smallest that lists the language."""
+    wanted = (architecture,) if architecture is not None else ASR_ARCHITECTURES
+    entries = [e for e in load_catalog() if language in e.languages and e.architecture in wanted]
     tagged = [e for e in entries if f"suggest-{language}" in e.tags]
     pool = tagged or entries
     return min(pool, key=lambda e: e.download_mb) if pool else None

@@ -62,7 +62,8 @@ INSTALL_FILE = "Install from &file…"
 INTRO = (
     "Speech models Jazba can download from Hugging Face, convert and install. Error rates "
     "are what the models' authors report; figures marked unverified were not checked by "
-    "Jazba. A model installed here becomes a version you can choose on the Transcription tab."
+    "Jazba. A model installed here becomes a version you can choose on the Transcription tab; "
+    "a voice (TTS) reads text aloud for Teach words from text."
 )
 TOKEN_NOTE = "Used for this download only; Jazba does not save it."
 
@@ -82,6 +83,20 @@ def needs_token(entry: CatalogEntry, message: str) -> bool:
     return "hugging face token" in text or (entry.gated and "token" in text)
 
 
+def voice_installed_text(entry: CatalogEntry) -> str:
+    """What the page says once a voice is installed (it is not a transcription model)."""
+    text = (
+        f"'{entry.name}' is installed. Choose it under Speech synthesis in Teach words "
+        "from text…; it does not transcribe."
+    )
+    if entry.non_commercial:
+        text += (
+            f" Its licence is {entry.license}: non-commercial use only, and so is any model "
+            "trained on its audio."
+        )
+    return text
+
+
 def short_status(job: Job) -> str:
     """The Status column of a row whose job runs: its first word and the percentage."""
     word = (job.message.split() or ["Working"])[0].rstrip(":…,.")
@@ -93,6 +108,7 @@ class CatalogPage(QWidget):
     gated models, and Install from file…; ``entries`` default to the shipped catalog."""
 
     installed = Signal(str)  # the new version's id, after an install ended
+    voice_installed = Signal(str)  # a TTS voice's id (not a transcription model)
     job_started = Signal(object)  # Job
 
     def __init__(
@@ -335,10 +351,11 @@ class CatalogPage(QWidget):
         typed = self.token_edit.text().strip() if self.token_box.isVisibleTo(self) else ""
         token = typed or None
         registry, entry_id = self.registry, entry.id
+        voice = entry.architecture == "tts"
         job = self.runner.start(
             f"Download {entry.name}",
             lambda state: registry.install_catalog(entry_id, state, token=token),
-            summary=lambda m: f"Installed as version '{m.id}'",
+            summary=lambda m: f"Installed as {'the voice' if voice else 'version'} '{m.id}'",
         )
         job.catalog_entry = entry_id  # type: ignore[attr-defined]  # for a page opened later
         self.token_asked.pop(entry_id, None)
@@ -388,6 +405,13 @@ class CatalogPage(QWidget):
     def _installed(self, entry_id: str, manifest: Manifest) -> None:
         self._ended(entry_id, None)
         self.token_edit.clear()
+        row = self.model.row_of(entry_id)
+        entry = self.model.entry(row) if row is not None else None
+        if entry is not None and entry.architecture == "tts":
+            self.voice_installed.emit(manifest.id)  # a voice, not a transcription model
+            if self.window().isVisible():
+                dialogs.show_info(self, voice_installed_text(entry), TITLE)
+            return
         self.installed.emit(manifest.id)
         if self.window().isVisible():
             name = self._name(entry_id)
