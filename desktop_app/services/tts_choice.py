@@ -33,9 +33,14 @@ class TtsOption:
     """One synthesiser a user can choose, for a list or a combo box."""
 
     id: str
-    label: str
+    label: str  # with its licence
     license: str
     non_commercial: bool = False
+    name: str = ""  # without
+
+    @property
+    def title(self) -> str:
+        return self.name or self.label
 
 
 def parse_tts(spec: str | Sequence[str]) -> tuple[str, ...]:
@@ -52,10 +57,15 @@ def kazakh_voices(models_root: Path | None = None) -> list[str]:
 
 def tts_options(models_root: Path | None = None) -> list[TtsOption]:
     """espeak-ng, then each installed neural voice (what a dialog offers)."""
-    out = [TtsOption(ESPEAK, "espeak-ng (offline, formant voices)", "GPL-3.0-or-later")]
+    out = [
+        TtsOption(
+            ESPEAK, "espeak-ng (offline, formant voices)", "GPL-3.0-or-later", name="espeak-ng"
+        )
+    ]
     for v in installed_voices(models_root):
         note = ", non-commercial use only" if v.non_commercial else ""
-        out.append(TtsOption(v.id, f"{v.name} ({v.license}{note})", v.license, v.non_commercial))
+        label = f"{v.name} ({v.license}{note})"
+        out.append(TtsOption(v.id, label, v.license, v.non_commercial, v.name))
     return out
 
 

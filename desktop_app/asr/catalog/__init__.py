@@ -73,7 +73,7 @@ class CatalogEntry:
         """``"WER 15.4 % (KSC2 test)"``; ``"unverified"`` appended when not checked."""
         best = self.best
         if best is None:
-            return "not reported"
+            return "– (a voice)" if self.architecture == "tts" else "not reported"
         mark = "" if best.verified else ", unverified"
         return f"{best.metric.upper()} {best.value:g} % ({best.test_set}{mark})"
 

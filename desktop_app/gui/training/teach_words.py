@@ -59,7 +59,7 @@ def voice_choices(options: list[TtsOption]) -> list[tuple[str, tuple[str, ...]]]
     """Combo box items: each synthesiser alone, then espeak-ng mixed with each neural one."""
     items = [(o.label, (o.id,)) for o in options]
     neural = [o for o in options if o.id != ESPEAK]
-    items += [(f"espeak-ng and {o.label}, taking turns", (ESPEAK, o.id)) for o in neural]
+    items += [(f"espeak-ng and {o.title}, taking turns", (ESPEAK, o.id)) for o in neural]
     return items
 
 
@@ -161,7 +161,7 @@ class TeachWordsDialog(QDialog):
         restricted = [o for o in chosen if o.non_commercial]
         if restricted:
             o = restricted[0]
-            self.tts_note.setText(NC_WARNING.format(name=o.label.split(" (")[0], license=o.license))
+            self.tts_note.setText(NC_WARNING.format(name=o.title, license=o.license))
         elif len(self.tts_options) == 1:
             self.tts_note.setText(NEURAL_HINT)
         else:
