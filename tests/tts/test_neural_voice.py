@@ -193,3 +193,18 @@ def test_the_cli_takes_a_tts_choice_and_refuses_an_unknown_voice(tmp_path: Path)
     assert result.exit_code == 1 and "No voice 'nothing' is installed" in result.output
     help_text = CliRunner().invoke(app, ["finetune", "--help"]).output
     assert "--tts" in help_text and "mms-tts-kaz" in help_text
+
+
+def test_models_list_and_verify_know_installed_voices(tiny_vits: Path) -> None:
+    from typer.testing import CliRunner
+
+    from desktop_app.cli.main import app
+    from desktop_app.tts.install import install_voice_folder
+
+    models = Path(os.environ["JAZBA_DATA_DIR"]) / "models"
+    install_voice_folder(tiny_vits, get_entry("mms-tts-kaz"), f"{REPO}@local", [], models)
+    listed = CliRunner().invoke(app, ["models", "list"])
+    assert listed.exit_code == 0 and "mms-tts-kaz" in listed.output
+    assert "non-commercial use only" in listed.output
+    checked = CliRunner().invoke(app, ["models", "verify", "mms-tts-kaz"])
+    assert checked.exit_code == 0 and "files intact" in checked.output
