@@ -139,15 +139,18 @@ def install_voice(
     registry: ModelRegistry, entry: CatalogEntry, state: Progress, token: str | None = None
 ) -> VoiceManifest:
     """Download (resuming a partial download), check and install the voice ``entry``."""
-    from desktop_app.asr.hub_install import download_dir
+    from desktop_app.asr.hub_install import download_dir, partial_bytes
 
     folder = download_dir(registry, entry.id)
+    resumed = partial_bytes(registry, entry.id)
     folder.parent.mkdir(parents=True, exist_ok=True)
     args = ["download-hub", entry.repo_id, str(folder)]
     args += ["--revision", entry.revision] if entry.revision else []
     for pattern in entry.allow_patterns or VITS_FILES:
         args += ["--pattern", pattern]
-    state.set_progress(0.0, f"Downloading {entry.name}")
+    state.set_progress(
+        0.0, f"Resuming the download of {entry.name}" if resumed else f"Downloading {entry.name}"
+    )
     result = run_modelbuild(
         args,
         SubState(state, 0.0, 0.95),
