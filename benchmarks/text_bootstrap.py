@@ -129,6 +129,11 @@ def main() -> int:
     parser.add_argument("--lists", type=int, default=5, help="word lists each word is in")
     parser.add_argument("--share", type=float, default=0.5, help="synthetic share of an epoch")
     parser.add_argument("--max-clips", type=int, default=None)
+    parser.add_argument(
+        "--tts", default="espeak",
+        help="who reads the text: espeak, an installed voice id (mms-tts-kaz), auto, or a "
+        "comma-separated mix (espeak,mms-tts-kaz)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="jazba-text-bootstrap-"))
@@ -139,6 +144,7 @@ def main() -> int:
     from desktop_app.core.learning.dataset import Splits
     from desktop_app.services.learning_loop import FinetuneRequest, finetune_on_splits
     from desktop_app.services.text_bootstrap import BootstrapOptions, TextBootstrap
+    from desktop_app.services.tts_choice import parse_tts
     from desktop_app.tts.espeak import KK_VOICES
 
     found = install_parent(work)
@@ -157,7 +163,7 @@ def main() -> int:
         options=BootstrapOptions(
             voices=voices, voices_per_text=args.voices_per_text,
             carriers_per_word=args.carriers, lists_per_word=args.lists,
-            max_clips=args.max_clips, workers=args.threads,
+            max_clips=args.max_clips, workers=args.threads, tts=parse_tts(args.tts),
         ),
     )  # fmt: skip
     print(f"Parts (sentence numbers): {parts}", flush=True)

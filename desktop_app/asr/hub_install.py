@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from desktop_app.asr.manifest import Manifest
     from desktop_app.asr.registry import ModelRegistry
     from desktop_app.speakers.models import SpeakerModel
+    from desktop_app.tts.installed import VoiceManifest
 
 DOWNLOADS = ".downloads"
 #: The build subcommand for a Hugging Face checkpoint of each architecture.
@@ -157,9 +158,14 @@ def install_from_hub(
 
 def install_catalog_entry(
     registry: ModelRegistry, entry_id: str, state: Progress, token: str | None = None
-) -> Manifest | SpeakerModel:
-    """An ASR entry becomes a model version; a speaker entry a speaker model."""
+) -> Manifest | SpeakerModel | VoiceManifest:
+    """A speech model becomes a version; a speaker or segmentation entry a speaker
+    model; a voice (``tts``) goes to the voice folders."""
     entry = get_entry(entry_id)
+    if entry.architecture == "tts":
+        from desktop_app.tts.install import install_voice
+
+        return install_voice(registry, entry, state, token)
     if entry.architecture == "speaker":
         from desktop_app.speakers.hub_install import install_speaker_entry
 

@@ -58,6 +58,7 @@ from desktop_app.modelbuild.launcher import run_modelbuild
 
 if TYPE_CHECKING:
     from desktop_app.speakers.models import SpeakerModel
+    from desktop_app.tts.installed import VoiceManifest
 
 log = logging.getLogger(__name__)
 
@@ -286,9 +287,10 @@ class ModelRegistry:
 
     def install_catalog(
         self, entry_id: str, state: Progress, token: str | None = None
-    ) -> Manifest | SpeakerModel:
+    ) -> Manifest | SpeakerModel | VoiceManifest:
         """Download, check, convert and install a model of the catalog (resumable); a
-        speaker-embedding entry installs under ``speakers/`` and gives a speaker model."""
+        speaker-embedding or segmentation entry installs under ``speakers/`` and gives a
+        speaker model, a voice (architecture ``tts``) under ``tts/``."""
         from desktop_app.asr.hub_install import install_catalog_entry
 
         return install_catalog_entry(self, entry_id, state, token)
@@ -306,11 +308,13 @@ class ModelRegistry:
         discard_download(self, key)
 
     def installed_catalog(self) -> dict[str, str]:
-        """Catalog entry id -> the newest installed version (or speaker model) made from it."""
+        """Catalog entry id -> the newest installed version (or speaker model, voice)."""
         from desktop_app.speakers.hub_install import installed_speaker_entries, speakers_dir
         from desktop_app.speakers.segmentation_model import installed_segmentation_models
+        from desktop_app.tts.installed import installed_voices
 
-        found = {m.catalog_id: m.id for m in self.versions() if m.catalog_id}
+        found = {v.catalog_id: v.id for v in installed_voices(self.root) if v.catalog_id}
+        found.update({m.catalog_id: m.id for m in self.versions() if m.catalog_id})
         segmenters = installed_segmentation_models(speakers_dir(self))
         found.update({m.catalog_id: m.id for m in segmenters if m.catalog_id})
         return {**found, **installed_speaker_entries(self)}

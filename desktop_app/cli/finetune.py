@@ -30,6 +30,7 @@ from desktop_app.services.learning_loop import (
     list_runs,
 )
 from desktop_app.services.text_bootstrap import BootstrapOptions, TextBootstrap
+from desktop_app.services.tts_choice import check_choice, parse_tts
 
 ProjectsArg = Annotated[list[Path], typer.Argument(help="Project folders (NAME.jazba).")]
 
@@ -116,14 +117,24 @@ def finetune_cmd(
     voices_per_text: Annotated[
         int, typer.Option(help="Synthetic voices reading each sentence.")
     ] = 2,
+    tts: Annotated[
+        str,
+        typer.Option(
+            "--tts",
+            help="Who reads the text: espeak, an installed voice id (e.g. mms-tts-kaz, from "
+            "'jazba models install mms-tts-kaz'), auto (the neural voice when installed, else "
+            "espeak), or several joined by commas (e.g. espeak,mms-tts-kaz).",
+        ),
+    ] = "espeak",
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Fine-tune the speech model on the projects' approved segments (and text, if given).
 
     With --from-text the model also learns words nobody has corrected yet:
     the text is normalised, listed words are put into Kazakh carrier phrases,
-    espeak-ng voices read it all (with room, noise and tempo variation), and
-    those clips join the training data. Real speech stays at least half of
+    espeak-ng voices (or, with --tts, a neural voice from the model catalog)
+    read it all (with room, noise and tempo variation), and those clips join
+    the training data. Real speech stays at least half of
     each epoch; only real held-out speech is ever scored.
     """
     config = FinetuneConfig(
@@ -142,11 +153,13 @@ def finetune_cmd(
         synthetic_share=synthetic_share,
     )
     text = None
+    tts_names = parse_tts(tts)
+    check_choice(tts_names)  # an unknown or damaged voice stops here, before any work
     if from_text or project_transcripts:
         text = TextBootstrap(
             files=tuple(str(f) for f in from_text or ()),
             project_transcripts=project_transcripts,
-            options=BootstrapOptions(voices_per_text=voices_per_text),
+            options=BootstrapOptions(voices_per_text=voices_per_text, tts=tts_names),
         )
     opened = _open_all(projects)
     try:

@@ -24,17 +24,24 @@ def _registry() -> ModelRegistry:
 @user_errors
 def list_models() -> None:
     """List installed model versions; the active one is marked with *."""
+    from desktop_app.tts.installed import installed_voices
+
     reg = _registry()
     active = reg.active_id()
     items = reg.versions()
     if not items:
         typer.echo("No models installed. Run 'jazba models install-default'.")
-        return
     for m in items:
         mark = "*" if m.id == active else " "
         metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(m.metrics.items()))
         parent = f" (from {m.parent_id})" if m.parent_id else ""
         typer.echo(f"{mark} {m.id:<45} {m.name} [{m.source}]{parent} {metrics}".rstrip())
+    voices = installed_voices(reg.root)
+    if voices:
+        typer.echo("\nVoices for 'jazba finetune --from-text … --tts ID':")
+    for v in voices:
+        nc = ", non-commercial use only" if v.non_commercial else ""
+        typer.echo(f"  {v.id:<45} {v.name} [{v.license}{nc}]")
 
 
 @models_app.command("install-default")
@@ -165,8 +172,15 @@ def rollback() -> None:
 @models_app.command("verify")
 @user_errors
 def verify(model_id: str) -> None:
-    """Check every file of a model version against its checksum."""
-    m = _registry().verify(model_id, CliProgress("Verifying").state())
+    """Check every file of a model version (or an installed voice) against its checksum."""
+    from desktop_app.tts import installed
+
+    reg = _registry()
+    if (installed.tts_root(reg.root) / model_id / installed.MANIFEST).is_file():
+        voice = installed.verify(installed.voice_folder(model_id, reg.root))
+        typer.echo(f"{voice.id}: all {len(voice.files)} files intact")
+        return
+    m = reg.verify(model_id, CliProgress("Verifying").state())
     typer.echo(f"{m.id}: all {len(m.files)} files intact")
 
 

@@ -15,7 +15,10 @@ call it alike):
    alone);
 4. clips are synthesised in parallel (the work is in espeak-ng and sox
    processes) into a cache keyed by synthesiser, text and settings, so a
-   second run over the same text costs nothing.
+   second run over the same text costs nothing. A neural voice from the model
+   catalog (``options.tts``, :mod:`desktop_app.services.tts_choice`) makes its
+   clips in a job process first (PyTorch never loads in this one); several
+   synthesisers share each sentence's voices in turn.
 
 The clips become :class:`~desktop_app.core.learning.dataset.Example`s with
 ``status="synthetic"``: the trainer caps their share of each epoch
@@ -26,7 +29,6 @@ split.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
 from collections.abc import Sequence
@@ -35,25 +37,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import soundfile as sf
 
 from desktop_app.core.errors import JazbaError
-from desktop_app.core.jobs import JobState, Progress
+from desktop_app.core.jobs import JobState, Progress, SubState
 from desktop_app.core.learning.dataset import Example, collect_examples
 from desktop_app.core.learning.normalize import normalize_kk
 from desktop_app.core.learning.text_sources import (
     TextSource,
     carrier_sentences,
-    language_runs,
     read_text_source,
     split_sentences,
 )
 from desktop_app.core.paths import data_dir
 from desktop_app.core.project import Project
-from desktop_app.tts.augment import Augmentation, augment
-from desktop_app.tts.base import SAMPLE_RATE, Synthesizer, VoiceSetting
-from desktop_app.tts.espeak import KK_VOICES, EspeakSynthesizer
+from desktop_app.tts.augment import Augmentation
+from desktop_app.tts.base import Synthesizer, VoiceSetting
+from desktop_app.tts.clips import ClipPlan, clip_key, synthesize_clip  # noqa: F401 (moved there)
+from desktop_app.tts.espeak import KK_VOICES
 
 SYNTHETIC = "synthetic"  # Example.status and .project of a synthetic clip
 MIN_CONTAINED_WORDS = 3  # a sentence inside a held-out one is dropped from this length
@@ -67,7 +68,10 @@ class BootstrapError(JazbaError):
 class BootstrapOptions:
     """How text becomes speech; every choice is recorded in the model card."""
 
-    voices: tuple[str, ...] = KK_VOICES  # the pool each sentence's voices are drawn from
+    voices: tuple[str, ...] = KK_VOICES  # espeak-ng's pool each sentence's voices come from
+    #: Synthesisers: "espeak", an installed voice's id (e.g. "mms-tts-kaz"), or "auto"
+    #: (the neural voice when one is installed, else espeak-ng); several share the clips.
+    tts: tuple[str, ...] = ("espeak",)
     voices_per_text: int = 2
     speed: tuple[int, int] = (140, 200)  # words a minute, drawn uniformly
     pitch: tuple[int, int] = (30, 70)
@@ -89,13 +93,6 @@ class TextBootstrap:
     files: tuple[str, ...] = ()
     project_transcripts: bool = False
     options: BootstrapOptions = field(default_factory=BootstrapOptions)
-
-
-@dataclass(frozen=True)
-class ClipPlan:
-    text: str
-    setting: VoiceSetting
-    aug: Augmentation | None
 
 
 @dataclass
@@ -164,15 +161,35 @@ def _rng(seed: int, *parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-def plan_clips(sentences: Sequence[str], options: BootstrapOptions) -> list[ClipPlan]:
-    """``voices_per_text`` different voices per sentence, with speed, pitch and room."""
-    if not options.voices:
+def _voices_for(rng: random.Random, pools: Sequence[Sequence[str]], n: int) -> list[str]:
+    """``n`` voices for one sentence: from one pool as drawn; from several, the
+    synthesisers take turns (from a drawn start) and each gives different voices."""
+    if len(pools) == 1:
+        return rng.sample(list(pools[0]), min(n, len(pools[0])))
+    start = rng.randrange(len(pools))
+    counts = [0] * len(pools)
+    for k in range(n):
+        counts[(start + k) % len(pools)] += 1
+    voices: list[str] = []
+    for pool, count in zip(pools, counts, strict=True):
+        voices += rng.sample(list(pool), min(count, len(pool)))
+    return voices
+
+
+def plan_clips(
+    sentences: Sequence[str],
+    options: BootstrapOptions,
+    pools: Sequence[Sequence[str]] | None = None,
+) -> list[ClipPlan]:
+    """``voices_per_text`` different voices per sentence, with speed, pitch and room;
+    ``pools`` are the voices of each synthesiser (default: ``options.voices``)."""
+    pools = [list(p) for p in (pools if pools is not None else [options.voices]) if p]
+    if not pools:
         raise BootstrapError("No voice is chosen to read the text.")
     plans = []
     for s in sentences:
         rng = _rng(options.seed, "clip", normalize_kk(s))
-        voices = rng.sample(list(options.voices), min(options.voices_per_text, len(options.voices)))
-        for voice in voices:
+        for voice in _voices_for(rng, pools, options.voices_per_text):
             setting = VoiceSetting(voice, rng.randint(*options.speed), rng.randint(*options.pitch))
             aug = Augmentation.draw(rng) if options.augment else None
             plans.append(ClipPlan(s, setting, aug))
@@ -181,38 +198,57 @@ def plan_clips(sentences: Sequence[str], options: BootstrapOptions) -> list[Clip
     return plans
 
 
-def clip_key(synth: Synthesizer, plan: ClipPlan) -> str:
-    what = {
-        "synth": synth.name, "version": synth.version, "runs": language_runs(plan.text),
-        "setting": plan.setting.to_dict(), "aug": plan.aug.to_dict() if plan.aug else None,
-    }  # fmt: skip
-    return hashlib.sha256(json.dumps(what, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+def voice_pools(synths: Sequence[Synthesizer], options: BootstrapOptions) -> list[list[str]]:
+    """Each synthesiser's voices: those of ``options.voices`` it has, else all of its own."""
+    pools = []
+    for synth in synths:
+        own = synth.voices()
+        pools.append([v for v in options.voices if v in own] or own)
+    return pools
 
 
-def synthesize_clip(synth: Synthesizer, plan: ClipPlan, cache: Path) -> tuple[Path, bool]:
-    """The cached clip of ``plan`` (made now if missing); True when it was cached."""
-    key = clip_key(synth, plan)
-    path = cache / key[:2] / f"{key}.wav"
-    if path.is_file():
-        return path, True
-    audio = synth.synthesize(language_runs(plan.text), plan.setting)
-    if plan.aug is not None:
-        audio = augment(audio, plan.aug)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    sf.write(tmp, np.clip(audio, -1, 1), SAMPLE_RATE, subtype="PCM_16", format="WAV")
-    tmp.replace(path)
-    return path, False
+def _owners(plans: Sequence[ClipPlan], synths: Sequence[Synthesizer]) -> list[Synthesizer]:
+    """The synthesiser of each plan: the one with its voice (else the first)."""
+    by_voice: dict[str, Synthesizer] = {}
+    for synth in reversed(synths):
+        by_voice.update(dict.fromkeys(synth.voices(), synth))
+    return [by_voice.get(p.setting.voice, synths[0]) for p in plans]
 
 
 def synthesize_all(
     plans: Sequence[ClipPlan],
-    synth: Synthesizer,
+    synth: Synthesizer | Sequence[Synthesizer],
     cache: Path,
     state: Progress,
     workers: int | None = None,
 ) -> tuple[list[Path], int]:
-    """Clips of ``plans`` in order, and how many came from the cache; cancellable."""
+    """Clips of ``plans`` in order, and how many came from the cache; cancellable.
+
+    A synthesiser with a ``render`` method (a neural voice) makes its clips in
+    its job process first; the rest are made here in ``workers`` threads.
+    """
+    synths = [synth] if not isinstance(synth, Sequence) else list(synth)
+    owners = _owners(plans, synths) if len(synths) > 1 else [synths[0]] * len(plans)
+    made_apart, start = 0, 0.0
+    for s in synths:
+        render = getattr(s, "render", None)
+        mine = [p for p, o in zip(plans, owners, strict=True) if o is s]
+        if render is None or not mine:
+            continue
+        end = start + len(mine) / len(plans)
+        made_apart += render(mine, cache, SubState(state, start, end))
+        start = end
+    paths, cached = _synthesize_here(plans, owners, cache, SubState(state, start, 1.0), workers)
+    return paths, cached - made_apart
+
+
+def _synthesize_here(
+    plans: Sequence[ClipPlan],
+    owners: Sequence[Synthesizer],
+    cache: Path,
+    state: Progress,
+    workers: int | None,
+) -> tuple[list[Path], int]:
     workers = workers or min(4, os.cpu_count() or 1)
     paths: list[Path | None] = [None] * len(plans)
     cached = 0
@@ -221,7 +257,7 @@ def synthesize_all(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tts") as pool:
         try:
             for i in todo:
-                pending[pool.submit(synthesize_clip, synth, plans[i], cache)] = i
+                pending[pool.submit(synthesize_clip, owners[i], plans[i], cache)] = i
                 if len(pending) >= 2 * workers:
                     break
             done_count = 0
@@ -234,7 +270,7 @@ def synthesize_all(
                     done_count += 1
                     nxt = next(todo, None)
                     if nxt is not None:
-                        pending[pool.submit(synthesize_clip, synth, plans[nxt], cache)] = nxt
+                        pending[pool.submit(synthesize_clip, owners[nxt], plans[nxt], cache)] = nxt
                 state.set_progress(
                     done_count / len(plans), f"Synthesising speech ({done_count}/{len(plans)})"
                 )
@@ -245,39 +281,56 @@ def synthesize_all(
     return [p for p in paths if p is not None], cached
 
 
+def describe(synth: Synthesizer) -> dict[str, Any]:
+    """What the model card says about a synthesiser: name, version, licence, settings."""
+    own = getattr(synth, "describe", None)
+    return own() if callable(own) else {"name": synth.name, "version": synth.version}
+
+
 def bootstrap(
     text: TextBootstrap,
     held_out: Sequence[str] = (),
     state: Progress | None = None,
     *,
     projects: Sequence[Project] = (),
-    synth: Synthesizer | None = None,
+    synth: Synthesizer | Sequence[Synthesizer] | None = None,
     cache: Path | None = None,
 ) -> BootstrapResult:
-    """Synthetic training clips from ``text`` (see the module docstring)."""
+    """Synthetic training clips from ``text`` (see the module docstring); ``synth``
+    overrides the synthesisers ``text.options.tts`` names."""
+    from desktop_app.services.tts_choice import resolve_synthesizers
+
     state = state or JobState()
     options = text.options
-    synth = synth or EspeakSynthesizer()
+    if synth is None:
+        synths = resolve_synthesizers(options.tts, threads=options.workers)
+    else:
+        synths = [synth] if not isinstance(synth, Sequence) else list(synth)
     state.set_progress(0.0, "Reading the texts")
     sources = gather_sources(text.files, projects if text.project_transcripts else ())
     sentences, dropped = drop_held_out(sentences_of(sources, options), held_out)
     if not sentences:
         raise BootstrapError("The texts give no sentence to synthesise that is not held out.")
-    plans = plan_clips(sentences, options)
-    paths, cached = synthesize_all(plans, synth, cache or tts_cache_dir(), state, options.workers)
+    plans = plan_clips(sentences, options, voice_pools(synths, options))
+    owners = _owners(plans, synths)
+    paths, cached = synthesize_all(plans, synths, cache or tts_cache_dir(), state, options.workers)
     examples = []
     seconds = 0.0
-    for plan, path in zip(plans, paths, strict=True):
+    clips_by: dict[str, int] = {}
+    for plan, path, owner in zip(plans, paths, owners, strict=True):
         seconds += sf.info(str(path)).duration
+        clips_by[owner.name] = clips_by.get(owner.name, 0) + 1
         examples.append(
             Example(
                 key=f"{SYNTHETIC}/{path.stem[:16]}", audio_path=str(path), text=plan.text,
-                speaker=f"{synth.name} {plan.setting.voice}", language="kk", status=SYNTHETIC,
+                speaker=f"{owner.name} {plan.setting.voice}", language="kk", status=SYNTHETIC,
                 project=SYNTHETIC,
             )
         )  # fmt: skip
+    used = [s for s in synths if clips_by.get(s.name)]
     summary = {
-        "synthesizer": f"{synth.name} {synth.version}",
+        "synthesizer": " + ".join(f"{s.name} {s.version}" for s in used),
+        "synthesizers": [{**describe(s), "clips": clips_by[s.name]} for s in used],
         "sources": [
             {"name": s.name, "kind": s.kind, "sentences": len(s.sentences), "words": len(s.words)}
             for s in sources

@@ -1,10 +1,13 @@
 """The synthesiser protocol and the settings of one synthetic voice.
 
-A neural Kazakh TTS from the model catalog (MMS-TTS ``kaz``, a VITS model
-exported to ONNX) fits the same protocol: ``name``/``version`` for the clip
-cache key, ``voices()`` for its speakers, ``synthesize()`` returning 16 kHz
-mono float32 samples. :func:`desktop_app.tts.espeak.available` tells whether
-the default one can run.
+Every synthesiser gives ``name``/``version`` for the clip cache key,
+``voices()`` for its speakers, ``synthesize()`` returning 16 kHz mono
+float32 samples; espeak-ng (:mod:`.espeak`) and the neural voice of the model
+catalog (:mod:`.vits`, MMS-TTS ``kaz``) both do. Optionally ``describe()``
+(name, version, licence, settings: for the model card) and ``render(plans,
+cache, state)`` (make many clips at once, in a job process: the neural
+voice). :func:`desktop_app.tts.espeak.available` tells whether the default
+one can run.
 """
 
 from __future__ import annotations

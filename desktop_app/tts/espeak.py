@@ -77,6 +77,16 @@ class EspeakSynthesizer:
     def voices(self) -> list[str]:
         return list(KK_VOICES)
 
+    def describe(self) -> dict[str, object]:
+        """What the model card records (the program's licence; its speech is not restricted)."""
+        return {
+            "name": self.name, "title": "espeak-ng", "version": self.version,
+            "license": "GPL-3.0-or-later (the program; its speech output is unrestricted)",
+            "non_commercial": False,
+            "settings": {"voices": "kk variants; ru for Russian stretches",
+                         "speed": "words a minute", "pitch": "0-99"},
+        }  # fmt: skip
+
     def _say(self, language_voice: str, text: str, setting: VoiceSetting) -> np.ndarray:
         wav = _run(
             [self.executable, "-v", language_voice, "-s", str(setting.speed),

@@ -24,8 +24,9 @@ CATALOG_VERSION = 1
 #: Speech-recognition architectures (what transcription suggestions offer).
 ASR_ARCHITECTURES = ("whisper", "ctc")
 #: Every architecture an entry may have: "speaker" (voice embeddings) and "segmentation"
-#: (speech and overlap detection) serve diarization and install under the speaker models.
-ARCHITECTURES = (*ASR_ARCHITECTURES, "speaker", "segmentation")
+#: (speech and overlap detection) serve diarization and install under the speaker models;
+#: "tts" is a voice that reads text aloud for the text bootstrap.
+ARCHITECTURES = (*ASR_ARCHITECTURES, "speaker", "segmentation", "tts")
 
 
 @dataclass(frozen=True)
@@ -76,13 +77,22 @@ class CatalogEntry:
         """``"WER 15.4 % (KSC2 test)"``; ``"unverified"`` appended when not checked."""
         best = self.best
         if best is None:
-            return "not reported"
+            return "– (a voice)" if self.architecture == "tts" else "not reported"
         mark = "" if best.verified else ", unverified"
         return f"{best.metric.upper()} {best.value:g} % ({best.test_set}{mark})"
 
     def size_text(self) -> str:
         mb = self.download_mb
         return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:.0f} MB"
+
+    @property
+    def non_commercial(self) -> bool:
+        """A licence that forbids commercial use (Creative Commons NC)."""
+        return "-nc" in self.license.lower()
+
+    def license_text(self) -> str:
+        """The licence as a table shows it: ``"cc-by-nc-4.0 (non-commercial use only)"``."""
+        return f"{self.license} (non-commercial use only)" if self.non_commercial else self.license
 
     def ref(self) -> str:
         """``repo@revision``: what a version installed from this entry records as its source."""

@@ -62,7 +62,31 @@ def _synthetic_lines(syn: Mapping[str, Any], share: float) -> list[str]:
         f"- Listed words in {opts.get('carriers_per_word', '?')} carrier phrases each",
         f"- Mixed in at most {100 * share:.0f} % of each epoch when real speech exists "
         "(a fresh subset each epoch); never in the dev or test set",
+        *_synthesizer_lines(syn.get("synthesizers", [])),
     ]
+
+
+def _synthesizer_lines(synths: list[Mapping[str, Any]]) -> list[str]:
+    """Each synthesiser: what it is, its licence (non-commercial said plainly), settings."""
+    lines = []
+    for s in synths:
+        source = f", from {s['source']}" if s.get("source") else ""
+        lines.append(
+            f"- Synthesiser {s.get('title') or s.get('name')} {s.get('version', '')}{source}: "
+            f"{s.get('clips', '?')} clips; licence {s.get('license', 'not recorded')}"
+        )
+        settings = s.get("settings")
+        if settings:
+            text = "; ".join(f"{k}: {v}" for k, v in settings.items())
+            lines.append(f"  - Settings: {text}")
+    if any(s.get("non_commercial") for s in synths):
+        lines += [
+            "",
+            "**Non-commercial use only**: part of this model's training audio was made by "
+            "a voice licensed for non-commercial use (see above), so this model may be "
+            "used for non-commercial purposes only.",
+        ]
+    return lines
 
 
 def _recall_lines(before: EvalReport | None, after: EvalReport) -> list[str]:

@@ -64,7 +64,8 @@ INTRO = (
     "Speech models Jazba can download from Hugging Face, convert and install. Error rates "
     "are what the models' authors report; figures marked unverified were not checked by "
     "Jazba. A model installed here becomes a version you can choose on the Transcription tab; "
-    "Speakers and Overlaps models are used by Identify speakers…"
+    "Speakers and Overlaps models are used by Identify speakers…; a voice (TTS) reads "
+    "text aloud for Teach words from text."
 )
 TOKEN_NOTE = "Used for this download only; Jazba does not save it."
 #: Catalog architectures that serve the transcript rather than transcribe it.
@@ -99,6 +100,20 @@ def needs_token(entry: CatalogEntry, message: str) -> bool:
     return "hugging face token" in text or (entry.gated and "token" in text)
 
 
+def voice_installed_text(entry: CatalogEntry) -> str:
+    """What the page says once a voice is installed (it is not a transcription model)."""
+    text = (
+        f"'{entry.name}' is installed. Choose it under Speech synthesis in Teach words "
+        "from text…; it does not transcribe."
+    )
+    if entry.non_commercial:
+        text += (
+            f" Its licence is {entry.license}: non-commercial use only, and so is any model "
+            "trained on its audio."
+        )
+    return text
+
+
 def short_status(job: Job) -> str:
     """The Status column of a row whose job runs: its first word and the percentage."""
     word = (job.message.split() or ["Working"])[0].rstrip(":…,.")
@@ -111,6 +126,7 @@ class CatalogPage(QWidget):
 
     installed = Signal(str)  # the new version's id, after an install ended
     speaker_model_installed = Signal(str)  # a speaker model's id, after its install ended
+    voice_installed = Signal(str)  # a TTS voice's id (not a transcription model)
     job_started = Signal(object)  # Job
 
     def __init__(
@@ -353,10 +369,11 @@ class CatalogPage(QWidget):
         typed = self.token_edit.text().strip() if self.token_box.isVisibleTo(self) else ""
         token = typed or None
         registry, entry_id = self.registry, entry.id
+        voice = entry.architecture == "tts"
         job = self.runner.start(
             f"Download {entry.name}",
             lambda state: registry.install_catalog(entry_id, state, token=token),
-            summary=lambda m: f"Installed as version '{m.id}'",
+            summary=lambda m: f"Installed as {'the voice' if voice else 'version'} '{m.id}'",
         )
         job.catalog_entry = entry_id  # type: ignore[attr-defined]  # for a page opened later
         self.token_asked.pop(entry_id, None)
@@ -407,7 +424,14 @@ class CatalogPage(QWidget):
         self._ended(entry_id, None)
         self.token_edit.clear()
         name = self._name(entry_id)
-        architecture = self._architecture(entry_id)
+        row = self.model.row_of(entry_id)
+        entry = self.model.entry(row) if row is not None else None
+        architecture = entry.architecture if entry is not None else None
+        if entry is not None and architecture == "tts":
+            self.voice_installed.emit(manifest.id)  # a voice, not a transcription model
+            if self.window().isVisible():
+                dialogs.show_info(self, voice_installed_text(entry), TITLE)
+            return
         if architecture in SERVING_ARCHITECTURES:
             # not a transcription model: nothing to choose on the Transcription tab
             self.speaker_model_installed.emit(manifest.id)
@@ -422,11 +446,6 @@ class CatalogPage(QWidget):
                 "version on the Transcription tab; press OK to keep that choice.",
                 TITLE,
             )
-
-    def _architecture(self, entry_id: str) -> str | None:
-        row = self.model.row_of(entry_id)
-        entry = self.model.entry(row) if row is not None else None
-        return entry.architecture if entry is not None else None
 
     def _failed(self, entry_id: str, message: str) -> None:
         row = self.model.row_of(entry_id)

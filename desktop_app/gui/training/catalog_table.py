@@ -30,6 +30,7 @@ ARCHITECTURE_NAMES = {
     "ctc": "CTC",
     "speaker": "Speakers",
     "segmentation": "Overlaps",
+    "tts": "Voice (TTS)",
 }
 LANGUAGE_NAMES = {"kk": "Kazakh", "ru": "Russian", "en": "English"}
 
@@ -68,11 +69,15 @@ def details_text(entry: CatalogEntry, installed_id: str | None) -> str:
     """A few lines about the selected entry, under the table."""
     parts = [
         f"{entry.name}: {entry.ref()} · {entry.params_m:g} M parameters · "
-        f"{entry.size_text()} to download · licence {entry.license}"
+        f"{entry.size_text()} to download · licence {entry.license_text()}"
         + (" · gated: needs a Hugging Face token" if entry.gated else "")
     ]
     if installed_id:
-        parts.append(f"Installed as version '{installed_id}'.")
+        parts.append(
+            f"Installed as the voice '{installed_id}'."
+            if entry.architecture == "tts"
+            else f"Installed as version '{installed_id}'."
+        )
     if entry.notes:
         parts.append(entry.notes)
     if entry.reported and not all(r.verified for r in entry.reported):
@@ -169,7 +174,7 @@ class CatalogModel(QAbstractTableModel):
         if col == CatalogCol.SIZE:
             return entry.size_text()
         if col == CatalogCol.LICENCE:
-            return entry.license
+            return entry.license_text()
         if col == CatalogCol.LANGUAGES:
             return ", ".join(entry.languages) or "any"
         if col == CatalogCol.REPORTED:

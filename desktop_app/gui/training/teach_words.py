@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.services.learning_loop import FinetuneRequest
 from desktop_app.services.text_bootstrap import BootstrapOptions, TextBootstrap
+from desktop_app.services.tts_choice import ESPEAK, TtsOption, tts_options
 from desktop_app.tts import espeak
 
 if TYPE_CHECKING:
@@ -43,6 +45,22 @@ INTRO = (
     "rooms, and the new model learns from those clips alongside your approved speech "
     "(none is needed to start). It is tested on real held-out speech only."
 )
+NEURAL_HINT = (
+    "A neural Kazakh voice (MMS-TTS, licence CC-BY-NC-4.0: non-commercial use only) can "
+    "be downloaded from the Get models tab of Settings."
+)
+NC_WARNING = (
+    "{name} is licensed {license}: non-commercial use only. A model trained on its audio "
+    "may be used for non-commercial purposes only (its model card says so)."
+)
+
+
+def voice_choices(options: list[TtsOption]) -> list[tuple[str, tuple[str, ...]]]:
+    """Combo box items: each synthesiser alone, then espeak-ng mixed with each neural one."""
+    items = [(o.label, (o.id,)) for o in options]
+    neural = [o for o in options if o.id != ESPEAK]
+    items += [(f"espeak-ng and {o.title}, taking turns", (ESPEAK, o.id)) for o in neural]
+    return items
 
 
 class TeachWordsDialog(QDialog):
@@ -52,7 +70,7 @@ class TeachWordsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("teach_words_dialog")
         self.setWindowTitle(f"Teach words from text — {project_name}")
-        self.resize(560, 440)
+        self.resize(560, 480)
         layout = QVBoxLayout(self)
         intro = QLabel(INTRO)
         intro.setWordWrap(True)
@@ -87,7 +105,20 @@ class TeachWordsDialog(QDialog):
             "(a different subset each time), so real speech dominates."
         )
         form.addRow("Synthetic share of each epoch:", self.share)
+        self.tts_options = {o.id: o for o in tts_options()}
+        self.tts = QComboBox()
+        self.tts.setObjectName("teach_words_tts")
+        for label, ids in voice_choices(list(self.tts_options.values())):
+            self.tts.addItem(label, ids)
+        self.tts.setToolTip("The synthesiser that reads the text (espeak-ng is always there)")
+        form.addRow("Speech synthesis:", self.tts)
         layout.addLayout(form)
+        self.tts_note = QLabel("")
+        self.tts_note.setObjectName("teach_words_tts_note")
+        self.tts_note.setWordWrap(True)
+        layout.addWidget(self.tts_note)
+        self.tts.currentIndexChanged.connect(lambda _i: self._update_tts_note())
+        self._update_tts_note()
         self.problem = QLabel("" if espeak.available() else "espeak-ng and sox are not installed.")
         self.problem.setStyleSheet("color: #b00020")
         layout.addWidget(self.problem)
@@ -122,6 +153,20 @@ class TeachWordsDialog(QDialog):
         has_text = self.files.count() > 0 or self.transcripts.isChecked()
         self.teach_btn.setEnabled(has_text and espeak.available())
 
+    def chosen_tts(self) -> tuple[str, ...]:
+        return tuple(self.tts.currentData() or (ESPEAK,))
+
+    def _update_tts_note(self) -> None:
+        chosen = [self.tts_options[i] for i in self.chosen_tts() if i in self.tts_options]
+        restricted = [o for o in chosen if o.non_commercial]
+        if restricted:
+            o = restricted[0]
+            self.tts_note.setText(NC_WARNING.format(name=o.title, license=o.license))
+        elif len(self.tts_options) == 1:
+            self.tts_note.setText(NEURAL_HINT)
+        else:
+            self.tts_note.setText("")
+
     @property
     def share_fraction(self) -> float:
         return self.share.value() / 100
@@ -131,7 +176,7 @@ class TeachWordsDialog(QDialog):
         return TextBootstrap(
             files=paths,
             project_transcripts=self.transcripts.isChecked(),
-            options=BootstrapOptions(voices_per_text=self.voices.value()),
+            options=BootstrapOptions(voices_per_text=self.voices.value(), tts=self.chosen_tts()),
         )
 
 
