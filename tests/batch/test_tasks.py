@@ -17,7 +17,7 @@ from desktop_app.core.interop.rttm import read_rttm
 from desktop_app.core.jobs import JobState
 from desktop_app.core.project import Project
 from desktop_app.core.services.recordings import RecordingService
-from desktop_app.core.services.segments import NewSegment, SegmentService
+from desktop_app.core.services.segments import SegmentService
 from desktop_app.core.services.speakers import SpeakerService
 from desktop_app.services.batch import Models, RunFolder, import_diarization, run_batch
 from desktop_app.services.batch.units_task import UnitsEngine, score_span
@@ -96,12 +96,15 @@ def test_units_task_scores_speech_per_stretch_and_per_file(
         for row in score_span(engine, model_audio, a, b)
     ]
     assert [{k: r[k] for k in expected[0]} for r in rows] == expected
-    for name in ("voice.wav", "noise.wav", "long.wav"):
+    for name in ("voice.wav", "long.wav"):
         e = manifest.files[str(folder / name)]
         scored = run.read_shard(e.shard or "")
         logs = sum(math.log(r["perplexity"]) * r["units"] for r in scored)
         tokens = sum(r["units"] for r in scored)
         assert e.summary and e.summary["perplexity"] == pytest.approx(math.exp(logs / tokens), 1e-3)
+        assert e.summary["speech_s"] > 0
+    noise = manifest.files[str(folder / "noise.wav")]  # no speech found: said so, not scored
+    assert noise.status == "done" and noise.summary == {"speech_s": 0.0, "perplexity": None}
 
 
 def test_units_task_refuses_a_version_without_lm(tmp_path: Path, unit_lm: UnitRegistry) -> None:
@@ -122,7 +125,7 @@ def test_diarize_task_matches_the_service_and_imports_without_touching_people(
     ge2e_model: SpeakerModel,  # noqa: F811
     two_voices: tuple[Path, list[tuple[float, float, str]]],  # noqa: F811
 ) -> None:
-    dialogue, truth = two_voices
+    dialogue, _truth = two_voices
     folder = tmp_path / "archive"
     folder.mkdir()
     shutil.copy(dialogue, folder / "dialogue.wav")
@@ -151,19 +154,23 @@ def test_diarize_task_matches_the_service_and_imports_without_touching_people(
         assert [(t.start_ms, t.end_ms) for t in result.turns] == [
             (r["start_ms"], r["end_ms"]) for r in rows
         ]
-    # into a project: a person's speaker stays, the drafts get the batch's speakers
+    # into a project: turns become segments with the batch's speakers; imported again
+    # after a person set a speaker, that speaker stays
     with Project.create(tmp_path / "q.jazba") as project:
-        rec = RecordingService(project).import_file(folder / "dialogue.wav")
+        first = import_diarization(project, out)
+        assert first.recordings == 1 and first.imported_audio == 1 and not first.failed
+        rec = RecordingService(project).list()[0]
         segments = SegmentService(project)
+        made = segments.list(rec.id)
+        assert first.created == len(made) > 1
+        assert {(x.start_ms, x.end_ms) for x in made} <= {
+            (r["start_ms"], r["end_ms"]) for r in rows
+        }
+        assert len({x.speaker_id for x in made}) == 2 and None not in {x.speaker_id for x in made}
         mine = SpeakerService(project).create("Айгүл")
-        start, end, _who = truth[0]
-        person = segments.add(
-            rec.id, NewSegment(round(start * 1000), round(end * 1000), "сәлем", speaker_id=mine.id)
-        )
-        summary = import_diarization(project, out)
-        assert summary.recordings == 1 and summary.imported_audio == 0 and not summary.failed
-        assert summary.created > 0
-        after = {s.id: s for s in segments.list(rec.id)}
-        assert after[person.id].speaker_id == mine.id and after[person.id].text == "сәлем"
-        others = [s for s in after.values() if s.id != person.id]
-        assert others and all(s.speaker_id not in (None, mine.id) for s in others)
+        segments.set_speaker(made[0].id, mine.id)
+        again = import_diarization(project, out)
+        assert again.recordings == 1 and again.imported_audio == 0 and again.kept >= 1
+        after = {x.id: x for x in segments.list(rec.id)}
+        assert after[made[0].id].speaker_id == mine.id
+        assert all(x.speaker_id not in (None, mine.id) for i, x in after.items() if i != made[0].id)

@@ -113,6 +113,13 @@ def _duration(inp: BatchInput) -> float:
 
 def engine_settings(
     options: BatchOptions, registry: ModelRegistry, models: Models | None = None
+) -> EngineSettings:
+    """What every worker loads and how it works."""
+    return resolve_settings(options, registry, models)[0]
+
+
+def resolve_settings(
+    options: BatchOptions, registry: ModelRegistry, models: Models | None = None
 ) -> tuple[EngineSettings, str]:
     """What every worker loads, and the model's name for the manifest."""
     threads = options.threads
@@ -172,7 +179,7 @@ def run_batch(
     if options.task not in TASKS:
         raise JazbaError(f"Unknown batch task '{options.task}': use {', '.join(TASKS)}.")
     registry = registry or ModelRegistry()
-    settings, model_name = engine_settings(options, registry, models)
+    settings, model_name = resolve_settings(options, registry, models)
     folder = RunFolder(out)
     manifest = _open_run(folder, source, options, settings, model_name)
     t0 = time.perf_counter()
