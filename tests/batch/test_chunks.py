@@ -113,6 +113,7 @@ def test_a_failed_piece_fails_its_file_and_resume_redoes_only_that_piece(
     assert entry.chunks and entry.chunks[2]["status"] == "failed"
     assert first.counts() == {"pending": 0, "done": 2, "failed": 1}
     assert entry.work_audio and Path(entry.work_audio).is_file()  # kept for the resume
+    assert [f for f in (out / "work").rglob("*") if f.is_file()] == [Path(entry.work_audio)]
     second = run_batch(
         folder, out, options(vad=True, chunk_seconds=PIECE, workers=1, resume=True),
         registry=tiny_registry, task_fn=flaky,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -182,8 +183,11 @@ def prepare(task: FileTask, chunk_s: float) -> FileResult:
         audio, total_s = Path(task.model_audio), task.duration_s
     else:
         work = Path(task.work_dir or tempfile.mkdtemp(prefix="jazba-batch-"))
+        shutil.rmtree(work, ignore_errors=True)  # what an attempt killed half-way left
         imported = import_audio(task.path, work, JobState())
         audio, total_s = imported.model_audio_path, round(imported.duration_s * 1000) / 1000
+        for spare in (imported.original_path, imported.peaks_path):  # only the 16 kHz copy
+            Path(spare).unlink(missing_ok=True)
     result.plan = plan_pieces(audio, total_s, chunk_s)
     result.model_audio = str(audio)
     result.audio_s = total_s
