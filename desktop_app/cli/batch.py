@@ -1,4 +1,5 @@
-"""``jazba batch``: transcribe a whole archive into a run folder, locally or on Ray."""
+"""``jazba batch``: transcribe (or score, or diarize) a whole archive into a run folder,
+locally or on Ray."""
 
 from __future__ import annotations
 
@@ -10,8 +11,16 @@ import typer
 
 from desktop_app.asr.presets import DEFAULT_PRESET, preset_names
 from desktop_app.cli.common import open_project, user_errors
-from desktop_app.services.batch import BatchOptions, BatchProgress, import_run, run_batch
+from desktop_app.services.batch import (
+    BatchOptions,
+    BatchProgress,
+    import_diarization,
+    import_run,
+    run_batch,
+)
 from desktop_app.services.batch.run import ENGINES
+from desktop_app.services.batch.work import TASKS
+from desktop_app.services.pieces import PIECE_S
 from desktop_app.services.transcription import PRECISIONS
 
 
@@ -82,6 +91,20 @@ def batch(
         typer.Argument(help="A folder of audio (searched recursively), a list file, or a project."),
     ],
     out: Annotated[Path, typer.Argument(help="Run folder: run.json and segments/*.jsonl.")],
+    task: Annotated[
+        str,
+        typer.Option(
+            help="transcribe (segments), units (unit-LM perplexity of the speech) "
+            "or diarize (speaker turns, also as RTTM)."
+        ),
+    ] = "transcribe",
+    chunk_seconds: Annotated[
+        float,
+        typer.Option(
+            help="Files longer than twice this are cut at pauses into pieces of about "
+            "this length, spread across the workers (0: never)."
+        ),
+    ] = PIECE_S,
     engine: Annotated[str, typer.Option(help="local (processes here) or ray.")] = "local",
     workers: Annotated[int, typer.Option(help="Worker processes or Ray actors.")] = 2,
     address: Annotated[
@@ -91,7 +114,10 @@ def batch(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the run in OUT; done files are kept.")
     ] = False,
-    model: Annotated[str | None, typer.Option(help="Model version id (default: active).")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Model version id (default: active; units: the unit LM's id)."),
+    ] = None,
     language: Annotated[str, typer.Option(help="Language code, or 'auto' to detect.")] = "kk",
     preset: Annotated[
         str, typer.Option(help=f"Decoding preset: {', '.join(preset_names())}.")
@@ -104,11 +130,21 @@ def batch(
     precision: Annotated[str, typer.Option(help="fp32, int8 or auto.")] = "auto",
     import_into: Annotated[
         Path | None,
-        typer.Option(help="Also write the results into this project as drafts (never over edits)."),
+        typer.Option(
+            help="Also write the results into this project: transcripts as drafts, speaker "
+            "turns onto its segments (never over a person's work)."
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
-    """Transcribe an archive with a pool of model workers; resumable, failures listed."""
+    """Transcribe, score or diarize an archive with a pool of model workers; resumable,
+    failures listed."""
+    if task not in TASKS:
+        raise typer.BadParameter(f"Unknown task '{task}' (use {', '.join(TASKS)}).")
+    if import_into is not None and task == "units":
+        raise typer.BadParameter("--import-into takes transcripts or speaker turns, not units.")
+    if chunk_seconds < 0:
+        raise typer.BadParameter("--chunk-seconds must be 0 or more.")
     if engine not in ENGINES:
         raise typer.BadParameter(f"Unknown engine '{engine}' (use {' or '.join(ENGINES)}).")
     if preset not in preset_names():
@@ -129,6 +165,8 @@ def batch(
         workers=workers,
         address=address,
         resume=resume,
+        task=task,
+        chunk_seconds=chunk_seconds,
     )
     try:
         with BatchBar(quiet) as bar:
@@ -150,7 +188,17 @@ def batch(
     for entry in manifest.files.values():
         if entry.status == "failed":
             typer.echo(f"  failed: {entry.path}: {entry.reason}", err=True)
-    if import_into is not None:
+    if import_into is not None and task == "diarize":
+        with open_project(import_into) as project:
+            turns = import_diarization(project, out, manifest)
+        typer.echo(
+            f"Imported into {import_into}: {turns.recordings} recording(s) "
+            f"({turns.imported_audio} new audio), {turns.labelled} segment(s) labelled, "
+            f"{turns.created} created, {turns.kept} kept as a person set them"
+        )
+        for path, reason in turns.failed:
+            typer.echo(f"  not imported: {path}: {reason}", err=True)
+    elif import_into is not None:
         with open_project(import_into) as project:
             summary = import_run(project, out, manifest)
         typer.echo(

@@ -38,11 +38,11 @@ from desktop_app.core.services.job_log import JobLog
 from desktop_app.core.services.model_pass import ModelPass, ModelRef, PassUpdate
 from desktop_app.core.services.recordings import RecordingService
 from desktop_app.core.services.segments import NewSegment
+from desktop_app.services.pieces import PIECE_S, plan_pieces
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
-PIECE_S = 600.0  # long recordings are decoded in 10-minute pieces to bound memory
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,8 @@ class TranscribeRequest:
     use_bias: bool = True  # False: no word list at all (neither given nor the project's)
     #: Whether Whisper also gets the words as its prompt; ``None``: the project's setting.
     bias_prompt: bool | None = None
+    #: Long recordings are decoded in pieces of about this length, cut at pauses.
+    piece_s: float = PIECE_S
 
 
 PRECISIONS = ("auto", "fp32", "int8")
@@ -226,32 +228,51 @@ class Piece:
     info: TranscriptionInfo
 
 
+def decode_piece(
+    engine: SpeechEngine, audio_path: Path, start_s: float, end_s: float, options: DecodeOptions
+) -> Piece:
+    """Start decoding ``[start_s, end_s)`` of 16 kHz model audio as an audio of its own."""
+    audio = load_model_audio(audio_path, start_s, end_s)
+    segments, info = engine.transcribe(np.asarray(audio, np.float32), options)
+    return Piece(start_s, end_s, segments, info)
+
+
 def decode_pieces(
-    engine: SpeechEngine, audio_path: Path, total_s: float, options: DecodeOptions
+    engine: SpeechEngine,
+    audio_path: Path,
+    total_s: float,
+    options: DecodeOptions,
+    piece_s: float = PIECE_S,
 ) -> Iterator[Piece]:
-    """Decode 16 kHz model audio in :data:`PIECE_S` pieces (bounded memory), lazily.
+    """Decode 16 kHz model audio piece by piece (cut at pauses, see
+    :func:`~desktop_app.services.pieces.plan_pieces`; bounded memory), lazily.
 
     The one decoding loop behind :func:`transcribe_recording` and the batch
-    runner, so both give the same segments for the same audio and settings.
+    runner (which spreads the same pieces across workers), so both give the
+    same segments for the same audio and settings.
     """
-    piece_start = 0.0
-    while piece_start < total_s:
-        piece_end = min(total_s, piece_start + PIECE_S)
-        audio = load_model_audio(audio_path, piece_start, piece_end)
-        segments, info = engine.transcribe(np.asarray(audio, np.float32), options)
-        yield Piece(piece_start, piece_end, segments, info)
-        piece_start = piece_end
+    for start_s, end_s in plan_pieces(audio_path, total_s, piece_s):
+        yield decode_piece(engine, audio_path, start_s, end_s, options)
+
+
+def piece_segments(piece: Piece) -> list[NewSegment]:
+    """A piece's segments, in absolute times."""
+    return [to_new_segment(seg, piece.start_s) for seg in piece.segments]
 
 
 def transcribe_file(
-    engine: SpeechEngine, audio_path: Path, total_s: float, options: DecodeOptions
+    engine: SpeechEngine,
+    audio_path: Path,
+    total_s: float,
+    options: DecodeOptions,
+    piece_s: float = PIECE_S,
 ) -> tuple[list[NewSegment], str | None]:
     """All segments of one model audio file (absolute times) and the detected language."""
     out: list[NewSegment] = []
     language = options.language
-    for piece in decode_pieces(engine, audio_path, total_s, options):
+    for piece in decode_pieces(engine, audio_path, total_s, options, piece_s):
         language = language or piece.info.language
-        out.extend(to_new_segment(seg, piece.start_s) for seg in piece.segments)
+        out.extend(piece_segments(piece))
     return out, language
 
 
@@ -317,7 +338,7 @@ def transcribe_recording(
         audio_path = project.abspath(recording.model_audio_path)
         total_s = recording.duration_ms / 1000
         language: str | None = request.language
-        for piece in decode_pieces(engine, audio_path, total_s, options):
+        for piece in decode_pieces(engine, audio_path, total_s, options, request.piece_s):
             state.set_progress(piece.start_s / total_s, f"Transcribing on {engine.device.upper()}…")
             language = language or piece.info.language
             for seg in piece.segments:

@@ -59,3 +59,36 @@ def options(**kw: object) -> BatchOptions:
     """Settings every test shares (greedy, no VAD, one thread: fast and reproducible)."""
     base = {"preset": "fast", "vad": False, "device": "cpu", "threads": 1, "workers": 2}
     return BatchOptions(**{**base, **kw})  # type: ignore[arg-type]
+
+
+KK_SENTENCES = [
+    "Қазақстан Республикасы Орталық Азияда орналасқан.",
+    "Бүгін ауа райы жақсы, күн ашық.",
+    "Мен таңертең кітап оқимын.",
+    "Біз ертең Алматыға барамыз.",
+    "Бұл өте қызықты әңгіме болды.",
+    "Ауылда қой мен жылқы көп.",
+]
+
+
+@pytest.fixture(scope="session")
+def long_recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[float]]:
+    """About 75 s of espeak-ng Kazakh sentences with pauses of 0.8–1.6 s (16 kHz WAV),
+    and where the pauses are (their middles, in seconds)."""
+    from tests.asr.conftest import speak
+
+    folder = tmp_path_factory.mktemp("long")
+    clips = [speak(text, "kk", folder / f"s{i}.wav") for i, text in enumerate(KK_SENTENCES)]
+    rng = np.random.default_rng(7)
+    parts, pauses, t = [np.zeros(8000, np.float32)], [], 0.5
+    while t < 75:
+        clip = clips[int(rng.integers(len(clips)))]
+        gap = float(rng.uniform(0.8, 1.6))
+        parts += [clip, np.zeros(int(gap * 16000), np.float32)]
+        t += clip.size / 16000
+        pauses.append(t + gap / 2)
+        t += gap
+    path = folder / "archive" / "interview.wav"
+    path.parent.mkdir()
+    sf.write(path, np.concatenate(parts), 16000, subtype="PCM_16")
+    return path, pauses

@@ -106,3 +106,16 @@ def test_killed_run_resumes_where_it_stopped(tmp_path: Path, cli_models: str) ->
         assert after.files[key].finished_at == finished  # kept, not redone
     for entry in after.files.values():
         assert len(RunFolder(out).read_shard(entry.shard)) == entry.segments
+
+
+def test_task_and_chunk_options_are_checked(tmp_path: Path, cli_models: str) -> None:
+    folder = tmp_path / "a"
+    folder.mkdir()
+    bad = runner.invoke(app, ["batch", str(folder), str(tmp_path / "r"), "--task", "translate"])
+    assert bad.exit_code == 2 and "Unknown task 'translate'" in bad.output
+    units = ["--task", "units", "--import-into", str(tmp_path / "p.jazba")]
+    res = runner.invoke(app, ["batch", str(folder), str(tmp_path / "r"), *units])
+    assert res.exit_code == 2 and "not units" in res.output
+    neg = runner.invoke(app, ["batch", str(folder), str(tmp_path / "r"), "--chunk-seconds", "-1"])
+    assert neg.exit_code == 2 and "--chunk-seconds" in neg.output
+    assert not (tmp_path / "r").exists()

@@ -1,20 +1,24 @@
 """``--engine ray`` in local mode (two CPUs, one Ray session for the module): same
 segments as the local pool, an actor killed with SIGKILL and its file retried,
-GPUs asked for only where the cluster has them."""
+a long file's pieces shared by the actors, diarization as a batch task, GPUs
+asked for only where the cluster has them."""
 
 from __future__ import annotations
 
 import functools
+import shutil
 from pathlib import Path
 
 import pytest
 
 from desktop_app.asr.registry import ModelRegistry
-from desktop_app.services.batch import RunFolder, run_batch
+from desktop_app.services.batch import Models, RunFolder, run_batch
 from desktop_app.services.batch.ray_pool import actor_options
 from desktop_app.services.batch.work import EngineSettings
+from desktop_app.speakers.models import SpeakerModel
 from tests.batch import faults
 from tests.batch.conftest import options, write_recordings
+from tests.speakers.conftest import ge2e_model, two_voices  # noqa: F401 (fixtures)
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.ray
@@ -70,3 +74,47 @@ def test_actors_ask_for_gpus_only_where_there_are_some() -> None:
         "max_restarts": 2,
         "max_task_retries": 2,
     }
+
+
+def test_ray_actors_share_the_pieces_of_a_long_file(
+    ray_session: object,
+    tmp_path: Path,
+    tiny_registry: ModelRegistry,
+    long_recording: tuple[Path, list[float]],
+) -> None:
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    shutil.copy(long_recording[0], folder / "interview.wav")
+    chunked = {"vad": True, "chunk_seconds": 15.0}
+    on_ray = run_batch(
+        folder, tmp_path / "ray", options(engine="ray", **chunked), registry=tiny_registry
+    )
+    entry = on_ray.files[str(folder / "interview.wav")]
+    assert entry.status == "done" and entry.chunks and len(entry.chunks) >= 4
+    local = run_batch(folder, tmp_path / "local", options(**chunked), registry=tiny_registry)
+    spans = [(c["start_s"], c["end_s"]) for c in entry.chunks]
+    assert spans == [(c["start_s"], c["end_s"]) for c in local.files[entry.path].chunks or []]
+    assert shard_texts(tmp_path / "ray") == shard_texts(tmp_path / "local")
+
+
+def test_diarize_task_on_ray_actors(
+    ray_session: object,
+    tmp_path: Path,
+    ge2e_model: SpeakerModel,  # noqa: F811
+    two_voices: tuple[Path, list[tuple[float, float, str]]],  # noqa: F811
+) -> None:
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    shutil.copy(two_voices[0], folder / "a.wav")
+    (folder / "broken.wav").write_bytes(b"not audio")
+    models = Models(speakers=ge2e_model.folder.parent)
+    on_ray = run_batch(
+        folder, tmp_path / "ray", options(engine="ray", task="diarize"), models=models
+    )
+    local = run_batch(folder, tmp_path / "local", options(task="diarize"), models=models)
+    assert on_ray.counts() == local.counts() == {"pending": 0, "done": 1, "failed": 1}
+    rows = [
+        RunFolder(tmp_path / d).read_shard(m.files[str(folder / "a.wav")].shard or "")
+        for d, m in (("ray", on_ray), ("local", local))
+    ]
+    assert rows[0] == rows[1] and len({r["speaker"] for r in rows[0]}) >= 2

@@ -1,16 +1,18 @@
 """``--engine local``: a pool of worker processes on this machine.
 
 Each worker loads the model once (the pool's initializer) and keeps it for
-every file it gets. A worker that dies (killed, out of memory) breaks the
-pool: the files that had not come back are given to a fresh pool, up to
-``max_attempts`` times each; finished files are never redone.
+every work item it gets. Items are taken from the run's queue as workers
+free up (a few in flight per worker), so pieces of a long file that the
+driver puts at the front of the queue go next. A worker that dies (killed,
+out of memory) breaks the pool: the items that had not come back are given to
+a fresh pool, up to ``max_attempts`` times each; finished ones are never redone.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing as mp
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -30,57 +32,71 @@ def _call(task_fn: TaskFn, task: FileTask) -> FileResult:
     return task_fn(engine, settings, task)
 
 
+IN_FLIGHT_PER_WORKER = 2  # one working, one queued: no idle gap between items
+
+
 def died_result(task: FileTask, attempts: int) -> FileResult:
-    return FileResult(
-        task.key,
-        ok=False,
-        reason=f"the worker process died while transcribing it ({attempts} attempts)",
+    return FileResult.of(
+        task, reason=f"the worker process died while working on it ({attempts} attempts)"
     )
 
 
 def run_local(
-    tasks: list[FileTask],
+    queue: deque[FileTask],
     settings: EngineSettings,
     workers: int,
     *,
     task_fn: TaskFn = work.transcribe_task,
     max_attempts: int = 3,
 ) -> Iterator[FileResult]:
-    """Yield one result per task, in the order they finish."""
-    pending = list(tasks)
+    """Yield one result per work item, in the order they finish.
+
+    ``queue`` may grow while results are being yielded (a long file's pieces).
+    """
     attempts: Counter[str] = Counter()
     context = mp.get_context("spawn")  # no forked ONNX Runtime or SQLite state
-    while pending:
+    workers = max(1, workers)
+    while queue:
         pool = ProcessPoolExecutor(
-            max_workers=max(1, min(workers, len(pending))),
+            max_workers=workers,
             mp_context=context,
             initializer=work.init_worker,
             initargs=(settings,),
         )
-        futures: dict[Future[FileResult], FileTask] = {
-            pool.submit(_call, task_fn, t): t for t in pending
-        }
-        pending = []
+        in_flight: dict[Future[FileResult], FileTask] = {}
+        retry: list[FileTask] = []
+        broken = False
         try:
-            while futures:
-                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+            while True:
+                while queue and not broken and len(in_flight) < workers * IN_FLIGHT_PER_WORKER:
+                    task = queue.popleft()
+                    try:
+                        in_flight[pool.submit(_call, task_fn, task)] = task
+                    except BrokenProcessPool:
+                        queue.appendleft(task)
+                        broken = True
+                if not in_flight:
+                    break
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    task = futures.pop(fut)
+                    task = in_flight.pop(fut)
                     try:
                         result = fut.result()
                     except BrokenProcessPool:
-                        attempts[task.key] += 1
-                        if attempts[task.key] >= max_attempts:
-                            yield died_result(task, attempts[task.key])
+                        broken = True
+                        attempts[task.uid] += 1
+                        if attempts[task.uid] >= max_attempts:
+                            yield died_result(task, attempts[task.uid])
                         else:
-                            pending.append(task)
+                            retry.append(task)
                         continue
                     except Exception as exc:  # e.g. a result that cannot be sent back
                         log.exception("batch: %s failed in the pool", task.path)
-                        yield FileResult(task.key, ok=False, reason=f"{type(exc).__name__}: {exc}")
+                        yield FileResult.of(task, reason=f"{type(exc).__name__}: {exc}")
                         continue
                     yield result
-            if pending:
-                log.warning("a batch worker died; %d file(s) go to a fresh pool", len(pending))
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        if retry:
+            log.warning("a batch worker died; %d item(s) go to a fresh pool", len(retry))
+            queue.extendleft(reversed(retry))

@@ -1,5 +1,10 @@
 """A batch run's folder: ``run.json`` (what ran, how far, what failed) and one
-JSONL shard of segments per input file.
+JSONL shard of results per input file (segments, unit scores or speaker turns;
+for speaker turns also an RTTM file).
+
+A long file is cut into pieces that are done separately: each finished piece
+is kept in ``parts/`` (so a resumed run redoes only the pieces that were not
+finished) and the file's shard is put together, in order, when all are done.
 
 Everything is written atomically (a temporary file, fsync, rename), so a run
 killed at any moment leaves a manifest and shards that are whole; a shard is
@@ -21,6 +26,9 @@ from desktop_app.core.errors import JazbaError
 
 RUN_FILE = "run.json"
 SHARD_DIR = "segments"
+PARTS_DIR = "parts"
+WORK_DIR = "work"  # decoded 16 kHz copies of long files while their pieces are done
+RTTM_DIR = "rttm"
 FORMAT_VERSION = 1
 
 
@@ -57,6 +65,11 @@ class FileEntry:
     shard: str | None = None
     attempts: int = 0
     finished_at: float | None = None
+    #: A long file's pieces: ``{"start_s", "end_s", "status", "attempts", "reason"}``.
+    chunks: list[dict[str, Any]] | None = None
+    work_audio: str | None = None  # its 16 kHz copy while pieces are being done
+    progress: float | None = None  # share of the file's audio done (pieces)
+    summary: dict[str, Any] | None = None  # the task's figures for the file (units: perplexity)
 
 
 @dataclass
@@ -68,6 +81,7 @@ class RunManifest:
     settings: dict[str, Any]
     source: str
     engine: str
+    task: str = "transcribe"
     files: dict[str, FileEntry] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
     updated_at: float = 0.0
@@ -127,3 +141,21 @@ class RunFolder:
     def read_shard(self, name: str) -> list[dict[str, Any]]:
         with open(self.out / name, encoding="utf-8") as fh:
             return [json.loads(line) for line in fh if line.strip()]
+
+    def _stem(self, key: str, sha256: str) -> str:
+        return Path(self.shard_name(key, sha256)).stem
+
+    def parts_dir(self, key: str, sha256: str) -> Path:
+        return self.out / PARTS_DIR / self._stem(key, sha256)
+
+    def part_name(self, key: str, sha256: str, index: int) -> str:
+        return f"{PARTS_DIR}/{self._stem(key, sha256)}/{index:05d}.jsonl"
+
+    def work_dir(self, key: str, sha256: str) -> Path:
+        return self.out / WORK_DIR / self._stem(key, sha256)
+
+    def rttm_name(self, key: str, sha256: str) -> str:
+        return f"{RTTM_DIR}/{self._stem(key, sha256)}.rttm"
+
+    def write_text(self, name: str, text: str) -> None:
+        write_atomic(self.out / name, text)

@@ -37,7 +37,7 @@ def import_ray() -> Any:
 
 
 class Transcriber:
-    """The actor: one engine for its whole life."""
+    """The actor: one model for its whole life (whatever the run's task)."""
 
     def __init__(self, settings: EngineSettings, task_fn: TaskFn) -> None:
         self.settings = settings
@@ -74,7 +74,7 @@ def ensure_ray(address: str | None, workers: int) -> Any:
 
 
 def run_ray(
-    tasks: list[FileTask],
+    queue: deque[FileTask],
     settings: EngineSettings,
     workers: int,
     *,
@@ -83,8 +83,11 @@ def run_ray(
     max_attempts: int = 3,
     cpus_per_actor: float = 1.0,
 ) -> Iterator[FileResult]:
-    """Yield one result per task, in the order they finish."""
-    if not tasks:
+    """Yield one result per work item, in the order they finish.
+
+    ``queue`` may grow while results are being yielded (a long file's pieces).
+    """
+    if not queue:
         return
     ray = ensure_ray(address, workers)
     opts = actor_options(settings, ray.cluster_resources(), cpus_per_actor)
@@ -92,7 +95,6 @@ def run_ray(
         log.warning("CUDA was asked for, but the Ray cluster has no GPU: actors use the CPU")
     actor_cls = ray.remote(**opts)(Transcriber)
     actors = [actor_cls.remote(settings, task_fn) for _ in range(max(1, workers))]
-    queue = deque(tasks)
     attempts: Counter[str] = Counter()
     in_flight: dict[Any, tuple[Any, FileTask]] = {}
 
@@ -101,13 +103,15 @@ def run_ray(
             task = queue.popleft()
             in_flight[actor.run.remote(task)] = (actor, task)
 
-    def least_busy() -> Any:
+    def top_up() -> None:
+        """Every live actor gets work up to IN_FLIGHT_PER_ACTOR while the queue has some."""
         busy = Counter(a for a, _t in in_flight.values())
-        return min(actors, key=lambda a: busy[a])
+        for actor in actors:
+            while queue and busy[actor] < IN_FLIGHT_PER_ACTOR:
+                feed(actor)
+                busy[actor] += 1
 
-    for actor in actors:
-        for _ in range(IN_FLIGHT_PER_ACTOR):
-            feed(actor)
+    top_up()
     try:
         while in_flight:
             ready, _ = ray.wait(list(in_flight), num_returns=1)
@@ -116,23 +120,23 @@ def run_ray(
             try:
                 result = ray.get(ref)
             except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError):
-                attempts[task.key] += 1
-                log.warning("batch actor died on %s (attempt %d)", task.key, attempts[task.key])
-                if attempts[task.key] >= max_attempts:
-                    yield died_result(task, attempts[task.key])
+                attempts[task.uid] += 1
+                log.warning("batch actor died on %s (attempt %d)", task.uid, attempts[task.uid])
+                if attempts[task.uid] >= max_attempts:
+                    yield died_result(task, attempts[task.uid])
                 else:
                     queue.append(task)
                 if actor in actors:  # not yet replaced for another call it had
                     _replacement(actor, actors, actor_cls, settings, task_fn)
-                feed(least_busy())
+                top_up()
                 continue
             except ray.exceptions.RayError as exc:  # not a death: retrying would fail again
-                log.warning("batch: %s failed on Ray: %s", task.key, exc)
-                yield FileResult(task.key, ok=False, reason=str(exc).splitlines()[0])
-                feed(actor if actor in actors else least_busy())
+                log.warning("batch: %s failed on Ray: %s", task.uid, exc)
+                yield FileResult.of(task, reason=str(exc).splitlines()[0])
+                top_up()
                 continue
             yield result
-            feed(actor if actor in actors else least_busy())
+            top_up()
     finally:
         for ref in in_flight:
             ray.cancel(ref, force=True)

@@ -1,10 +1,14 @@
-"""``run_batch``: transcribe an archive into a run folder, resumable and fault-tolerant.
+"""``run_batch``: transcribe (or score, or diarize) an archive into a run folder,
+resumable and fault-tolerant.
 
 The driver discovers and hashes the inputs, decides what is already done
 (same content hash, same model version), hands the rest to a pool (local
-processes or Ray actors) and, as each file comes back, writes its shard and
-updates ``run.json``. A run killed at any point continues with ``resume``:
-files whose shard the manifest names are kept, the others are redone.
+processes or Ray actors) and, as each result comes back, writes it and
+updates ``run.json`` (see :mod:`.record`). A file longer than twice
+``chunk_seconds`` is first prepared (decoded once, its pieces planned at
+pauses) and its pieces are then spread across the workers. A run killed at
+any point continues with ``resume``: files whose shard the manifest names are
+kept, and of the others only the pieces not finished are redone.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +29,16 @@ from desktop_app.core.errors import JazbaError
 from desktop_app.services.batch.inputs import BatchInput, HashCache, discover
 from desktop_app.services.batch.local_pool import TaskFn, run_local
 from desktop_app.services.batch.manifest import FileEntry, RunFolder, RunManifest
-from desktop_app.services.batch.work import EngineSettings, FileResult, FileTask, transcribe_task
+from desktop_app.services.batch.record import Recorder, chunk_tasks, done_chunk_seconds
+from desktop_app.services.batch.work import (
+    PREPARE,
+    TASKS,
+    EngineSettings,
+    FileResult,
+    FileTask,
+    transcribe_task,
+)
+from desktop_app.services.pieces import PIECE_S
 from desktop_app.services.transcription import resolve_model, resolve_precision
 
 log = logging.getLogger(__name__)
@@ -47,6 +61,10 @@ class BatchOptions:
     address: str | None = None  # Ray: a cluster address; None starts a local Ray
     resume: bool = False
     max_attempts: int = 3
+    task: str = "transcribe"  # transcribe, units (unit-LM perplexity) or diarize
+    #: Files longer than twice this are cut at pauses into pieces of about this length
+    #: that are spread across the workers (transcribe and units; 0: never).
+    chunk_seconds: float = PIECE_S
 
 
 @dataclass
@@ -93,22 +111,56 @@ def _duration(inp: BatchInput) -> float:
         return 0.0
 
 
-def engine_settings(options: BatchOptions, registry: ModelRegistry) -> EngineSettings:
-    manifest = resolve_model(registry, options.model_id)
-    model_dir = registry.path(manifest.id)
+def engine_settings(
+    options: BatchOptions, registry: ModelRegistry, models: Models | None = None
+) -> EngineSettings:
+    """What every worker loads and how it works."""
+    return resolve_settings(options, registry, models)[0]
+
+
+def resolve_settings(
+    options: BatchOptions, registry: ModelRegistry, models: Models | None = None
+) -> tuple[EngineSettings, str]:
+    """What every worker loads, and the model's name for the manifest."""
     threads = options.threads
     if threads is None and options.engine == "local":
         threads = max(1, (physical_cores() or os.cpu_count() or 1) // max(1, options.workers))
-    return EngineSettings(
-        model_dir=str(model_dir),
-        model_id=manifest.id,
-        preset=options.preset,
-        language=options.language,
-        vad=options.vad,
-        device=options.device,
-        threads=threads or 1,
-        precision=resolve_precision(options.precision, model_dir, options.device),
-    )
+    common = {
+        "preset": options.preset,
+        "language": options.language,
+        "vad": options.vad,
+        "device": options.device,
+        "threads": threads or 1,
+        "task": options.task,
+        "chunk_s": options.chunk_seconds,
+    }
+    models = models or Models()
+    if options.task == "units":
+        from desktop_app.services.batch.units_task import check_version
+        from desktop_app.units.registry import UnitRegistry
+
+        version = (models.units or UnitRegistry()).resolve(options.model_id, need_lm=True)
+        check_version(version)
+        return EngineSettings(str(version.folder), version.id, **common), version.name
+    if options.task == "diarize":
+        from desktop_app.core.jobs import JobState
+        from desktop_app.speakers.models import ensure_speaker_model
+
+        model = ensure_speaker_model(JobState(), models.speakers)
+        return EngineSettings(str(model.folder), model.id, **common), model.name
+    manifest = resolve_model(registry, options.model_id)
+    model_dir = registry.path(manifest.id)
+    precision = resolve_precision(options.precision, model_dir, options.device)
+    settings = EngineSettings(str(model_dir), manifest.id, precision=precision, **common)
+    return settings, manifest.name
+
+
+@dataclass(frozen=True)
+class Models:
+    """Where the unit LMs and speaker models are (default: the user's model folders)."""
+
+    units: Any = None  # a UnitRegistry
+    speakers: Path | None = None  # the speaker models' root
 
 
 def run_batch(
@@ -119,14 +171,17 @@ def run_batch(
     registry: ModelRegistry | None = None,
     on_progress: Callable[[BatchProgress], None] | None = None,
     task_fn: TaskFn = transcribe_task,
+    models: Models | None = None,
 ) -> RunManifest:
-    """Transcribe every input of ``source`` into the run folder ``out``."""
+    """Do ``options.task`` for every input of ``source`` into the run folder ``out``."""
     if options.engine not in ENGINES:
         raise JazbaError(f"Unknown batch engine '{options.engine}': use {' or '.join(ENGINES)}.")
+    if options.task not in TASKS:
+        raise JazbaError(f"Unknown batch task '{options.task}': use {', '.join(TASKS)}.")
     registry = registry or ModelRegistry()
-    settings = engine_settings(options, registry)
+    settings, model_name = resolve_settings(options, registry, models)
     folder = RunFolder(out)
-    manifest = _open_run(folder, source, options, settings, registry)
+    manifest = _open_run(folder, source, options, settings, model_name)
     t0 = time.perf_counter()
     now = time.time()
 
@@ -145,27 +200,19 @@ def run_batch(
         unreadable(path, reason)
 
     inputs = discover(Path(source), _hash_cache(manifest), unreadable_path)
-    tasks, progress = _plan(folder, manifest, inputs, settings.model_id)
+    queue, progress = _plan(folder, manifest, inputs, settings)
     progress.files_total += len(unreadable_now)
     progress.files_failed += len(unreadable_now)
     manifest.progress = progress.as_dict()
     folder.save(manifest)
     _emit(on_progress, progress)
-    results = _runner(tasks, settings, options, task_fn)
+    recorder = Recorder(folder, manifest, settings, queue, progress)
+    results = _runner(queue, settings, options, task_fn)
     last_save = time.perf_counter()
     try:
         for result in results:
-            entry = manifest.files[result.key]
-            _record(folder, entry, result, settings.model_id)
-            if result.device_warning and result.device_warning not in progress.notes:
-                progress.notes.append(result.device_warning)
-            if result.ok:
-                progress.files_done += 1
-                progress.audio_s_done += result.audio_s
-            else:
-                progress.files_failed += 1
+            recorder.handle(result)
             progress.elapsed_s = time.perf_counter() - t0
-            progress.last = entry.path
             progress.eta_s = _eta(progress)
             manifest.progress = progress.as_dict()
             if time.perf_counter() - last_save >= SAVE_EVERY_S:
@@ -187,7 +234,7 @@ def _open_run(
     source: Path,
     options: BatchOptions,
     settings: EngineSettings,
-    registry: ModelRegistry,
+    model_name: str,
 ) -> RunManifest:
     if folder.exists():
         if not options.resume:
@@ -196,18 +243,24 @@ def _open_run(
                 cli="Continue it with --resume, or choose another output folder.",
             )
         manifest = folder.load()
+        if manifest.task != options.task:
+            raise JazbaError(
+                f"'{folder.out}' holds a batch run of the task '{manifest.task}', "
+                f"not '{options.task}': choose another output folder."
+            )
         manifest.resumes += 1
         manifest.finished_at = None
     else:
         manifest = RunManifest(
             model_id=settings.model_id,
-            model_name=registry.get(settings.model_id).name,
+            model_name=model_name,
             settings={},
             source=str(source),
             engine=options.engine,
+            task=options.task,
         )
     manifest.model_id = settings.model_id
-    manifest.model_name = registry.get(settings.model_id).name
+    manifest.model_name = model_name
     manifest.settings = settings.describe()
     manifest.engine = options.engine
     return manifest
@@ -218,9 +271,11 @@ def _hash_cache(manifest: RunManifest) -> HashCache:
 
 
 def _plan(
-    folder: RunFolder, manifest: RunManifest, inputs: list[BatchInput], model_id: str
-) -> tuple[list[FileTask], BatchProgress]:
-    """Tasks for what is not done yet; a file done before (same hash and model) is kept."""
+    folder: RunFolder, manifest: RunManifest, inputs: list[BatchInput], settings: EngineSettings
+) -> tuple[deque[FileTask], BatchProgress]:
+    """Work items for what is not done yet; a file done before (same hash and model) is
+    kept, and of a long file whose pieces were planned only the unfinished pieces are redone."""
+    model_id = settings.model_id
     done_by_hash = {
         e.sha256: e
         for e in manifest.files.values()
@@ -229,7 +284,7 @@ def _plan(
         and e.shard
         and (folder.out / e.shard).is_file()
     }
-    tasks = []
+    queue: deque[FileTask] = deque()
     progress = BatchProgress(files_total=len(inputs))
     for inp in inputs:
         old = manifest.files.get(inp.key)
@@ -245,6 +300,12 @@ def _plan(
             progress.audio_s_done += previous.audio_s or 0.0
             progress.audio_s_total += previous.audio_s or 0.0
             continue
+        if old is not None and _pieces_left(old, inp.sha256, model_id):
+            old.status, old.reason = "pending", None
+            progress.audio_s_total += old.audio_s or 0.0
+            progress.audio_s_done += done_chunk_seconds(old)
+            queue.extend(chunk_tasks(old, inp.key))
+            continue
         duration = _duration(inp)
         progress.audio_s_total += duration
         manifest.files[inp.key] = FileEntry(
@@ -255,27 +316,43 @@ def _plan(
             audio_s=duration or None,
             attempts=old.attempts if old else 0,
         )
-        tasks.append(
+        long = (
+            settings.task != "diarize" and settings.chunk_s > 0 and duration > 2 * settings.chunk_s
+        )
+        queue.append(
             FileTask(
                 key=inp.key,
                 path=str(inp.path),
                 sha256=inp.sha256,
                 model_audio=str(inp.model_audio) if inp.model_audio else None,
                 duration_s=inp.duration_s,
+                kind=PREPARE if long else "file",
+                work_dir=str(folder.work_dir(inp.key, inp.sha256)) if long else None,
             )
         )
     progress.audio_s_before = progress.audio_s_done
-    return tasks, progress
+    return queue, progress
+
+
+def _pieces_left(entry: FileEntry, sha256: str, model_id: str) -> bool:
+    """Whether a resumed run can go on with ``entry``'s unfinished pieces."""
+    return (
+        entry.chunks is not None
+        and entry.work_audio is not None
+        and entry.sha256 == sha256
+        and entry.model_id in (None, model_id)
+        and Path(entry.work_audio).is_file()
+    )
 
 
 def _runner(
-    tasks: list[FileTask], settings: EngineSettings, options: BatchOptions, task_fn: TaskFn
+    queue: deque[FileTask], settings: EngineSettings, options: BatchOptions, task_fn: TaskFn
 ) -> Iterator[FileResult]:
     if options.engine == "ray":
         from desktop_app.services.batch.ray_pool import run_ray
 
         return run_ray(
-            tasks,
+            queue,
             settings,
             options.workers,
             address=options.address,
@@ -284,28 +361,8 @@ def _runner(
             cpus_per_actor=float(settings.threads or 1) if options.address else 1.0,
         )
     return run_local(
-        tasks, settings, options.workers, task_fn=task_fn, max_attempts=options.max_attempts
+        queue, settings, options.workers, task_fn=task_fn, max_attempts=options.max_attempts
     )
-
-
-def _record(folder: RunFolder, entry: FileEntry, result: FileResult, model_id: str) -> None:
-    entry.attempts += 1
-    entry.wall_s = round(result.wall_s, 3)
-    entry.finished_at = time.time()
-    entry.model_id = model_id
-    if not result.ok:
-        entry.status, entry.reason = "failed", result.reason
-        return
-    name = folder.shard_name(entry.path, entry.sha256)
-    rows = [
-        {"file": entry.path, "sha256": entry.sha256, "model_id": model_id, **seg}
-        for seg in result.segments
-    ]
-    folder.write_shard(name, rows)  # before the manifest names it
-    entry.status, entry.reason, entry.shard = "done", None, name
-    entry.audio_s = round(result.audio_s, 3)
-    entry.segments = len(rows)
-    entry.language = result.language
 
 
 def _eta(progress: BatchProgress) -> float | None:
