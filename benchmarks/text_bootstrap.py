@@ -22,7 +22,7 @@ training saw a word. The bootstrap voices exclude the test and dev voices::
 
     .venv/bin/python benchmarks/text_bootstrap.py [--work DIR] [--threads 2]
         [--runs speech,text,both] [--epochs 6] [--lr 8e-5] [--voices-per-text 3]
-        [--carriers 1] [--lists 5] [--share 0.5]
+        [--carriers 1] [--lists 5] [--share 0.7] [--select-by auto]
 
 Prints a table, writes ``result.json`` (runs of earlier calls with the same
 work folder are kept, so the runs can be made one at a time) and each run's
@@ -123,11 +123,11 @@ def main() -> int:
     parser.add_argument("--epochs", type=float, default=6.0)
     parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--method", default="full")
-    parser.add_argument("--select-by", default="wer")
+    parser.add_argument("--select-by", default="auto")
     parser.add_argument("--voices-per-text", type=int, default=3)
     parser.add_argument("--carriers", type=int, default=1, help="carrier phrases per word")
     parser.add_argument("--lists", type=int, default=5, help="word lists each word is in")
-    parser.add_argument("--share", type=float, default=0.5, help="synthetic share of an epoch")
+    parser.add_argument("--share", type=float, default=0.7, help="synthetic share of an epoch")
     parser.add_argument("--max-clips", type=int, default=None)
     parser.add_argument(
         "--tts", default="espeak",

@@ -86,8 +86,12 @@ def finetune_cmd(
     spec_augment: Annotated[bool, typer.Option(help="Mask time/frequency bands.")] = True,
     patience: Annotated[int, typer.Option(help="Evaluations without gain before stopping.")] = 3,
     select_by: Annotated[
-        str, typer.Option(help="Keep the checkpoint with the best dev 'wer' or 'cer'.")
-    ] = "wer",
+        str,
+        typer.Option(
+            help="Keep the checkpoint with the best dev 'wer' or 'cer'; 'auto': CER when "
+            "teaching from text (the dev set cannot hold its new words), else WER."
+        ),
+    ] = "auto",
     include_edited: Annotated[bool, typer.Option(help="Also train on edited segments.")] = False,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     threads: Annotated[int | None, typer.Option(help="CPU threads for training.")] = None,
@@ -113,7 +117,7 @@ def finetune_cmd(
     ] = False,
     synthetic_share: Annotated[
         float, typer.Option(help="Most of each epoch synthetic clips may make (with real speech).")
-    ] = 0.5,
+    ] = 0.7,
     voices_per_text: Annotated[
         int, typer.Option(help="Synthetic voices reading each sentence.")
     ] = 2,
@@ -134,8 +138,8 @@ def finetune_cmd(
     the text is normalised, listed words are put into Kazakh carrier phrases,
     espeak-ng voices (or, with --tts, a neural voice from the model catalog)
     read it all (with room, noise and tempo variation), and those clips join
-    the training data. Real speech stays at least half of
-    each epoch; only real held-out speech is ever scored.
+    the training data. Every real clip is in every epoch, synthetic ones make
+    at most --synthetic-share of it; only real held-out speech is ever scored.
     """
     config = FinetuneConfig(
         method=method,  # type: ignore[arg-type]

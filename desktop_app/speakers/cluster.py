@@ -170,11 +170,30 @@ def cluster(embeddings: np.ndarray, opts: ClusterOptions | None = None) -> np.nd
     high = min(len(points), max(low, opts.max_speakers))
     if high <= 1 or (low <= 1 and threshold_k(len(points), merges, opts.threshold) <= 1):
         return np.zeros(n, dtype=np.int64)
-    scored = []
-    for k in range(max(2, low), high + 1):
-        labels = labels_for(k)
-        scored.append((silhouette(x, labels), -k, labels))
-    return max(scored, key=lambda t: t[:2])[2]
+    scored = [(k, silhouette(x, labels), labels) for k in range(max(2, low), high + 1)
+              for labels in [labels_for(k)]]  # fmt: skip
+    return _choose_count(scored)[2]
+
+
+#: Silhouettes this close count as a tie, which goes to more speakers when every
+#: cluster holds at least MIN_SHARE of the windows: in noise two voices draw closer,
+#: so merging them costs the silhouette little although both are real speakers.
+SILHOUETTE_TIE = 0.03
+MIN_SHARE = 0.1
+
+
+def _choose_count(
+    scored: list[tuple[int, float, np.ndarray]],
+) -> tuple[int, float, np.ndarray]:
+    """The (k, silhouette, labels) to keep: the best silhouette, or the largest k
+    within :data:`SILHOUETTE_TIE` of it whose clusters are all substantial."""
+    best = max(scored, key=lambda t: (t[1], -t[0]))
+    for k, score, labels in sorted(scored, key=lambda t: -t[0]):
+        if k <= best[0] or score < best[1] - SILHOUETTE_TIE:
+            continue
+        if np.bincount(labels, minlength=k).min() >= MIN_SHARE * len(labels):
+            return k, score, labels
+    return best
 
 
 def renumber(labels: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ import torch
 
 from desktop_app.core.errors import JazbaError, ModelError
 from desktop_app.core.learning.checkpoints import PROCESSOR_FILES, record_evaluation
-from desktop_app.core.learning.config import FinetuneConfig
+from desktop_app.core.learning.config import FinetuneConfig, resolve_select_by
 from desktop_app.training import checkpoint as ckpt
 from desktop_app.training.cross_cache import cross_kv, freeze_cross_kv, make_cache
 from desktop_app.training.data import (
@@ -150,6 +150,8 @@ class Finetuner:
         self.names = [n for n, p in self.model.named_parameters() if p.requires_grad]
 
         world = self.acc.num_processes
+        has_synthetic = any(it.synthetic for it in self.train.items)
+        self.select_by = resolve_select_by(config.select_by, has_synthetic)
         per_epoch = epoch_size(self.train.items, config.synthetic_share)
         self.batches_per_epoch = max(1, per_epoch // (config.batch_size * world))
         updates = max(1, self.batches_per_epoch // config.grad_accum)
@@ -398,7 +400,7 @@ class Finetuner:
                     f"Step {st.step}: dev WER {100 * dev['dev_wer']:.1f} %, "
                     f"CER {100 * dev['dev_cer']:.1f} % (e.g. «{ref}» → «{hyp}»)"
                 )
-                best, stop = record_evaluation(st, dev, cfg.select_by, cfg.patience)
+                best, stop = record_evaluation(st, dev, self.select_by, cfg.patience)
                 if best:
                     ckpt.save(self.paths.checkpoints, ckpt.BEST, self._weights(), st)
         self._save()
@@ -406,7 +408,7 @@ class Finetuner:
 
         flags = broadcast_object_list([stop]) if self.acc.num_processes > 1 else [stop]
         if flags[0]:
-            what = f"dev-{cfg.select_by.upper()}"
+            what = f"dev-{self.select_by.upper()}"
             self.emit.log(f"Stopped early: no {what} gain in {cfg.patience} evaluations.")
             self.stopped_early = True
         return bool(flags[0])
@@ -455,7 +457,7 @@ class Finetuner:
             "epochs": round(st.step / self.updates_per_epoch, 2),
             "best_dev_wer": st.best_dev_wer,
             "best_dev_cer": st.best_dev_cer,
-            "select_by": self.config.select_by,
+            "select_by": self.select_by,
             "best_step": st.best_step,
             "stopped_early": self.stopped_early,
             "final_loss": round(float(np.mean(self.recent_losses)), 4)

@@ -6,7 +6,7 @@ import pytest
 
 from desktop_app.core.errors import JazbaError
 from desktop_app.core.learning.checkpoints import TrainerState, record_evaluation
-from desktop_app.core.learning.config import FinetuneConfig
+from desktop_app.core.learning.config import FinetuneConfig, resolve_select_by
 
 # (dev WER, dev CER) at steps 10, 20, 30, 40: the WER is noisy above 100 %
 # while the CER falls steadily, as on a dev set of a few dozen words.
@@ -47,5 +47,13 @@ def test_a_checkpoint_from_before_best_score_resumes_on_its_wer() -> None:
 
 
 def test_unknown_choice_is_refused() -> None:
-    with pytest.raises(JazbaError, match="'wer' or 'cer'"):
+    with pytest.raises(JazbaError, match="'wer', 'cer' or 'auto'"):
         FinetuneConfig(select_by="loss")  # type: ignore[arg-type]
+
+
+def test_auto_chooses_by_cer_only_when_teaching_from_text() -> None:
+    assert FinetuneConfig().select_by == "auto"
+    assert resolve_select_by("auto", has_synthetic=True) == "cer"
+    assert resolve_select_by("auto", has_synthetic=False) == "wer"
+    assert resolve_select_by("wer", has_synthetic=True) == "wer"  # a choice is kept
+    assert resolve_select_by("cer", has_synthetic=False) == "cer"

@@ -47,6 +47,7 @@ class ParametersBox(QGroupBox):
         ):
             self.precision.addItem(label, value)
         self.select_by = QComboBox()
+        self.select_by.addItem("Automatic (CER when teaching from text, else WER)", "auto")
         self.select_by.addItem("Lowest dev WER", "wer")
         self.select_by.addItem("Lowest dev CER (small dev sets, WER over 100 %)", "cer")
         self.select_by.setToolTip(

@@ -99,10 +99,10 @@ class TeachWordsDialog(QDialog):
         self.share.setRange(5, 100)
         self.share.setSuffix(" %")
         self.share.setDecimals(0)
-        self.share.setValue(50)
+        self.share.setValue(70)
         self.share.setToolTip(
             "With approved speech, synthetic clips make at most this much of each epoch "
-            "(a different subset each time), so real speech dominates."
+            "(a different subset each time), while every real clip is in every epoch."
         )
         form.addRow("Synthetic share of each epoch:", self.share)
         self.tts_options = {o.id: o for o in tts_options()}
@@ -186,7 +186,7 @@ class TeachWords:
     def __init__(self, training: TrainingDialog) -> None:
         self.training = training
         self.pending: TextBootstrap | None = None  # set while Teach starts a run
-        self.share = 0.5
+        self.share = 0.7
         self.button = QPushButton("Teach words from text…")
         self.button.setObjectName("training_teach_words")
         self.button.setToolTip("Fine-tune with synthetic speech of your word lists and texts")
