@@ -87,3 +87,20 @@ def test_turns_smooth_short_flips_and_join() -> None:
 def test_join_turns_across_small_gaps() -> None:
     turns = [Turn(0, 1, 0), Turn(1.2, 2, 0), Turn(3, 4, 0), Turn(4.1, 5, 1)]
     assert join_turns(turns, 0.3) == [Turn(0, 2, 0), Turn(3, 4, 0), Turn(4.1, 5, 1)]
+
+
+def test_a_silhouette_tie_goes_to_more_speakers_only_when_every_cluster_is_substantial() -> None:
+    from desktop_app.speakers.cluster import SILHOUETTE_TIE, _choose_count
+
+    three = np.array([0] * 30 + [1] * 30 + [2] * 40)
+    four = np.array([0] * 30 + [1] * 30 + [2] * 20 + [3] * 20)
+    tiny = np.array([0] * 30 + [1] * 30 + [2] * 38 + [3] * 2)  # 2 % of the windows
+    near = 0.48 - SILHOUETTE_TIE / 2
+    # two voices drawn together by noise: the 4-cluster cut is nearly as good
+    assert _choose_count([(3, 0.48, three), (4, near, four)])[0] == 4
+    # a split-off sliver is no new speaker, however close its silhouette
+    assert _choose_count([(3, 0.48, three), (4, near, tiny)])[0] == 3
+    # a clearly worse cut is not taken
+    assert _choose_count([(3, 0.48, three), (4, 0.48 - 2 * SILHOUETTE_TIE, four)])[0] == 3
+    # the best silhouette wins when it is the larger count anyway
+    assert _choose_count([(3, 0.40, three), (4, 0.50, four)])[0] == 4
