@@ -34,12 +34,12 @@ def _attrs(node: Any) -> dict[str, Any]:
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
 
-def _rewritable(node: Any, inits: dict[str, Any]) -> tuple[int, int] | None:
+def _rewritable(node: Any, inits: dict[str, Any], min_channels: int) -> tuple[int, int] | None:
     """``(kernel, stride)`` of a plain 1-D ``Conv`` this rewrite handles, else None."""
     if node.op_type != "Conv" or node.domain not in ("", "ai.onnx"):
         return None
     weight = inits.get(node.input[1]) if len(node.input) > 1 else None
-    if weight is None or len(weight.dims) != 3 or weight.dims[1] < MIN_IN_CHANNELS:
+    if weight is None or len(weight.dims) != 3 or weight.dims[1] < min_channels:
         return None
     if len(node.input) > 2 and node.input[2] and node.input[2] not in inits:
         return None
@@ -55,11 +55,11 @@ def _rewritable(node: Any, inits: dict[str, Any]) -> tuple[int, int] | None:
     return kernel, stride
 
 
-def convs_to_matmuls(model: Any) -> int:
+def convs_to_matmuls(model: Any, min_channels: int = MIN_IN_CHANNELS) -> int:
     """Rewrite the plain 1-D ``Conv`` s of ``model`` (in place) as ``MatMul`` s.
 
     Handled: a weight initializer ``(out, in, kernel)`` with ``in`` >=
-    :data:`MIN_IN_CHANNELS`, one group, no padding, no dilation, any
+    ``min_channels``, one group, no padding, no dilation, any
     stride, an optional bias initializer. Returns the number rewritten.
     """
     from onnx import helper, numpy_helper
@@ -76,7 +76,7 @@ def convs_to_matmuls(model: Any) -> int:
     nodes: list[Any] = []
     count = 0
     for node in graph.node:
-        shape = _rewritable(node, inits)
+        shape = _rewritable(node, inits, min_channels)
         if shape is None:
             nodes.append(node)
             continue

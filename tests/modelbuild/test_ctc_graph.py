@@ -112,14 +112,21 @@ def test_fused_export_matches_pytorch(tiny_hf: Path, exported: Path) -> None:
     assert check.same_labels and check.max_logit_diff < 1e-3
 
 
-def test_int8_quantises_the_feature_encoder(exported: Path, tmp_path: Path) -> None:
+def test_int8_quantises_the_feature_encoder(
+    exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import shutil
+
+    from desktop_app.modelbuild import export_ctc as module
 
     plain = tmp_path / "plain"
     shutil.copytree(exported, plain)
     (plain / "model_int8.onnx").unlink(missing_ok=True)
     build_ctc_int8(plain, quantize_convs=False)
     before = _ops(plain / "model_int8.onnx").count("MatMulIntegerToFloat")
+    build_ctc_int8(plain)  # the tiny model's 32 channels are under the default threshold
+    assert _ops(plain / "model_int8.onnx").count("MatMulIntegerToFloat") == before
+    monkeypatch.setattr(module, "INT8_CONV_MIN_CHANNELS", 16)
     _path, agreement = build_ctc_int8(exported)
     ops = _ops(exported / "model_int8.onnx")
     assert ops.count("MatMulIntegerToFloat") == before + 6
@@ -164,7 +171,7 @@ def test_failed_conv_rewrite_still_builds_int8(
 ) -> None:
     from desktop_app.modelbuild import ctc_graph
 
-    def broken(model: object) -> int:
+    def broken(model: object, min_channels: int = 0) -> int:
         raise ValueError("odd graph")
 
     monkeypatch.setattr(ctc_graph, "convs_to_matmuls", broken)
