@@ -281,7 +281,7 @@ def _write_configs(
 
 
 def build_ctc_int8(
-    onnx_dir: str | Path, *, quantize_convs: bool = True
+    onnx_dir: str | Path, out_dir: str | Path | None = None, *, quantize_convs: bool = True
 ) -> tuple[Path, dict[str, float]]:
     """Write ``model_int8.onnx`` (int8 ``MatMul`` weights per column, activations per
     frame, as the Whisper encoder's); measure it against fp32.
@@ -293,7 +293,9 @@ def build_ctc_int8(
     is quantised, with a log line. Layers narrower than
     :data:`INT8_CONV_MIN_CHANNELS` stay fp32 (wav2vec2, XLS-R and MMS have 512).
 
-    Returns the file and how close it is on the probe audio: the max logit
+    ``out_dir`` (default ``onnx_dir``) receives the file; a ``model.onnx``
+    already there (an upgraded fp32 graph) is quantised instead of
+    ``onnx_dir``'s. Returns the file and how close it is on the probe audio: the max logit
     difference, the share of frames whose best label differs, and the
     character error rate of its greedy labels against fp32's.
     """
@@ -307,10 +309,13 @@ def build_ctc_int8(
         probe_audio,
     )
 
-    folder = Path(onnx_dir)
+    config_dir = Path(onnx_dir)
+    folder = Path(out_dir) if out_dir is not None else config_dir
     source = folder / CTC_MODEL_FILE
     if not source.is_file():
-        raise ModelError(f"'{folder}' has no {CTC_MODEL_FILE} to quantise.")
+        source = config_dir / CTC_MODEL_FILE
+    if not source.is_file():
+        raise ModelError(f"'{config_dir}' has no {CTC_MODEL_FILE} to quantise.")
     target = folder / CTC_INT8_FILE
     with tempfile.TemporaryDirectory(prefix=".int8-", dir=folder) as tmp:
         from desktop_app.modelbuild.optimize_onnx import quantize_matmuls_rowwise
@@ -323,7 +328,7 @@ def build_ctc_int8(
         onnx.save(model, str(staged), save_as_external_data=large, location=staged.name + "_data")
         for item in Path(tmp).iterdir():
             item.replace(folder / item.name)
-    blank = CtcConfig.from_model_dir(folder).blank_id
+    blank = CtcConfig.from_model_dir(config_dir).blank_id
     values = normalize(probe_audio())[None]
     check = compare_logits(onnx_logits(source, values)[0], onnx_logits(target, values)[0], blank)
     return target, {

@@ -180,3 +180,34 @@ def test_failed_conv_rewrite_still_builds_int8(
     assert "their rewrite failed (odd graph)" in caplog.text
     assert path.is_file() and _ops(path).count("Conv") == 8
     assert agreement["cer_vs_fp32"] < 0.1
+
+
+def test_upgrade_adds_the_current_graphs_to_an_older_version(
+    tiny_hf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from desktop_app.modelbuild import export_ctc as module
+    from desktop_app.modelbuild.ctc_upgrade import add_ctc_variants, int8_is_current, is_fused
+
+    # An older version: unfused attention, int8 of the transformer alone.
+    with monkeypatch.context() as patch:
+        patch.setattr(optimize_onnx, "fuse_attention", lambda model, num_heads: 0)
+        old = export_ctc(tiny_hf, tmp_path / "old")[0].parent
+    build_ctc_int8(old, quantize_convs=False)
+    monkeypatch.setattr(module, "INT8_CONV_MIN_CHANNELS", 16)
+    assert not is_fused(old / "model.onnx") and not int8_is_current(old / "model_int8.onnx")
+    before = {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()}
+
+    new = tmp_path / "new"
+    written = add_ctc_variants(old, new, int8=True)
+    assert sorted(p.name for p in written) == ["model.onnx", "model_int8.onnx"]
+    assert {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()} == before  # only read
+    assert is_fused(new / "model.onnx") and int8_is_current(new / "model_int8.onnx")
+    x = normalize(probe_audio(3.0))[None]
+    plain, fused = onnx_logits(old / "model.onnx", x)[0], onnx_logits(new / "model.onnx", x)[0]
+    assert collapse(plain.argmax(-1), 0) == collapse(fused.argmax(-1), 0)
+
+    for path in written:
+        shutil.move(str(path), old / path.name)
+    assert add_ctc_variants(old, tmp_path / "again", int8=True) == []  # nothing left to do
