@@ -10,7 +10,8 @@ folder, only what is out of date:
   is the installed graph's (the PyTorch checkpoint is not kept, and the
   installed graph was itself checked against PyTorch when it was exported);
 * ``model_int8.onnx`` when ``int8`` is asked for and the version has none,
-  or one from an older build (:func:`int8_is_current`).
+  or one from an older build (:func:`int8_is_current`: the first CTC builds
+  quantised activations per tensor, which is less exact).
 
 The version folder is only read; the caller moves the files in.
 """
@@ -39,16 +40,19 @@ def is_fused(path: Path) -> bool:
 
 
 def int8_is_current(path: Path) -> bool:
-    """Whether an int8 graph is this build's: per-frame int8 ``MatMul`` s, and no
-    convolution left in fp32 that the current build would have quantised."""
+    """Whether an int8 graph is this build's: per-frame int8 ``MatMul`` s, and (when
+    the build quantises them) no convolution left in fp32 that it would quantise."""
+    from desktop_app.modelbuild import export_ctc
     from desktop_app.modelbuild.ctc_graph import _rewritable
-    from desktop_app.modelbuild.export_ctc import INT8_CONV_MIN_CHANNELS
 
     graph = _graph(path).graph
     if not any(n.name.endswith("_rowq_mm") for n in graph.node):
         return False
+    if not export_ctc.INT8_QUANTIZE_CONVS:
+        return True
     inits = {init.name: init for init in graph.initializer}
-    return not any(_rewritable(n, inits, INT8_CONV_MIN_CHANNELS) for n in graph.node)
+    wide = export_ctc.INT8_CONV_MIN_CHANNELS
+    return not any(_rewritable(n, inits, wide) for n in graph.node)
 
 
 def _num_heads(folder: Path) -> int:

@@ -51,6 +51,11 @@ COPIED_FILES = ("special_tokens_map.json",)
 #: Convolutions with fewer input channels stay fp32 in the int8 graph: on narrow
 #: layers (the tests' 32-channel model) quantising costs more than it saves.
 INT8_CONV_MIN_CHANNELS = 128
+#: Whether the int8 graph quantises the feature encoder too. Off: on wav2vec2-base
+#: (random weights, 20 s, 2 shared cores) it saved ~8 % of the int8 time (1105 vs
+#: 1207 ms) but raised the frames whose best label differs from fp32 from 3.8 % to
+#: 6.2 % (greedy CER 0.048 -> 0.074); see benchmarks/ctc_speed.py.
+INT8_QUANTIZE_CONVS = False
 
 
 def read_vocab(hf: Path) -> dict[str, Any]:
@@ -281,17 +286,23 @@ def _write_configs(
 
 
 def build_ctc_int8(
-    onnx_dir: str | Path, out_dir: str | Path | None = None, *, quantize_convs: bool = True
+    onnx_dir: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    quantize_convs: bool | None = None,
 ) -> tuple[Path, dict[str, float]]:
     """Write ``model_int8.onnx`` (int8 ``MatMul`` weights per column, activations per
     frame, as the Whisper encoder's); measure it against fp32.
 
-    With ``quantize_convs`` the feature encoder's convolutions are first
+    With ``quantize_convs`` (default :data:`INT8_QUANTIZE_CONVS`, off) the
+    feature encoder's convolutions are first
     rewritten as ``MatMul`` s (:func:`desktop_app.modelbuild.ctc_graph.convs_to_matmuls`)
-    so that they are made int8 too: on wav2vec2-base they are half of the
-    int8 graph's time otherwise. If that rewrite fails, the transformer alone
-    is quantised, with a log line. Layers narrower than
-    :data:`INT8_CONV_MIN_CHANNELS` stay fp32 (wav2vec2, XLS-R and MMS have 512).
+    so that they are made int8 too: on wav2vec2-base they are about half of
+    the int8 graph's time otherwise, but the rewritten graph spends much of
+    the saving on slicing and quantising their large inputs. If that rewrite
+    fails, the transformer alone is quantised, with a log line. Layers
+    narrower than :data:`INT8_CONV_MIN_CHANNELS` stay fp32 (wav2vec2, XLS-R
+    and MMS have 512).
 
     ``out_dir`` (default ``onnx_dir``) receives the file; a ``model.onnx``
     already there (an upgraded fp32 graph) is quantised instead of
@@ -321,6 +332,8 @@ def build_ctc_int8(
         from desktop_app.modelbuild.optimize_onnx import quantize_matmuls_rowwise
 
         staged = Path(tmp) / CTC_INT8_FILE
+        if quantize_convs is None:
+            quantize_convs = INT8_QUANTIZE_CONVS
         model = _load_with_conv_matmuls(source) if quantize_convs else onnx.load(str(source))
         if not quantize_matmuls_rowwise(model):
             raise ModelError(f"'{source.name}' has no weight MatMul to quantise.")

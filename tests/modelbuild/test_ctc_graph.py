@@ -124,10 +124,12 @@ def test_int8_quantises_the_feature_encoder(
     (plain / "model_int8.onnx").unlink(missing_ok=True)
     build_ctc_int8(plain, quantize_convs=False)
     before = _ops(plain / "model_int8.onnx").count("MatMulIntegerToFloat")
-    build_ctc_int8(plain)  # the tiny model's 32 channels are under the default threshold
+    build_ctc_int8(plain)  # off by default
+    assert _ops(plain / "model_int8.onnx").count("MatMulIntegerToFloat") == before
+    build_ctc_int8(plain, quantize_convs=True)  # the tiny model's 32 channels: under threshold
     assert _ops(plain / "model_int8.onnx").count("MatMulIntegerToFloat") == before
     monkeypatch.setattr(module, "INT8_CONV_MIN_CHANNELS", 16)
-    _path, agreement = build_ctc_int8(exported)
+    _path, agreement = build_ctc_int8(exported, quantize_convs=True)
     ops = _ops(exported / "model_int8.onnx")
     assert ops.count("MatMulIntegerToFloat") == before + 6
     assert ops.count("Conv") == 2  # the 1-channel first layer and the positional conv
@@ -176,7 +178,7 @@ def test_failed_conv_rewrite_still_builds_int8(
 
     monkeypatch.setattr(ctc_graph, "convs_to_matmuls", broken)
     with caplog.at_level(logging.WARNING):
-        path, agreement = build_ctc_int8(exported)
+        path, agreement = build_ctc_int8(exported, quantize_convs=True)
     assert "their rewrite failed (odd graph)" in caplog.text
     assert path.is_file() and _ops(path).count("Conv") == 8
     assert agreement["cer_vs_fp32"] < 0.1
@@ -196,6 +198,7 @@ def test_upgrade_adds_the_current_graphs_to_an_older_version(
         old = export_ctc(tiny_hf, tmp_path / "old")[0].parent
     build_ctc_int8(old, quantize_convs=False)
     monkeypatch.setattr(module, "INT8_CONV_MIN_CHANNELS", 16)
+    monkeypatch.setattr(module, "INT8_QUANTIZE_CONVS", True)
     assert not is_fused(old / "model.onnx") and not int8_is_current(old / "model_int8.onnx")
     before = {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()}
 
@@ -211,3 +214,21 @@ def test_upgrade_adds_the_current_graphs_to_an_older_version(
     for path in written:
         shutil.move(str(path), old / path.name)
     assert add_ctc_variants(old, tmp_path / "again", int8=True) == []  # nothing left to do
+
+
+def test_upgrade_replaces_an_int8_of_the_first_builds(exported: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from desktop_app.modelbuild.ctc_upgrade import add_ctc_variants, int8_is_current
+
+    old = tmp_path / "old"
+    shutil.copytree(exported, old)
+    build_ctc_int8(old)
+    assert int8_is_current(old / "model_int8.onnx")
+    assert add_ctc_variants(old, tmp_path / "none", int8=True) == []
+    # The first builds' int8 had no per-frame scales (here: any graph without them).
+    shutil.copyfile(old / "model.onnx", old / "model_int8.onnx")
+    assert not int8_is_current(old / "model_int8.onnx")
+    written = add_ctc_variants(old, tmp_path / "new", int8=True)
+    assert [p.name for p in written] == ["model_int8.onnx"]
+    assert int8_is_current(written[0])
