@@ -15,8 +15,9 @@ same normalised clip with the same thread count, interleaved, ``--repeat``
 times; medians are reported, with the ratio ONNX / PyTorch (the goal: ≤ 0.5
 on the CPU). As a yardstick for fp32, the same ratio is measured for one
 plain matrix product of the model's feed-forward shape (frames x hidden by
-hidden x intermediate): ONNX Runtime's SGEMM against PyTorch's. An fp32
-graph doing PyTorch's arithmetic cannot beat PyTorch by much more than that.
+hidden x intermediate), for the widest feature-encoder convolution and for
+one layer's self-attention (:func:`yardsticks`). An fp32 graph doing
+PyTorch's arithmetic lands between these ratios.
 Also printed: whether the greedy label sequences of ONNX fp32 and PyTorch
 are identical, int8's agreement with fp32 (frames whose best label differs,
 CER of the greedy labels), and the full ``transcribe()`` time (greedy and a
@@ -115,32 +116,94 @@ def median_time(fn: Callable[[], object], repeat: int) -> list[float]:
     return times
 
 
-def gemm_ratio(frames: int, hidden: int, inner: int, threads: int, repeat: int) -> float:
-    """Median time of ONNX Runtime's fp32 MatMul over PyTorch's, same shapes and threads."""
+def _ort_session(nodes: list, inputs: dict[str, list], inits: dict[str, np.ndarray], threads: int):
+    """One-op ONNX Runtime session (the engine's session options) for a yardstick."""
     import onnxruntime as ort
-    import torch
     from onnx import TensorProto, helper, numpy_helper
 
+    from desktop_app.asr.ort_session import make_session_options
+
+    graph = helper.make_graph(
+        nodes,
+        "yardstick",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, shape) for n, shape in inputs.items()],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(v, n) for n, v in inits.items()],
+    )
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
+    model = helper.make_model(graph, opset_imports=opsets)
+    options = make_session_options(threads)
+    return ort.InferenceSession(model.SerializeToString(), options, ["CPUExecutionProvider"])
+
+
+def yardsticks(config: object, frames: int, threads: int, repeat: int) -> dict[str, float]:
+    """ONNX Runtime / PyTorch time for the model's three kinds of work, one op each.
+
+    The feed-forward's matrix product (frames x hidden by hidden x
+    intermediate), the widest feature-encoder convolution (kernel 3, stride 2,
+    on the second layer's input) and one layer's self-attention. A whole fp32
+    graph doing PyTorch's arithmetic lands between these ratios.
+    """
+    import torch
+    from onnx import helper
+
     rng = np.random.default_rng(0)
+    hidden, inner = config.hidden_size, config.intermediate_size  # type: ignore[attr-defined]
+    heads, width = config.num_attention_heads, config.conv_dim[1]  # type: ignore[attr-defined]
+    cases: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {}
+
     a = rng.standard_normal((frames, hidden)).astype(np.float32)
     b = rng.standard_normal((hidden, inner)).astype(np.float32)
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["a", "b"], ["c"])],
-        "gemm",
-        [helper.make_tensor_value_info("a", TensorProto.FLOAT, [frames, hidden])],
-        [helper.make_tensor_value_info("c", TensorProto.FLOAT, [frames, inner])],
-        [numpy_helper.from_array(b, "b")],
+    gemm = _ort_session(
+        [helper.make_node("MatMul", ["a", "b"], ["y"])], {"a": [frames, hidden]}, {"b": b}, threads
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    session = ort.InferenceSession(model.SerializeToString(), options, ["CPUExecutionProvider"])
     ta, tb = torch.from_numpy(a), torch.from_numpy(b)
-    times: dict[str, list[float]] = {"ort": [], "torch": []}
-    for _ in range(max(5, repeat) * 4):
-        times["ort"] += median_time(lambda: session.run(None, {"a": a}), 1)
-        times["torch"] += median_time(lambda: ta @ tb, 1)
-    return statistics.median(times["ort"]) / statistics.median(times["torch"])
+    cases["matmul"] = (lambda: gemm.run(None, {"a": a}), lambda: ta @ tb)
+
+    x = rng.standard_normal((1, width, frames * 64)).astype(np.float32)
+    w = (0.05 * rng.standard_normal((width, width, 3))).astype(np.float32)
+    node = helper.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[3], strides=[2])
+    conv = _ort_session([node], {"x": [1, width, "t"]}, {"w": w}, threads)
+    tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+    cases["conv"] = (
+        lambda: conv.run(None, {"x": x}),
+        lambda: torch.nn.functional.conv1d(tx, tw, stride=2),
+    )
+
+    qkv = [rng.standard_normal((1, frames, hidden)).astype(np.float32) for _ in range(3)]
+    node = helper.make_node(
+        "MultiHeadAttention",
+        ["q", "k", "v", "bias"],
+        ["y"],
+        domain="com.microsoft",
+        num_heads=heads,
+        scale=float((hidden // heads) ** -0.5),
+    )
+    shape = [1, frames, hidden]
+    mha = _ort_session(
+        [node],
+        {"q": shape, "k": shape, "v": shape},
+        {"bias": np.zeros(3 * hidden, np.float32)},
+        threads,
+    )
+    tq, tk, tv = (torch.from_numpy(t).view(1, frames, heads, -1).transpose(1, 2) for t in qkv)
+    cases["attention"] = (
+        lambda: mha.run(None, dict(zip("qkv", qkv, strict=True))),
+        lambda: (
+            torch.nn.functional.scaled_dot_product_attention(tq, tk, tv)
+            .transpose(1, 2)
+            .reshape(1, frames, hidden)
+        ),
+    )
+    ratios = {}
+    for name, (ort_fn, torch_fn) in cases.items():
+        times: dict[str, list[float]] = {"ort": [], "torch": []}
+        ort_fn(), torch_fn()
+        for _ in range(max(5, repeat)):
+            times["ort"] += median_time(ort_fn, 1)
+            times["torch"] += median_time(torch_fn, 1)
+        ratios[name] = statistics.median(times["ort"]) / statistics.median(times["torch"])
+    return ratios
 
 
 def int8_with_convs(onnx_dir: Path, folder: Path) -> dict[str, float]:
@@ -209,10 +272,8 @@ def main() -> None:
             )
             for beam in (1, 8)
         }
-        config = model.config
-        gemm = gemm_ratio(
-            ref.shape[0], config.hidden_size, config.intermediate_size, args.threads, args.repeat
-        )
+        with torch.inference_mode():
+            sticks = yardsticks(model.config, ref.shape[0], args.threads, args.repeat)
 
     labels_ref, labels_fp32 = collapse(ref.argmax(-1), blank), collapse(got.argmax(-1), blank)
     name = str(args.hf) if args.hf else f"random wav2vec2 ({args.size})"
@@ -227,7 +288,8 @@ def main() -> None:
     print(f"ratio ONNX fp32 / PyTorch: {med['fp32'] / med['torch']:.2f}  (goal <= 0.5)")
     print(f"ratio ONNX int8 / PyTorch: {med['int8'] / med['torch']:.2f}")
     print(f"ratio ONNX int8 + feature encoder / PyTorch: {med['int8t'] / med['torch']:.2f}")
-    print(f"yardstick: one fp32 MatMul of the feed-forward's shape, ONNX / PyTorch: {gemm:.2f}")
+    parts = ", ".join(f"{name} {ratio:.2f}" for name, ratio in sticks.items())
+    print(f"yardsticks, one fp32 op of the model's shapes, ONNX / PyTorch: {parts}")
     for name, other in (("int8", got8), ("int8 + feature encoder", got8t)):
         frames = float((got.argmax(-1) != other.argmax(-1)).mean())
         cer = character_error_rate(labels_fp32, collapse(other.argmax(-1), blank))
