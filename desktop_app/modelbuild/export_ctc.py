@@ -52,9 +52,9 @@ COPIED_FILES = ("special_tokens_map.json",)
 #: layers (the tests' 32-channel model) quantising costs more than it saves.
 INT8_CONV_MIN_CHANNELS = 128
 #: Whether the int8 graph quantises the feature encoder too. Off: on wav2vec2-base
-#: (random weights, 20 s, 2 shared cores) it saved ~8 % of the int8 time (1105 vs
-#: 1207 ms) but raised the frames whose best label differs from fp32 from 3.8 % to
-#: 6.2 % (greedy CER 0.048 -> 0.074); see benchmarks/ctc_speed.py.
+#: (random weights, 20 s, 2 shared cores) it saved 3-17 % of the int8 time (median
+#: of 5 runs 13 %) but raised the frames whose best label differs from fp32 from
+#: 3.8 % to 6.2 % (greedy CER 0.048 -> 0.074); see benchmarks/ctc_speed.py.
 INT8_QUANTIZE_CONVS = False
 
 
