@@ -13,6 +13,12 @@ only ``encoder_model.onnx`` and ``decoder_model_merged.onnx``. Upgrading adds:
   folder if it still exists. Otherwise the aligner cannot be added and words
   keep estimated times; :class:`UpgradeResult` says why.
 
+A CTC version (words timed by the CTC alignment, no aligner) gets the current
+graphs where its own are older (:mod:`desktop_app.modelbuild.ctc_upgrade`):
+``model.onnx`` with fused attention, kept only when its greedy output is the
+installed graph's, and the int8 variant with the feature encoder quantised.
+These replace the older files of the same name.
+
 The new files are built in the registry's staging area by the model-build
 subprocess, then moved into the version folder and added to its manifest
 with their checksums; existing files are never changed.
@@ -23,7 +29,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.asr.manifest import (
     ALIGN_FILE,
@@ -78,10 +84,13 @@ def upgrade_version(
     manifest = read_manifest(folder)
     result = UpgradeResult(model_id)
     if is_ctc_dir(folder):
-        result.notes.append(
-            "Not applicable to a CTC model: its words are timed by the CTC alignment, and "
-            "its int8 variant is built when it is exported (export-ctc --int8)."
-        )
+        # Words are timed by the CTC alignment: no aligner. The model-build step decides
+        # which graphs are out of date (unfused attention, missing or older int8).
+        args = ["--int8"] if int8 else []
+        _add_files(registry, model_id, folder, manifest, args, state, result)
+        if not result.added:
+            result.notes.append("This CTC model already has the current graphs.")
+        state.set_progress(1.0, f"Upgraded {model_id}")
         return result
     args: list[str] = []
     if int8 and not all((folder / name).is_file() for name in INT8_FILES):
@@ -100,6 +109,24 @@ def upgrade_version(
             result.missing_checkpoint = True
     if not args:
         return result
+    _add_files(registry, model_id, folder, manifest, args, state, result)
+    if not result.added:
+        raise ModelError("The upgrade produced no files.")
+    state.set_progress(1.0, f"Upgraded {model_id}")
+    return result
+
+
+def _add_files(
+    registry: ModelRegistry,
+    model_id: str,
+    folder: Path,
+    manifest: Any,
+    args: list[str],
+    state: Progress,
+    result: UpgradeResult,
+) -> None:
+    """Run ``add-variants`` in staging, then move what it wrote into the version
+    (replacing same-named files) and its manifest; sets ``result.added``."""
     staging = registry._staging_dir(f"upgrade-{model_id}")
     try:
         new = staging / "new"
@@ -109,9 +136,17 @@ def upgrade_version(
             python=registry.python,
             cwd=staging,
         )
-        names = sorted(p.name for p in new.iterdir() if p.is_file() and p.suffix == ".onnx")
+        names = (
+            sorted(
+                p.name
+                for p in new.iterdir()
+                if p.is_file() and (p.suffix == ".onnx" or p.name.endswith(".onnx_data"))
+            )
+            if new.is_dir()
+            else []
+        )
         if not names:
-            raise ModelError("The upgrade produced no files.")
+            return
         state.set_progress(0.95, "Adding the new files")
         entries = hash_files(new, names)
         for name in names:
@@ -122,5 +157,3 @@ def upgrade_version(
         result.added = names
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    state.set_progress(1.0, f"Upgraded {model_id}")
-    return result

@@ -134,9 +134,15 @@ def _install_default(args: argparse.Namespace, progress: ProgressFn) -> dict[str
 
 def _add_variants(args: argparse.Namespace, progress: ProgressFn) -> dict[str, Any]:
     """Write the graphs an older version lacks into OUT_DIR (the version is only read)."""
+    from desktop_app.asr.manifest import is_ctc_dir
     from desktop_app.modelbuild.optimize_onnx import build_int8
 
     args.out.mkdir(parents=True, exist_ok=True)
+    if is_ctc_dir(args.onnx_dir):
+        from desktop_app.modelbuild.ctc_upgrade import add_ctc_variants
+
+        progress(0.1, "Building the current CTC graphs")
+        return {"files": [p.name for p in add_ctc_variants(args.onnx_dir, args.out, args.int8)]}
     written: list[Path] = []
     if args.align is not None or args.align_default:
         from desktop_app.modelbuild.align_export import export_alignment_graph

@@ -73,8 +73,12 @@ def test_precision_and_upgrade_on_a_ctc_folder(ctc_registry: ModelRegistry) -> N
     assert resolve_precision("auto", folder, "cpu") == "fp32"  # no model_int8.onnx
     with pytest.raises(ModelError, match="no int8 variant"):
         resolve_precision("int8", folder, "cpu")
-    result = ctc_registry.upgrade(model_id, JobState())
-    assert result.added == [] and "Not applicable" in result.notes[0]
+    result = ctc_registry.upgrade(model_id, JobState())  # adds the int8 variant
+    assert result.added == ["model_int8.onnx"]
+    assert resolve_precision("int8", folder, "cpu") == "int8"
+    ctc_registry.verify(model_id)  # the manifest has its checksum
+    again = ctc_registry.upgrade(model_id, JobState())
+    assert again.added == [] and "already has the current graphs" in again.notes[0]
 
 
 def test_evaluation_uses_the_ctc_engine(wav: Path, ctc_registry: ModelRegistry) -> None:
