@@ -204,14 +204,18 @@ def render_card(request: HubRequest, commit: str, files: list[dict[str, Any]]) -
             lines.append("No error rates are reported for Kazakh.")
         if entry.verification:
             lines += ["", entry.verification]
-    lines += ["", "## Downloaded files", "", "| file | bytes | sha256 | checked against |"]
+    return "\n".join(lines + downloaded_files_lines(files)) + "\n"
+
+
+def downloaded_files_lines(files: list[dict[str, Any]]) -> list[str]:
+    """A card's "Downloaded files" table: name, bytes, sha256 and what checked it."""
+    lines = ["", "## Downloaded files", "", "| file | bytes | sha256 | checked against |"]
     lines += ["|---|---|---|---|"]
-    lines += [
+    return lines + [
         f"| {f.get('name')} | {f.get('size')} | `{str(f.get('sha256', ''))[:16]}…` | "
         f"{f.get('checked_against')} |"
         for f in files
     ]
-    return "\n".join(lines) + "\n"
 
 
 #: What a Hugging Face checkpoint folder needs to be loaded again (weights, configs, vocabulary).
@@ -299,3 +303,17 @@ def snapshot_command(
         command += ["--target-lang", adapter] if adapter else []
         command += ["--language", language] if language else []
     return command, folder
+
+
+def installed_catalog_entries(registry: ModelRegistry) -> dict[str, str]:
+    """Catalog entry id -> what was installed from it: the newest model version, or
+    the voice, segmentation or speaker model (those live beside the versions)."""
+    from desktop_app.speakers.hub_install import installed_speaker_entries, speakers_dir
+    from desktop_app.speakers.segmentation_model import installed_segmentation_models
+    from desktop_app.tts.installed import installed_voices
+
+    found = {v.catalog_id: v.id for v in installed_voices(registry.root) if v.catalog_id}
+    found.update({m.catalog_id: m.id for m in registry.versions() if m.catalog_id})
+    segmenters = installed_segmentation_models(speakers_dir(registry))
+    found.update({m.catalog_id: m.id for m in segmenters if m.catalog_id})
+    return {**found, **installed_speaker_entries(registry)}

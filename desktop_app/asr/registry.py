@@ -309,15 +309,9 @@ class ModelRegistry:
 
     def installed_catalog(self) -> dict[str, str]:
         """Catalog entry id -> the newest installed version (or speaker model, voice)."""
-        from desktop_app.speakers.hub_install import installed_speaker_entries, speakers_dir
-        from desktop_app.speakers.segmentation_model import installed_segmentation_models
-        from desktop_app.tts.installed import installed_voices
+        from desktop_app.asr.hub_install import installed_catalog_entries
 
-        found = {v.catalog_id: v.id for v in installed_voices(self.root) if v.catalog_id}
-        found.update({m.catalog_id: m.id for m in self.versions() if m.catalog_id})
-        segmenters = installed_segmentation_models(speakers_dir(self))
-        found.update({m.catalog_id: m.id for m in segmenters if m.catalog_id})
-        return {**found, **installed_speaker_entries(self)}
+        return installed_catalog_entries(self)
 
     def pack(self, model_id: str, file: str | Path, state: Progress) -> Path:
         """Write an installed version to one offline bundle file (see :mod:`.bundles`)."""

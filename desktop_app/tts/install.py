@@ -82,14 +82,9 @@ def render_voice_card(entry: CatalogEntry, ref: str, files: list[dict[str, Any]]
         lines += ["", entry.notes]
     if entry.verification:
         lines += ["", entry.verification]
-    lines += ["", "## Downloaded files", "", "| file | bytes | sha256 | checked against |"]
-    lines += ["|---|---|---|---|"]
-    lines += [
-        f"| {f.get('name')} | {f.get('size')} | `{str(f.get('sha256', ''))[:16]}…` | "
-        f"{f.get('checked_against')} |"
-        for f in files
-    ]
-    return "\n".join(lines) + "\n"
+    from desktop_app.asr.hub_install import downloaded_files_lines
+
+    return "\n".join(lines + downloaded_files_lines(files)) + "\n"
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
