@@ -176,10 +176,13 @@ def cluster(embeddings: np.ndarray, opts: ClusterOptions | None = None) -> np.nd
 
 
 #: Silhouettes this close count as a tie, which goes to more speakers when every
-#: cluster holds at least MIN_SHARE of the windows: in noise two voices draw closer,
-#: so merging them costs the silhouette little although both are real speakers.
+#: cluster holds at least MIN_SHARE of the windows and MIN_WINDOWS of them (about 7 s
+#: of speech at the 0.75 s hop): in noise two voices draw closer, so merging them
+#: costs the silhouette little although both are real speakers; a short recording
+#: does not hold enough of each voice to invent one on a tie.
 SILHOUETTE_TIE = 0.03
 MIN_SHARE = 0.1
+MIN_WINDOWS = 10
 
 
 def _choose_count(
@@ -191,7 +194,7 @@ def _choose_count(
     for k, score, labels in sorted(scored, key=lambda t: -t[0]):
         if k <= best[0] or score < best[1] - SILHOUETTE_TIE:
             continue
-        if np.bincount(labels, minlength=k).min() >= MIN_SHARE * len(labels):
+        if np.bincount(labels, minlength=k).min() >= max(MIN_SHARE * len(labels), MIN_WINDOWS):
             return k, score, labels
     return best
 

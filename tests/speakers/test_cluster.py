@@ -102,5 +102,11 @@ def test_a_silhouette_tie_goes_to_more_speakers_only_when_every_cluster_is_subst
     assert _choose_count([(3, 0.48, three), (4, near, tiny)])[0] == 3
     # a clearly worse cut is not taken
     assert _choose_count([(3, 0.48, three), (4, 0.48 - 2 * SILHOUETTE_TIE, four)])[0] == 3
+    # a short recording: 5 windows a cluster is too little to invent a speaker on a tie
+    short3, short4 = (
+        np.array([0] * 6 + [1] * 6 + [2] * 8),
+        np.array([0] * 6 + [1] * 6 + [2] * 4 + [3] * 4),
+    )
+    assert _choose_count([(3, 0.48, short3), (4, near, short4)])[0] == 3
     # the best silhouette wins when it is the larger count anyway
     assert _choose_count([(3, 0.40, three), (4, 0.50, four)])[0] == 4
