@@ -11,6 +11,7 @@ import typer
 
 from desktop_app.asr.presets import DEFAULT_PRESET, preset_names
 from desktop_app.cli.common import open_project, user_errors
+from desktop_app.cli.transcribe import check_decoding_choices
 from desktop_app.services.batch import (
     BatchOptions,
     BatchProgress,
@@ -21,7 +22,6 @@ from desktop_app.services.batch import (
 from desktop_app.services.batch.run import ENGINES
 from desktop_app.services.batch.work import TASKS
 from desktop_app.services.pieces import PIECE_S
-from desktop_app.services.transcription import PRECISIONS
 
 
 def _hms(seconds: float | None) -> str:
@@ -147,10 +147,7 @@ def batch(
         raise typer.BadParameter("--chunk-seconds must be 0 or more.")
     if engine not in ENGINES:
         raise typer.BadParameter(f"Unknown engine '{engine}' (use {' or '.join(ENGINES)}).")
-    if preset not in preset_names():
-        raise typer.BadParameter(f"Unknown preset '{preset}' (use {', '.join(preset_names())}).")
-    if precision not in PRECISIONS:
-        raise typer.BadParameter(f"Unknown precision '{precision}' (use {', '.join(PRECISIONS)}).")
+    check_decoding_choices(preset, precision)
     if workers < 1:
         raise typer.BadParameter("--workers must be at least 1.")
     options = BatchOptions(

@@ -149,10 +149,7 @@ def transcribe(
 
     The project's word list ('jazba words') is used unless --bias-words,
     --bias-file or --no-bias say otherwise."""
-    if preset not in preset_names():
-        raise typer.BadParameter(f"Unknown preset '{preset}' (use {', '.join(preset_names())}).")
-    if precision not in PRECISIONS:
-        raise typer.BadParameter(f"Unknown precision '{precision}' (use {', '.join(PRECISIONS)}).")
+    check_decoding_choices(preset, precision)
     template = TranscribeRequest(
         recording_id=0,
         model_id=model,
@@ -214,3 +211,11 @@ def kazakh_model_hint(language: str) -> str | None:
         f"({entry.size_text()}, {entry.reported_text()}) is in the catalog: "
         f"jazba models install {entry.id}"
     )
+
+
+def check_decoding_choices(preset: str, precision: str) -> None:
+    """Refuse an unknown decoding preset or precision (``transcribe`` and ``batch``)."""
+    if preset not in preset_names():
+        raise typer.BadParameter(f"Unknown preset '{preset}' (use {', '.join(preset_names())}).")
+    if precision not in PRECISIONS:
+        raise typer.BadParameter(f"Unknown precision '{precision}' (use {', '.join(PRECISIONS)}).")
