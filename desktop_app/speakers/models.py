@@ -106,15 +106,24 @@ def write_speaker_manifest(
     (folder / MANIFEST).write_text(json.dumps(data, indent=2, ensure_ascii=False), "utf-8")
 
 
-def read_speaker_model(folder: Path) -> SpeakerModel:
+def read_manifest(folder: Path, kind: str = "speaker") -> dict[str, Any]:
+    """The manifest of a model under ``models/speakers/``, refused unless it is a Jazba
+    manifest of ``kind`` (speaker models and segmentation models share the folder and
+    the file name; a manifest without a kind is a speaker model's)."""
     try:
         data = json.loads((folder / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelError(f"The speaker model in {folder} has no readable {MANIFEST}.") from exc
-    if data.get("format") != FORMAT:
-        raise ModelError(f"{folder / MANIFEST} is not a Jazba speaker model ({FORMAT}).")
-    if data.get("kind", "speaker") != "speaker":  # e.g. a segmentation model beside it
-        raise ModelError(f"{folder / MANIFEST} is a {data['kind']} model, not a speaker model.")
+        raise ModelError(f"The {kind} model in {folder} has no readable {MANIFEST}.") from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ModelError(f"{folder / MANIFEST} is not a Jazba {kind} model ({FORMAT}).")
+    found = data.get("kind", "speaker")
+    if found != kind:
+        raise ModelError(f"{folder / MANIFEST} is a {found} model, not a {kind} model.")
+    return data
+
+
+def read_speaker_model(folder: Path) -> SpeakerModel:
+    data = read_manifest(folder)
     if data.get("frontend", GE2E_FRONTEND) not in FRONTENDS:
         raise ModelError(
             f"The speaker model in {folder} needs the front end '{data.get('frontend')}', "

@@ -28,7 +28,7 @@ from desktop_app.asr.catalog import CatalogEntry, get_entry
 from desktop_app.asr.manifest import now_iso, sha256_file
 from desktop_app.core.errors import ModelError
 from desktop_app.core.jobs import Progress, SubState
-from desktop_app.speakers.models import FORMAT, MANIFEST, speakers_root
+from desktop_app.speakers.models import FORMAT, MANIFEST, read_manifest, speakers_root
 
 KIND = "segmentation"
 FILE = "model.onnx"
@@ -91,12 +91,7 @@ def write_segmentation_manifest(model: SegmentationModel) -> None:
 
 
 def read_segmentation_model(folder: Path) -> SegmentationModel:
-    try:
-        data = json.loads((folder / MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"The model in {folder} has no readable {MANIFEST}.") from exc
-    if data.get("format") != FORMAT or data.get("kind") != KIND:
-        raise ModelError(f"{folder / MANIFEST} is not a Jazba segmentation model.")
+    data = read_manifest(folder, KIND)
     try:
         return SegmentationModel(
             id=str(data["id"]),
@@ -125,13 +120,11 @@ def installed_segmentation_models(root: Path | None = None) -> list[Segmentation
     base = root or speakers_root()
     found = []
     for folder in sorted(base.iterdir()) if base.is_dir() else []:
-        manifest = folder / MANIFEST
-        if folder.name.startswith(".") or not manifest.is_file():
+        if folder.name.startswith(".") or not (folder / MANIFEST).is_file():
             continue
-        try:
-            if json.loads(manifest.read_text("utf-8")).get("kind") == KIND:
-                found.append(read_segmentation_model(folder))
-        except (ModelError, OSError, ValueError):
+        try:  # a speaker model beside it is refused by its kind
+            found.append(read_segmentation_model(folder))
+        except ModelError:
             continue
     return sorted(found, key=lambda m: (m.id != DEFAULT_ID, m.id))
 
